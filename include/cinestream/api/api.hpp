@@ -1,0 +1,65 @@
+#pragma once
+// The public HTTP API: where a request goes after the router. Each handler validates its input
+// (bad input -> 400/404 with an error body), reads through the per-loop cache, and reaches the
+// store only through the blocking pool.
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "cinestream/api/visit_counter.hpp"
+#include "cinestream/cache/city_versions.hpp"
+#include "cinestream/cache/response_cache.hpp"
+#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/http/router.hpp"
+#include "cinestream/http/static_files.hpp"
+#include "cinestream/observability/metrics.hpp"
+#include "cinestream/runtime/blocking_pool.hpp"
+#include "cinestream/store/async_store.hpp"
+
+namespace cinestream::api {
+
+struct ApiOptions {
+  bool demo = false;                  // data is simulated: said in every document
+  std::size_t cache_capacity = 4096;  // rendered bodies per event loop
+  std::size_t loops = 1;
+  int horizon_days = 14;
+};
+
+class Api {
+ public:
+  Api(const CityCatalog& catalog, AsyncStore& store, CityVersions& versions, VisitCounter& visits,
+      const http::StaticFiles& static_files, ApiOptions options);
+
+  void register_routes(http::Router& router);
+  // Set once the router (and so the route names) is complete.
+  void set_metrics(const HttpMetrics* metrics) { metrics_ = metrics; }
+
+  boost::asio::awaitable<http::Response> locations(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> showtimes(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> movies(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> stats(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> health(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> metrics(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> web(http::RequestContext& ctx);
+
+ private:
+  ResponseCache& cache();
+  http::Response from_cache(const http::RequestContext& ctx, const CachedBody& body) const;
+
+  const CityCatalog& catalog_;
+  AsyncStore& store_;
+  CityVersions& versions_;
+  VisitCounter& visits_;
+  const http::StaticFiles& static_files_;
+  ApiOptions options_;
+  const HttpMetrics* metrics_ = nullptr;
+  std::vector<std::unique_ptr<ResponseCache>> caches_;  // one per event loop
+};
+
+// Reads every city's state from the store every `interval` and applies it to `versions`, so
+// caches drop what another process changed.
+boost::asio::awaitable<void> watch_city_states(AsyncStore& store, CityVersions& versions,
+                                               std::chrono::milliseconds interval);
+
+}  // namespace cinestream::api

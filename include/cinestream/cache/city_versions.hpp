@@ -1,0 +1,33 @@
+#pragma once
+// What this process knows of every city's state in the store: its data_version (caches compare
+// against it) and its scrape status. A watcher refreshes it from the store every
+// refresh interval, so a change made by any process is seen by all within that interval.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/domain/location.hpp"
+
+namespace cinestream {
+
+class CityVersions {
+ public:
+  explicit CityVersions(const CityCatalog& catalog);
+
+  std::int64_t version(std::size_t city_index) const {
+    return versions_[city_index].load(std::memory_order_acquire);
+  }
+  // The last states read from the store (shared, immutable).
+  std::shared_ptr<const std::vector<LocationState>> states() const;
+  // Applies fresh states; returns how many cities changed version.
+  std::size_t update(std::vector<LocationState> states);
+
+ private:
+  const CityCatalog& catalog_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> versions_;
+  std::atomic<std::shared_ptr<const std::vector<LocationState>>> states_;
+};
+
+}  // namespace cinestream

@@ -1,0 +1,34 @@
+#pragma once
+// Calendar days and wall-clock times in a city's zone (Howard Hinnant's date/tz on the OS tzdb).
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cinestream/domain/location.hpp"
+
+namespace cinestream {
+
+// Strict YYYY-MM-DD that names a real day.
+std::optional<date::year_month_day> parse_iso_date(std::string_view s);
+std::string format_iso_date(date::year_month_day d);
+
+// The zone, or nullptr when the name is unknown.
+const date::time_zone* find_zone(std::string_view name);
+
+struct TimeRange {
+  SysSeconds begin;
+  SysSeconds end;  // exclusive
+};
+
+// From local midnight of `day` to local midnight of the next day (23, 24 or 25 hours).
+TimeRange local_day(const date::time_zone* zone, date::year_month_day day);
+date::year_month_day local_date(const date::time_zone* zone, SysSeconds t);
+// "2026-03-29T18:00:00+03:00"
+std::string format_local_time(const date::time_zone* zone, SysSeconds t);
+// "2026-03-29T16:00:00Z"
+std::string format_utc(SysSeconds t);
+
+}  // namespace cinestream

@@ -1,0 +1,70 @@
+#pragma once
+// The HTTP/1.1 server: one SO_REUSEPORT listener per event loop, one coroutine per connection.
+// Keep-alive, a deadline for idle connections and one for reading a request, a header and body
+// limit, X-Request-Id on every response, an access log line per request, and a graceful drain.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cinestream/http/router.hpp"
+#include "cinestream/observability/metrics.hpp"
+#include "cinestream/runtime/event_loops.hpp"
+
+namespace cinestream::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 64 * 1024;
+  bool access_log = true;
+};
+
+class Server {
+ public:
+  Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, ServerOptions options);
+  ~Server();
+
+  // Binds a listener on every loop (the first picks the port when options.port is 0).
+  // Returns the bound port. Throws on bind failure.
+  std::uint16_t listen();
+  // Starts accepting on every loop.
+  void start();
+  // Stops accepting, closes idle keep-alive connections, lets in-flight requests finish (their
+  // responses carry Connection: close), and returns when none are left or `deadline` passed.
+  boost::asio::awaitable<void> drain(std::chrono::milliseconds deadline);
+
+  std::size_t active_connections() const { return active_.load(); }
+
+ private:
+  struct Connection;
+  struct Loop;
+  boost::asio::awaitable<void> accept_loop(Loop& loop);
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, Loop& loop);
+  boost::asio::awaitable<Response> dispatch(const Request& req,
+                                            const boost::asio::ip::address& remote,
+                                            std::string& request_id, std::size_t& route_index);
+
+  EventLoops& loops_;
+  const Router& router_;
+  HttpMetrics& metrics_;
+  ServerOptions options_;
+  std::vector<std::unique_ptr<Loop>> per_loop_;
+  std::atomic<bool> draining_{false};
+  std::atomic<std::size_t> active_{0};
+};
+
+// Accepts a client's X-Request-Id when it is short and plain, else makes a new one.
+std::string pick_request_id(std::string_view offered);
+
+}  // namespace cinestream::http

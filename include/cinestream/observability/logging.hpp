@@ -1,0 +1,12 @@
+#pragma once
+// spdlog set up once per process: an asynchronous logger with a bounded queue, so an io thread
+// never blocks on the terminal or journald (when the queue is full the oldest line is dropped).
+#include <string>
+
+namespace cinestream {
+
+void setup_logging(const std::string& level);
+// Flushes and stops the async logger (call before exit).
+void shutdown_logging();
+
+}  // namespace cinestream

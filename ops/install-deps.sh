@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package CineStream needs to build, test and benchmark.
+# Idempotent: apt skips what is present. Usage: ops/install-deps.sh [--build-only]
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev ca-certificates libc-ares-dev zlib1g-dev
+  libmongoc-dev libbson-dev
+  libsqlite3-dev libfmt-dev libspdlog-dev libcli11-dev
+  libhowardhinnant-date-dev tzdata
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format
+)
+test_pkgs=(
+  curl chromium shellcheck nginx-light wrk
+  python3 python3-flask gunicorn
+)
+# Node.js may come from elsewhere on the image (Debian's npm then conflicts): only add Debian's if absent.
+if ! command -v npm >/dev/null 2>&1; then test_pkgs+=(nodejs npm); fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+pkgs=("${build_pkgs[@]}")
+if [ "${1:-}" != "--build-only" ]; then pkgs+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

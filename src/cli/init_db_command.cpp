@@ -1,0 +1,20 @@
+#include <spdlog/spdlog.h>
+
+#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cli/commands.hpp"
+#include "cinestream/store/store.hpp"
+
+namespace cinestream::cli {
+
+int init_db(const Config& config) {
+  auto store = open_store({config.data_dir, config.mongo_uri, 1});
+  store->ensure_schema();
+  auto locations = bundled_locations();
+  CityCatalog check(locations);  // refuses unknown time zones before anything is written
+  auto inserted = store->seed_locations(locations);
+  spdlog::info("init-db: schema ready in {}; {} locations ({} new)", config.data_dir,
+               locations.size(), inserted);
+  return 0;
+}
+
+}  // namespace cinestream::cli

@@ -1,0 +1,131 @@
+#include <sched.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cinestream/api/api.hpp"
+#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cli/commands.hpp"
+#include "cinestream/http/server.hpp"
+#include "cinestream/runtime/event_loops.hpp"
+#include "cinestream/store/store.hpp"
+
+namespace cinestream::cli {
+namespace asio = boost::asio;
+
+namespace {
+
+unsigned allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// web/ next to the binary's install prefix, else the source tree's (development builds).
+std::string find_web_dir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto installed = exe.parent_path().parent_path() / "share" / "cinestream" / "web";
+    if (fs::is_directory(installed, ec)) return installed.string();
+  }
+  if (fs::is_directory("web", ec)) return "web";
+  return std::string(CINESTREAM_SOURCE_DIR) + "/web";
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  if (config.secret_key.empty()) {
+    spdlog::warn("SECRET_KEY is not set: signed cookies will not survive a restart");
+  }
+  // Start-up runs before any loop: blocking calls here delay nothing but start-up itself.
+  auto store = open_store({config.data_dir, config.mongo_uri, config.blocking_threads});
+  store->ensure_schema();
+  auto locations = store->locations();
+  if (locations.empty()) {
+    store->seed_locations(bundled_locations());
+    locations = store->locations();
+    spdlog::info("seeded {} bundled locations", locations.size());
+  }
+  CityCatalog catalog(std::move(locations));
+  CityVersions versions(catalog);
+  versions.update(store->location_states());
+  auto static_files = http::StaticFiles::load(find_web_dir(config.web_dir));
+
+  unsigned threads = config.threads ? config.threads : allowed_cpus();
+  EventLoops loops(threads);
+  BlockingPool pool(config.blocking_threads, config.blocking_queue);
+  AsyncStore async_store(*store, pool);
+  VisitCounter visits;
+
+  api::Api api(catalog, async_store, versions, visits, static_files,
+               {.demo = false, .cache_capacity = 4096, .loops = loops.size()});
+  http::Router router;
+  api.register_routes(router);
+  HttpMetrics metrics(router.route_names(), loops.size());
+  api.set_metrics(&metrics);
+
+  http::Server server(loops, router, metrics,
+                      {.host = config.host,
+                       .port = config.port,
+                       .header_timeout = config.header_timeout,
+                       .idle_timeout = config.idle_timeout,
+                       .write_timeout = config.write_timeout,
+                       .header_limit = config.header_limit,
+                       .body_limit = config.body_limit,
+                       .access_log = config.access_log});
+  std::uint16_t port = 0;
+  try {
+    port = server.listen();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", config.host, config.port, e.what());
+    return 1;
+  }
+  server.start();
+  if (!config.port_file.empty()) {
+    auto tmp = config.port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::filesystem::rename(tmp, config.port_file);  // readers never see a half-written file
+  }
+  spdlog::info(
+      "cinestream serving http://{}:{} with {} event loops, {} blocking threads, {} cities",
+      config.host, port, loops.size(), pool.threads(), catalog.all().size());
+
+  auto& main_loop = loops.at(0);
+  asio::co_spawn(main_loop, api::watch_city_states(async_store, versions, config.refresh_interval),
+                 asio::detached);
+  asio::co_spawn(main_loop, visits.run(async_store, config.visit_flush_interval), asio::detached);
+
+  asio::signal_set signals(main_loop, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: draining (up to {} ms)", sig, config.shutdown_timeout.count());
+    asio::co_spawn(
+        main_loop,
+        [&]() -> asio::awaitable<void> {
+          co_await server.drain(config.shutdown_timeout);
+          co_await visits.flush(async_store);
+          loops.stop();
+        },
+        asio::detached);
+  });
+  ::signal(SIGPIPE, SIG_IGN);
+
+  loops.run();
+  pool.stop();
+  visits.flush_blocking(*store);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace cinestream::cli

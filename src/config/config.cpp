@@ -1,0 +1,226 @@
+#include "cinestream/config/config.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <vector>
+
+#include "cinestream/config/dotenv.hpp"
+
+namespace cinestream {
+namespace {
+
+// Where a setting's value came from, for error messages.
+struct Source {
+  std::string value;
+  std::string origin;  // "--port", "environment CINESTREAM_PORT", ".env PORT"
+};
+
+struct Setting {
+  const char* flag;                    // the setting's name and its --flag
+  std::vector<const char*> env_names;  // first found wins
+  std::function<void(Config&, const Source&)> apply;
+};
+
+[[noreturn]] void invalid(const Source& s, std::string_view why) {
+  throw ConfigError(fmt::format("invalid {} = '{}': {}", s.origin, s.value, why));
+}
+
+std::uint64_t parse_uint(const Source& s, std::uint64_t min, std::uint64_t max) {
+  std::uint64_t v = 0;
+  const char* b = s.value.data();
+  const char* e = b + s.value.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc{} || p != e || s.value.empty() || v < min || v > max) {
+    invalid(s, fmt::format("expected a whole number from {} to {}", min, max));
+  }
+  return v;
+}
+
+std::chrono::milliseconds parse_ms(const Source& s) {
+  return std::chrono::milliseconds(parse_uint(s, 1, 24ull * 3600 * 1000));
+}
+
+std::vector<Setting> settings() {
+  return {
+      {"host",
+       {"CINESTREAM_HOST"},
+       [](Config& c, const Source& s) {
+         if (s.value.empty()) invalid(s, "expected an address to listen on");
+         c.host = s.value;
+       }},
+      {"port",
+       {"CINESTREAM_PORT", "PORT"},
+       [](Config& c, const Source& s) {
+         c.port = static_cast<std::uint16_t>(parse_uint(s, 0, 65535));
+       }},
+      {"data-dir",
+       {"CINESTREAM_DATA_DIR"},
+       [](Config& c, const Source& s) {
+         if (s.value.empty()) invalid(s, "expected a directory");
+         c.data_dir = s.value;
+       }},
+      {"web-dir", {"CINESTREAM_WEB_DIR"}, [](Config& c, const Source& s) { c.web_dir = s.value; }},
+      {"port-file",
+       {"CINESTREAM_PORT_FILE"},
+       [](Config& c, const Source& s) { c.port_file = s.value; }},
+      {"threads",
+       {"CINESTREAM_THREADS"},
+       [](Config& c, const Source& s) {
+         c.threads = static_cast<unsigned>(parse_uint(s, 0, 256));
+       }},
+      {"blocking-threads",
+       {"CINESTREAM_BLOCKING_THREADS"},
+       [](Config& c, const Source& s) {
+         c.blocking_threads = static_cast<unsigned>(parse_uint(s, 1, 256));
+       }},
+      {"blocking-queue",
+       {"CINESTREAM_BLOCKING_QUEUE"},
+       [](Config& c, const Source& s) { c.blocking_queue = parse_uint(s, 1, 1'000'000); }},
+      {"mongo-uri",
+       {"MONGO_URI"},
+       [](Config& c, const Source& s) {
+         if (!s.value.empty() && !s.value.starts_with("mongodb://") &&
+             !s.value.starts_with("mongodb+srv://")) {
+           invalid(s, "expected a mongodb:// or mongodb+srv:// URI");
+         }
+         c.mongo_uri = s.value;
+       }},
+      {"gemini-api-key",
+       {"GOOGLE_API_KEY", "GEMINI_API_KEY"},
+       [](Config& c, const Source& s) { c.gemini_api_key = s.value; }},
+      {"gemini-model",
+       {"GEMINI_MODEL"},
+       [](Config& c, const Source& s) {
+         try {
+           c.gemini_model = resolve_gemini_model(s.value);
+         } catch (const ConfigError& e) {
+           invalid(s, e.what());
+         }
+       }},
+      {"secret-key",
+       {"SECRET_KEY"},
+       [](Config& c, const Source& s) {
+         if (!s.value.empty() && s.value.size() < 16) invalid(s, "use at least 16 characters");
+         c.secret_key = s.value;
+       }},
+      {"header-timeout-ms",
+       {"CINESTREAM_HEADER_TIMEOUT_MS"},
+       [](Config& c, const Source& s) { c.header_timeout = parse_ms(s); }},
+      {"idle-timeout-ms",
+       {"CINESTREAM_IDLE_TIMEOUT_MS"},
+       [](Config& c, const Source& s) { c.idle_timeout = parse_ms(s); }},
+      {"write-timeout-ms",
+       {"CINESTREAM_WRITE_TIMEOUT_MS"},
+       [](Config& c, const Source& s) { c.write_timeout = parse_ms(s); }},
+      {"shutdown-timeout-ms",
+       {"CINESTREAM_SHUTDOWN_TIMEOUT_MS"},
+       [](Config& c, const Source& s) { c.shutdown_timeout = parse_ms(s); }},
+      {"header-limit",
+       {"CINESTREAM_HEADER_LIMIT"},
+       [](Config& c, const Source& s) { c.header_limit = parse_uint(s, 1024, 1 << 20); }},
+      {"body-limit",
+       {"CINESTREAM_BODY_LIMIT"},
+       [](Config& c, const Source& s) { c.body_limit = parse_uint(s, 0, 64 << 20); }},
+      {"refresh-interval-ms",
+       {"CINESTREAM_REFRESH_INTERVAL_MS"},
+       [](Config& c, const Source& s) { c.refresh_interval = parse_ms(s); }},
+      {"visit-flush-ms",
+       {"CINESTREAM_VISIT_FLUSH_MS"},
+       [](Config& c, const Source& s) { c.visit_flush_interval = parse_ms(s); }},
+      {"log-level",
+       {"CINESTREAM_LOG_LEVEL"},
+       [](Config& c, const Source& s) {
+         static const std::vector<std::string> levels{"trace", "debug", "info",
+                                                      "warn",  "error", "off"};
+         if (std::find(levels.begin(), levels.end(), s.value) == levels.end()) {
+           invalid(s, "expected trace, debug, info, warn, error or off");
+         }
+         c.log_level = s.value;
+       }},
+      {"access-log",
+       {"CINESTREAM_ACCESS_LOG"},
+       [](Config& c, const Source& s) {
+         if (s.value == "1" || s.value == "true" || s.value == "on") {
+           c.access_log = true;
+         } else if (s.value == "0" || s.value == "false" || s.value == "off") {
+           c.access_log = false;
+         } else {
+           invalid(s, "expected true or false");
+         }
+       }},
+  };
+}
+
+std::map<std::string, std::string> read_env_file(const std::string& path, bool must_exist) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (must_exist) throw ConfigError(fmt::format("--env-file: cannot read '{}'", path));
+    return {};
+  }
+  // The file holds API keys and the session secret: refuse it when other users can read it.
+  if (st.st_mode & S_IROTH) {
+    throw ConfigError(
+        fmt::format("--env-file: '{}' is readable by every user (mode {:o}); run: chmod 600 {}",
+                    path, st.st_mode & 0777, path));
+  }
+  std::ifstream in(path);
+  if (!in) throw ConfigError(fmt::format("--env-file: cannot read '{}'", path));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  try {
+    return parse_dotenv(buf.str());
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(fmt::format("--env-file '{}': {}", path, e.what()));
+  }
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+std::string resolve_gemini_model(const std::string& value) {
+  if (value.empty() || value == "flash") return "gemini-2.5-flash";
+  if (value == "pro") return "gemini-2.5-pro";
+  static const std::regex full(R"(^(models/)?gemini-[a-z0-9][a-z0-9.\-]{0,62}$)");
+  if (!std::regex_match(value, full)) {
+    throw ConfigError("expected flash, pro or a model name such as gemini-2.5-flash");
+  }
+  return value.starts_with("models/") ? value.substr(7) : value;
+}
+
+Config load_config(const FlagValues& flags, const EnvLookup& env, const std::string& env_file,
+                   bool env_file_explicit) {
+  auto dotenv = read_env_file(env_file, env_file_explicit);
+  Config config;
+  for (const auto& setting : settings()) {
+    std::optional<Source> source;
+    if (auto it = flags.find(setting.flag); it != flags.end()) {
+      source = Source{it->second, fmt::format("--{}", setting.flag)};
+    }
+    for (const char* name : setting.env_names) {
+      if (source) break;
+      if (auto v = env(name)) source = Source{*v, fmt::format("environment {}", name)};
+    }
+    for (const char* name : setting.env_names) {
+      if (source) break;
+      if (auto it = dotenv.find(name); it != dotenv.end()) {
+        source = Source{it->second, fmt::format("{} {}", env_file, name)};
+      }
+    }
+    if (source) setting.apply(config, *source);
+  }
+  return config;
+}
+
+}  // namespace cinestream

@@ -1,0 +1,335 @@
+#include "cinestream/http/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <ctime>
+#include <random>
+
+#include "cinestream/http/query.hpp"
+#include "cinestream/runtime/blocking_pool.hpp"
+#include "cinestream/store/store.hpp"
+
+namespace cinestream::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// A connection as its loop sees it: closed at once on drain when idle between requests.
+struct Server::Connection {
+  beast::tcp_stream* stream;
+  bool idle;
+};
+
+struct Server::Loop {
+  explicit Loop(asio::io_context& ctx, std::size_t i) : io(ctx), acceptor(ctx), index(i) {}
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  std::size_t index;
+  std::list<Connection> connections;  // touched only on this loop's thread
+};
+
+namespace {
+
+// The Date header, formatted once a second per thread.
+const std::string& http_date_now() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    cached_second = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = buf;
+  }
+  return cached;
+}
+
+// Logged text is limited and has quotes and control characters escaped.
+std::string log_safe(std::string_view s, std::size_t max = 256) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+bool is_body_allowed(Status s) {
+  auto code = static_cast<unsigned>(s);
+  return code >= 200 && code != 204 && code != 304;
+}
+
+}  // namespace
+
+std::string pick_request_id(std::string_view offered) {
+  bool ok = !offered.empty() && offered.size() <= 128;
+  for (char c : offered) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == ':')) {
+      ok = false;
+      break;
+    }
+  }
+  if (ok) return std::string(offered);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}", rng());
+}
+
+Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, ServerOptions options)
+    : loops_(loops), router_(router), metrics_(metrics), options_(std::move(options)) {
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
+    per_loop_.push_back(std::make_unique<Loop>(loops_.at(i), i));
+  }
+}
+
+Server::~Server() = default;
+
+std::uint16_t Server::listen() {
+  auto address = asio::ip::make_address(options_.host);
+  std::uint16_t port = options_.port;
+  for (auto& loop : per_loop_) {
+    tcp::endpoint ep{address, port};
+    loop->acceptor.open(ep.protocol());
+    loop->acceptor.set_option(asio::socket_base::reuse_address(true));
+    // Every loop (and every worker process) binds the same port; the kernel spreads connections.
+    int one = 1;
+    if (::setsockopt(loop->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) !=
+        0) {
+      throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+    }
+    loop->acceptor.bind(ep);
+    loop->acceptor.listen(asio::socket_base::max_listen_connections);
+    port = loop->acceptor.local_endpoint().port();
+  }
+  return port;
+}
+
+void Server::start() {
+  for (auto& loop : per_loop_) {
+    asio::co_spawn(loop->io, accept_loop(*loop), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("accept loop ended: {}", ex.what());
+      }
+    });
+  }
+}
+
+asio::awaitable<void> Server::accept_loop(Loop& loop) {
+  asio::steady_timer backoff(loop.io);
+  while (loop.acceptor.is_open()) {
+    auto [ec, socket] = co_await loop.acceptor.async_accept(as_tuple_awaitable);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !loop.acceptor.is_open()) co_return;
+      // Out of descriptors or memory: back off instead of spinning; existing clients go on.
+      spdlog::warn("accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(as_tuple_awaitable);
+      continue;
+    }
+    if (draining_) {
+      socket.close();
+      continue;
+    }
+    asio::co_spawn(loop.io, session(std::move(socket), loop), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("connection ended by an exception: {}", ex.what());
+      }
+    });
+  }
+}
+
+asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::address& remote,
+                                           std::string& request_id, std::size_t& route_index) {
+  request_id = pick_request_id(req["X-Request-Id"]);
+  auto target = parse_target(req.target());
+  if (!target) {
+    co_return error_response(Status::bad_request, "bad_target",
+                             "the request target is not a valid path");
+  }
+  auto match = router_.match(req.method(), target->path);
+  route_index = match.route_index;
+  const Handler* handler = match.handler;
+  if (!handler && match.status == Status::not_found &&
+      (req.method() == bh::verb::get || req.method() == bh::verb::head)) {
+    handler = router_.fallback();
+  }
+  if (!handler) {
+    if (match.status == Status::method_not_allowed) {
+      auto res = error_response(Status::method_not_allowed, "method_not_allowed",
+                                fmt::format("{} is not allowed here; use {}",
+                                            std::string_view(req.method_string()), match.allow));
+      res.set(bh::field::allow, match.allow);
+      co_return res;
+    }
+    co_return error_response(Status::not_found, "not_found", "no such resource");
+  }
+  RequestContext ctx{req, *target, request_id, remote, std::move(match.tail)};
+  try {
+    co_return co_await (*handler)(ctx);
+  } catch (const PoolOverloaded&) {
+    spdlog::warn("request_id={} blocking pool full", request_id);
+  } catch (const StoreUnavailable& e) {
+    spdlog::error("request_id={} store unavailable: {}", request_id, e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("request_id={} handler failed: {}", request_id, e.what());
+    co_return error_response(Status::internal_server_error, "internal_error",
+                             "the server could not complete the request");
+  }
+  auto res = error_response(Status::service_unavailable, "unavailable",
+                            "the data store is busy or unreachable; try again shortly");
+  res.set(bh::field::retry_after, "1");
+  co_return res;
+}
+
+asio::awaitable<void> Server::session(tcp::socket socket, Loop& loop) {
+  ++active_;
+  beast::tcp_stream stream(std::move(socket));
+  loop.connections.push_back({&stream, true});
+  auto self = std::prev(loop.connections.end());
+  struct Leave {
+    Server& server;
+    Loop& loop;
+    std::list<Connection>::iterator it;
+    ~Leave() {
+      loop.connections.erase(it);
+      --server.active_;
+    }
+  } leave{*this, loop, self};
+
+  boost::system::error_code ec;
+  auto remote = stream.socket().remote_endpoint(ec).address();
+  beast::flat_buffer buffer;
+  for (;;) {
+    // Idle: wait for the first bytes of the next request under the idle deadline.
+    if (buffer.size() == 0) {
+      if (draining_) break;
+      self->idle = true;
+      stream.expires_after(options_.idle_timeout);
+      auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple_awaitable);
+      self->idle = false;
+      if (rec) break;  // closed, idle timeout, or drained
+      buffer.commit(n);
+    }
+    auto started = std::chrono::steady_clock::now();
+    // The whole request (headers and body) must arrive within the header deadline.
+    stream.expires_after(options_.header_timeout);
+    bh::request_parser<bh::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    parser.body_limit(options_.body_limit);
+    auto [hec, hn] = co_await bh::async_read(stream, buffer, parser, as_tuple_awaitable);
+    (void)hn;
+    std::string request_id;
+    std::size_t route_index = 0;
+    Response res;
+    bool close_after = false;
+    if (hec) {
+      if (hec == bh::error::header_limit) {
+        res = error_response(Status::request_header_fields_too_large, "headers_too_large",
+                             "the request headers are too large");
+      } else if (hec == bh::error::body_limit) {
+        res = error_response(Status::payload_too_large, "body_too_large",
+                             fmt::format("the request body is over {} bytes", options_.body_limit));
+      } else if (hec == beast::error::timeout || hec == asio::error::eof ||
+                 hec == asio::error::connection_reset || hec == bh::error::end_of_stream ||
+                 hec == asio::error::operation_aborted) {
+        break;  // nothing useful to answer
+      } else {
+        res = error_response(Status::bad_request, "bad_request", "malformed HTTP request");
+      }
+      request_id = pick_request_id({});
+      close_after = true;
+    } else {
+      const Request& req = parser.get();
+      res = co_await dispatch(req, remote, request_id, route_index);
+      close_after = !req.keep_alive();
+    }
+    if (draining_) close_after = true;
+
+    const bool head = !hec && parser.get().method() == bh::verb::head;
+    res.version(11);
+    res.set(bh::field::server, "cinestream");
+    res.set(bh::field::date, http_date_now());
+    res.set("X-Request-Id", request_id);
+    res.set("X-Content-Type-Options", "nosniff");
+    if (is_body_allowed(res.result())) res.content_length(SharedBody::size(res.body()));
+    if (head) res.body() = nullptr;
+    res.keep_alive(!close_after);
+
+    stream.expires_after(options_.write_timeout);
+    auto [wec, wn] = co_await bh::async_write(stream, res, as_tuple_awaitable);
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    auto status = static_cast<unsigned>(res.result_int());
+    metrics_.observe(loop.index, route_index, status,
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
+    if (options_.access_log) {
+      const auto& req = parser.get();
+      spdlog::info(
+          "access request_id={} remote={} method={} target=\"{}\" status={} bytes={} "
+          "duration_us={} ua=\"{}\"{}",
+          request_id, remote.to_string(), hec ? "-" : std::string(req.method_string()),
+          hec ? "-" : log_safe(req.target()), status, wn,
+          std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+          hec ? "-" : log_safe(req[bh::field::user_agent], 128),
+          wec ? fmt::format(" write_error=\"{}\"", wec.message()) : std::string());
+    }
+    if (wec || close_after) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {
+  draining_ = true;
+  for (auto& loop : per_loop_) {
+    asio::post(loop->io, [l = loop.get()] {
+      boost::system::error_code ec;
+      l->acceptor.close(ec);
+      for (auto& c : l->connections) {
+        if (c.idle) c.stream->cancel();
+      }
+    });
+  }
+  auto until = std::chrono::steady_clock::now() + deadline;
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  while (active_.load() > 0 && std::chrono::steady_clock::now() < until) {
+    tick.expires_after(std::chrono::milliseconds(10));
+    co_await tick.async_wait(as_tuple_awaitable);
+  }
+  if (active_.load() > 0) {
+    spdlog::warn("shutdown deadline passed with {} connections open; closing them", active_.load());
+    for (auto& loop : per_loop_) {
+      asio::post(loop->io, [l = loop.get()] {
+        for (auto& c : l->connections)
+          c.stream->cancel();
+      });
+    }
+  }
+}
+
+}  // namespace cinestream::http

@@ -1,0 +1,114 @@
+// cinestream: the showtimes server and its tools. Subcommands: serve, init-db.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cinestream/cli/commands.hpp"
+#include "cinestream/config/config.hpp"
+#include "cinestream/observability/logging.hpp"
+#include "cinestream/version.hpp"
+
+namespace {
+
+struct FlagSpec {
+  const char* name;
+  const char* help;
+};
+
+// Every setting can be given as a flag; environment and .env names are in the README.
+const std::vector<FlagSpec> kSettingFlags = {
+    {"host", "address to listen on (CINESTREAM_HOST; default 127.0.0.1)"},
+    {"port", "port to listen on, 0 for any (CINESTREAM_PORT; default 8080)"},
+    {"data-dir", "directory of the embedded store and downloaded posters (default ./data)"},
+    {"web-dir", "directory of the web page (default: installed or source web/)"},
+    {"port-file", "write the bound port to this file once listening"},
+    {"threads", "event-loop threads, 0 = one per allowed CPU"},
+    {"blocking-threads", "threads of the blocking pool (database, files)"},
+    {"blocking-queue", "bound of the blocking pool's queue"},
+    {"mongo-uri", "MongoDB URI (MONGO_URI); empty = embedded store"},
+    {"gemini-api-key", "Gemini API key (GOOGLE_API_KEY or GEMINI_API_KEY)"},
+    {"gemini-model", "flash, pro or a full model name (GEMINI_MODEL)"},
+    {"secret-key", "key that signs cookies (SECRET_KEY)"},
+    {"header-timeout-ms", "deadline to read a request once it starts"},
+    {"idle-timeout-ms", "deadline for an idle keep-alive connection"},
+    {"write-timeout-ms", "deadline to write a response"},
+    {"shutdown-timeout-ms", "how long in-flight requests may take after SIGTERM"},
+    {"header-limit", "largest request header block, bytes"},
+    {"body-limit", "largest request body, bytes"},
+    {"refresh-interval-ms", "how often changes made by other processes are picked up"},
+    {"visit-flush-ms", "how often the visitor counter is written"},
+    {"log-level", "trace, debug, info, warn, error or off"},
+    {"access-log", "one log line per request (true/false)"},
+};
+
+struct CommonOptions {
+  std::map<std::string, std::string> raw;
+  std::map<std::string, CLI::Option*> options;
+  std::string env_file = ".env";
+  CLI::Option* env_file_option = nullptr;
+
+  void attach(CLI::App& app) {
+    for (const auto& f : kSettingFlags) {
+      options[f.name] = app.add_option(fmt::format("--{}", f.name), raw[f.name], f.help);
+    }
+    env_file_option = app.add_option("--env-file", env_file, "settings file (default ./.env)");
+  }
+
+  cinestream::FlagValues given() const {
+    cinestream::FlagValues out;
+    for (const auto& [name, opt] : options) {
+      if (opt->count() > 0) out[name] = raw.at(name);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"CineStream: movie showtimes for every city, found by an AI agent", "cinestream"};
+  app.set_version_flag("--version", std::string("cinestream ") + cinestream::kVersion);
+  app.require_subcommand(1);
+
+  CommonOptions serve_opts, init_opts;
+  auto* serve = app.add_subcommand("serve", "serve the site and the API");
+  serve_opts.attach(*serve);
+  auto* init_db =
+      app.add_subcommand("init-db", "create the schema and seed locations (idempotent)");
+  init_opts.attach(*init_db);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // usage errors exit 2, like invalid settings
+  }
+
+  CommonOptions& opts = serve->parsed() ? serve_opts : init_opts;
+  cinestream::Config config;
+  try {
+    config = cinestream::load_config(opts.given(), cinestream::process_env(), opts.env_file,
+                                     opts.env_file_option->count() > 0);
+  } catch (const cinestream::ConfigError& e) {
+    std::fprintf(stderr, "cinestream: configuration error: %s\n", e.what());
+    return 2;
+  }
+  cinestream::setup_logging(config.log_level);
+  int status = 0;
+  try {
+    status = serve->parsed() ? cinestream::cli::serve(config) : cinestream::cli::init_db(config);
+  } catch (const std::invalid_argument& e) {
+    spdlog::critical("configuration error: {}", e.what());
+    status = 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("fatal: {}", e.what());
+    status = 1;
+  }
+  cinestream::shutdown_logging();
+  return status;
+}

@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "cinestream/config/config.hpp"
+#include "cinestream/config/dotenv.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cinestream {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string write_env(const std::string& text, mode_t mode = 0600) {
+    auto path = dir_.str() + "/.env";
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  std::string missing() const { return dir_.str() + "/absent.env"; }
+  testing::TempDir dir_;
+};
+
+TEST_F(ConfigTest, DefaultsWhenNothingGiven) {
+  auto c = load_config({}, env_of({}), missing(), false);
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 8080);
+  EXPECT_EQ(c.data_dir, "data");
+  EXPECT_EQ(c.gemini_model, "gemini-2.5-flash");
+  EXPECT_TRUE(c.mongo_uri.empty());
+}
+
+TEST_F(ConfigTest, FlagBeatsEnvironmentBeatsDotenv) {
+  auto env_file = write_env(
+      "CINESTREAM_PORT=7001\nSECRET_KEY=from-dotenv-0123456789\nMONGO_URI=mongodb://dotenv\n");
+  auto env = env_of({{"CINESTREAM_PORT", "7002"}, {"MONGO_URI", "mongodb://env"}});
+  auto c = load_config({{"port", "7003"}}, env, env_file, true);
+  EXPECT_EQ(c.port, 7003);                            // flag
+  EXPECT_EQ(c.mongo_uri, "mongodb://env");            // environment over .env
+  EXPECT_EQ(c.secret_key, "from-dotenv-0123456789");  // .env over default
+  c = load_config({}, env, env_file, true);
+  EXPECT_EQ(c.port, 7002);
+  c = load_config({}, env_of({}), env_file, true);
+  EXPECT_EQ(c.port, 7001);
+}
+
+TEST_F(ConfigTest, GoogleKeyThenGeminiKey) {
+  auto c = load_config({}, env_of({{"GEMINI_API_KEY", "g"}}), missing(), false);
+  EXPECT_EQ(c.gemini_api_key, "g");
+  c = load_config({}, env_of({{"GEMINI_API_KEY", "g"}, {"GOOGLE_API_KEY", "k"}}), missing(), false);
+  EXPECT_EQ(c.gemini_api_key, "k");
+}
+
+TEST_F(ConfigTest, ModelAliases) {
+  EXPECT_EQ(resolve_gemini_model("flash"), "gemini-2.5-flash");
+  EXPECT_EQ(resolve_gemini_model("pro"), "gemini-2.5-pro");
+  EXPECT_EQ(resolve_gemini_model("gemini-3-flash-preview"), "gemini-3-flash-preview");
+  EXPECT_EQ(resolve_gemini_model("models/gemini-2.5-flash-lite"), "gemini-2.5-flash-lite");
+  EXPECT_THROW(resolve_gemini_model("gpt-4"), ConfigError);
+  EXPECT_THROW(resolve_gemini_model("gemini-../../x"), ConfigError);
+}
+
+// Each invalid value names the setting and where it came from.
+void expect_error_mentions(const FlagValues& flags, const EnvLookup& env,
+                           const std::string& env_file, const std::string& needle) {
+  try {
+    load_config(flags, env, env_file, false);
+    FAIL() << "expected a ConfigError mentioning " << needle;
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ConfigTest, InvalidValuesNameTheSetting) {
+  expect_error_mentions({{"port", "http"}}, env_of({}), missing(), "--port");
+  expect_error_mentions({{"port", "70000"}}, env_of({}), missing(), "--port");
+  expect_error_mentions({}, env_of({{"CINESTREAM_PORT", "-1"}}), missing(), "CINESTREAM_PORT");
+  expect_error_mentions({}, env_of({{"MONGO_URI", "postgres://x"}}), missing(), "MONGO_URI");
+  expect_error_mentions({}, env_of({{"GEMINI_MODEL", "claude"}}), missing(), "GEMINI_MODEL");
+  expect_error_mentions({}, env_of({{"SECRET_KEY", "short"}}), missing(), "SECRET_KEY");
+  expect_error_mentions({{"log-level", "loud"}}, env_of({}), missing(), "--log-level");
+  expect_error_mentions({{"threads", "many"}}, env_of({}), missing(), "--threads");
+  expect_error_mentions({{"idle-timeout-ms", "0"}}, env_of({}), missing(), "--idle-timeout-ms");
+}
+
+TEST_F(ConfigTest, WorldReadableDotenvIsRefused) {
+  auto path = write_env("SECRET_KEY=abcdefghijklmnopqrstuvwxyz\n", 0644);
+  EXPECT_THROW(load_config({}, env_of({}), path, true), ConfigError);
+}
+
+TEST_F(ConfigTest, MissingExplicitDotenvIsAnError) {
+  EXPECT_THROW(load_config({}, env_of({}), missing(), true), ConfigError);
+  EXPECT_NO_THROW(load_config({}, env_of({}), missing(), false));
+}
+
+TEST(Dotenv, ParsesTheOriginalsFormat) {
+  auto vars = parse_dotenv(
+      "# CineStream\n"
+      "MONGO_URI=mongodb://user:pass@127.0.0.1:27017/movie_db?authSource=admin\n"
+      "export GOOGLE_API_KEY=\"key with spaces\"\n"
+      "SECRET_KEY='s3cr3t#not-a-comment'\n"
+      "GEMINI_MODEL=flash # default\n"
+      "\n"
+      "EMPTY=\n");
+  EXPECT_EQ(vars["MONGO_URI"], "mongodb://user:pass@127.0.0.1:27017/movie_db?authSource=admin");
+  EXPECT_EQ(vars["GOOGLE_API_KEY"], "key with spaces");
+  EXPECT_EQ(vars["SECRET_KEY"], "s3cr3t#not-a-comment");
+  EXPECT_EQ(vars["GEMINI_MODEL"], "flash");
+  EXPECT_EQ(vars["EMPTY"], "");
+}
+
+TEST(Dotenv, RejectsMalformedLinesWithTheirNumber) {
+  try {
+    parse_dotenv("A=1\nthis is not a setting\n");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos);
+  }
+  EXPECT_THROW(parse_dotenv("1A=x\n"), std::invalid_argument);
+  EXPECT_THROW(parse_dotenv("A=\"unterminated\n"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace cinestream

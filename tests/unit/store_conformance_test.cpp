@@ -1,0 +1,305 @@
+// One suite for every storage backend: each case states a behaviour of the Store interface.
+// Backends register a factory in kBackends; the MongoDB backend joins here when it lands.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "cinestream/store/sqlite_store.hpp"
+#include "support/sample_data.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cinestream {
+namespace {
+
+using testing::test_locations;
+using testing::test_movie;
+using testing::test_theater;
+using testing::utc;
+using namespace std::chrono_literals;
+
+struct Backend {
+  std::string name;
+  // Opens a store on `dir`; two calls with the same dir share the data (like two processes).
+  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+};
+
+const std::vector<Backend> kBackends = {
+    {"sqlite", [](const std::string& dir) { return make_sqlite_store(dir + "/test.sqlite3", 4); }},
+};
+
+class StoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().open(dir_.str());
+    store_->ensure_schema();
+    store_->seed_locations(test_locations());
+  }
+  std::unique_ptr<Store> open_again() { return GetParam().open(dir_.str()); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformance, SchemaAndSeedAreIdempotent) {
+  store_->ensure_schema();
+  EXPECT_EQ(store_->seed_locations(test_locations()), 0u);
+  auto locations = store_->locations();
+  ASSERT_EQ(locations.size(), 3u);
+  EXPECT_EQ(locations[0].id, "kyiv");
+  EXPECT_EQ(locations[0].name.ua, "Київ");
+  EXPECT_EQ(locations[2].tz, "Europe/London");
+}
+
+TEST_P(StoreConformance, SeedKeepsStateAndUpdatesNames) {
+  store_->try_lock_city("kyiv", "w1", "test", 300s, utc(2026, 11, 21, 10, 0));
+  auto renamed = test_locations();
+  renamed[0].name.en = "Kyiv City";
+  EXPECT_EQ(store_->seed_locations(renamed), 0u);
+  EXPECT_EQ(store_->locations()[0].name.en, "Kyiv City");
+  EXPECT_EQ(store_->location_state("kyiv")->status, ScrapeStatus::processing);
+}
+
+TEST_P(StoreConformance, NewCityStartsStaleAtVersionZero) {
+  auto s = store_->location_state("lviv");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->status, ScrapeStatus::stale);
+  EXPECT_EQ(s->data_version, 0);
+  EXPECT_FALSE(s->last_updated);
+  EXPECT_FALSE(store_->location_state("atlantis"));
+}
+
+TEST_P(StoreConformance, MergeStoresMovieTheatersShowtimes) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  std::vector<Movie> scraped{
+      test_movie("Dune", "Дюна",
+                 {test_theater("Multiplex Lavina", "Berkovetska 6",
+                               {{utc(2026, 11, 21, 16, 0), "imax", "original", "1"},
+                                {utc(2026, 11, 21, 19, 0), "2D", "Ukrainian dubbing", "2"}}),
+                  test_theater("Oskar", "Hnata Yury 9",
+                               {{utc(2026, 11, 22, 17, 30), "3D", "original", ""}})})};
+  auto stats = store_->merge_movies("kyiv", scraped, now);
+  EXPECT_EQ(stats.movies_added, 1);
+  EXPECT_EQ(stats.theaters_added, 2);
+  EXPECT_EQ(stats.showtimes_added, 3);
+  EXPECT_EQ(stats.showtimes_duplicate, 0);
+  EXPECT_EQ(store_->location_state("kyiv")->data_version, 1);
+
+  auto day = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  ASSERT_EQ(day.size(), 1u);
+  EXPECT_EQ(day[0].title.en, "Dune");
+  EXPECT_EQ(day[0].title.ua, "Дюна");
+  ASSERT_EQ(day[0].theaters.size(), 1u);
+  EXPECT_EQ(day[0].theaters[0].name, "Multiplex Lavina");
+  ASSERT_EQ(day[0].theaters[0].showtimes.size(), 2u);
+  EXPECT_EQ(day[0].theaters[0].showtimes[0].format, "IMAX");  // canonical upper case
+  EXPECT_EQ(day[0].theaters[0].showtimes[0].start, utc(2026, 11, 21, 16, 0));
+  EXPECT_TRUE(
+      store_->movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0)).empty());
+}
+
+TEST_P(StoreConformance, MergeDeduplicatesAcrossSpellings) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->merge_movies(
+      "kyiv",
+      {test_movie("Dune: Part Two", "Дюна 2",
+                  {test_theater("Multiplex", "Berkovetska 6",
+                                {{utc(2026, 11, 21, 16, 0), "IMAX", "original", "1"}})})},
+      now);
+  auto again = store_->merge_movies(
+      "kyiv",
+      {test_movie("DUNE — part two!", "",
+                  {test_theater("multiplex", "",
+                                {{utc(2026, 11, 21, 16, 0), "imax", "original", "1"},
+                                 {utc(2026, 11, 21, 20, 0), "imax", "original", "1"}})})},
+      now);
+  EXPECT_EQ(again.movies_added, 0);
+  EXPECT_EQ(again.theaters_added, 0);
+  EXPECT_EQ(again.showtimes_added, 1);
+  EXPECT_EQ(again.showtimes_duplicate, 1);
+  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  ASSERT_EQ(movies.size(), 1u);
+  EXPECT_EQ(movies[0].title.en, "Dune: Part Two");  // the first spelling is kept
+  EXPECT_EQ(movies[0].title.ua, "Дюна 2");          // and not blanked by the second
+}
+
+TEST_P(StoreConformance, SameStartDifferentFormatIsTwoShowtimes) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  auto stats = store_->merge_movies(
+      "kyiv",
+      {test_movie("Wicked", "Чародійка",
+                  {test_theater("Oskar", "a",
+                                {{utc(2026, 11, 21, 16, 0), "2D", "original", ""},
+                                 {utc(2026, 11, 21, 16, 0), "3D", "original", ""},
+                                 {utc(2026, 11, 21, 16, 0), "2D", "dubbed", ""}})})},
+      now);
+  EXPECT_EQ(stats.showtimes_added, 3);
+}
+
+TEST_P(StoreConformance, DuplicateOnlyMergeLeavesVersion) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  std::vector<Movie> m{test_movie(
+      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  store_->merge_movies("kyiv", m, now);
+  auto v = store_->location_state("kyiv")->data_version;
+  store_->merge_movies("kyiv", m, now);
+  EXPECT_EQ(store_->location_state("kyiv")->data_version, v);
+}
+
+TEST_P(StoreConformance, MergeIntoUnknownCityFailsAndWritesNothing) {
+  EXPECT_ANY_THROW(store_->merge_movies(
+      "atlantis", {test_movie("Dune", "", {test_theater("X", "", {})})}, utc(2026, 1, 1, 0, 0)));
+}
+
+TEST_P(StoreConformance, PruneRemovesPastShowtimesAndEmptyMovies) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->merge_movies(
+      "kyiv",
+      {test_movie("Old", "Старий",
+                  {test_theater("A", "a", {{utc(2026, 11, 20, 10, 0), "", "", ""}})}),
+       test_movie("Mixed", "Змішаний",
+                  {test_theater("A", "a",
+                                {{utc(2026, 11, 20, 12, 0), "", "", ""},
+                                 {utc(2026, 11, 22, 12, 0), "", "", ""}})})},
+      now);
+  auto v = store_->location_state("kyiv")->data_version;
+  EXPECT_EQ(store_->prune_before("kyiv", now), 2u);
+  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
+  auto left = store_->movies_between("kyiv", utc(2026, 11, 1, 0, 0), utc(2026, 12, 1, 0, 0));
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].title.en, "Mixed");
+  // The movie that lost every showtime is gone: merging it again adds it anew.
+  auto again = store_->merge_movies(
+      "kyiv",
+      {test_movie("Old", "", {test_theater("A", "a", {{utc(2026, 11, 23, 10, 0), "", "", ""}})})},
+      now);
+  EXPECT_EQ(again.movies_added, 1);
+}
+
+TEST_P(StoreConformance, LockIsExclusiveUntilReleased) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  auto a = store_->try_lock_city("kyiv", "worker-a", "request", 300s, t0);
+  EXPECT_EQ(a.outcome, LockOutcome::acquired);
+  EXPECT_EQ(a.state.status, ScrapeStatus::processing);
+  EXPECT_EQ(a.state.lock_owner, "worker-a");
+  auto b = store_->try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 10s);
+  EXPECT_EQ(b.outcome, LockOutcome::held);
+  EXPECT_EQ(b.state.lock_owner, "worker-a");
+  EXPECT_FALSE(store_->release_city_lock("kyiv", "worker-b", ScrapeStatus::fresh, "", t0 + 20s));
+  EXPECT_TRUE(store_->release_city_lock("kyiv", "worker-a", ScrapeStatus::fresh, "", t0 + 20s));
+  auto s = store_->location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::fresh);
+  EXPECT_EQ(s->last_updated, t0 + 20s);
+  EXPECT_TRUE(s->lock_owner.empty());
+  EXPECT_EQ(store_->try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 30s).outcome,
+            LockOutcome::acquired);
+}
+
+TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->try_lock_city("kyiv", "dead", "request", 300s, t0).outcome,
+            LockOutcome::acquired);
+  EXPECT_EQ(store_->try_lock_city("kyiv", "alive", "request", 300s, t0 + 299s).outcome,
+            LockOutcome::held);
+  EXPECT_EQ(store_->try_lock_city("kyiv", "alive", "request", 300s, t0 + 300s).outcome,
+            LockOutcome::acquired);
+  // The dead holder can neither renew nor release what it lost.
+  EXPECT_FALSE(store_->renew_city_lock("kyiv", "dead", 300s, t0 + 301s));
+  EXPECT_FALSE(store_->release_city_lock("kyiv", "dead", ScrapeStatus::failed, "x", t0 + 301s));
+  EXPECT_EQ(store_->location_state("kyiv")->lock_owner, "alive");
+}
+
+TEST_P(StoreConformance, RenewExtendsTheLease) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->try_lock_city("kyiv", "a", "request", 300s, t0);
+  EXPECT_TRUE(store_->renew_city_lock("kyiv", "a", 300s, t0 + 200s));
+  EXPECT_EQ(store_->try_lock_city("kyiv", "b", "request", 300s, t0 + 400s).outcome,
+            LockOutcome::held);
+  EXPECT_EQ(store_->try_lock_city("kyiv", "b", "request", 300s, t0 + 500s).outcome,
+            LockOutcome::acquired);
+}
+
+TEST_P(StoreConformance, ExpireLapsedLocksMarksStale) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->try_lock_city("kyiv", "a", "request", 60s, t0);
+  store_->try_lock_city("lviv", "b", "request", 600s, t0);
+  EXPECT_TRUE(store_->expire_lapsed_locks(t0 + 30s).empty());
+  auto expired = store_->expire_lapsed_locks(t0 + 61s);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0], "kyiv");
+  EXPECT_EQ(store_->location_state("kyiv")->status, ScrapeStatus::stale);
+  EXPECT_EQ(store_->location_state("lviv")->status, ScrapeStatus::processing);
+}
+
+TEST_P(StoreConformance, LockOnUnknownCity) {
+  EXPECT_EQ(store_->try_lock_city("atlantis", "a", "r", 60s, utc(2026, 1, 1, 0, 0)).outcome,
+            LockOutcome::unknown_city);
+}
+
+TEST_P(StoreConformance, FailedReleaseKeepsTheError) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->try_lock_city("kyiv", "a", "request", 60s, t0);
+  store_->release_city_lock("kyiv", "a", ScrapeStatus::failed, "budget reached", t0 + 1s);
+  auto s = store_->location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::failed);
+  EXPECT_EQ(s->error, "budget reached");
+  EXPECT_FALSE(s->last_updated);
+}
+
+TEST_P(StoreConformance, OnlyOneOfManyConcurrentLockersWins) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 4; ++i)
+    stores.push_back(open_again());
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 5; ++k) {
+        auto r =
+            stores[i]->try_lock_city("kyiv", "owner-" + std::to_string(i * 10 + k), "r", 300s, t0);
+        if (r.outcome == LockOutcome::acquired) ++winners;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(StoreConformance, VisitsAccumulateAcrossInstances) {
+  EXPECT_EQ(store_->visits(), 0);
+  store_->add_visits(5);
+  auto other = open_again();
+  other->add_visits(7);
+  other->add_visits(0);
+  EXPECT_EQ(store_->visits(), 12);
+}
+
+TEST_P(StoreConformance, ChangesAreSeenByAnotherInstance) {
+  auto other = open_again();
+  other->merge_movies(
+      "lviv",
+      {test_movie("Dune", "",
+                  {test_theater("Kinopalats", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
+      utc(2026, 11, 21, 8, 0));
+  EXPECT_EQ(store_->location_state("lviv")->data_version, 1);
+  EXPECT_EQ(store_->movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0)).size(),
+            1u);
+}
+
+TEST_P(StoreConformance, HealthCheckPasses) {
+  EXPECT_NO_THROW(store_->check_health());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+TEST(SqliteStore, UnwritableDirectoryIsStoreUnavailable) {
+  auto store = make_sqlite_store("/proc/no-such-dir/x.sqlite3", 1);
+  EXPECT_THROW(store->ensure_schema(), StoreUnavailable);
+}
+
+}  // namespace
+}  // namespace cinestream
