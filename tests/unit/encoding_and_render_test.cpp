@@ -103,6 +103,28 @@ TEST(Render, ShowtimesAreFlatLocalAndOrdered) {
   EXPECT_EQ(rows[1].as_object()["poster"].as_string(), "https://posters.example/Dune.jpg");
 }
 
+TEST(Render, LocationsAreValidJsonWithPlainNumbers) {
+  auto locs = testing::test_locations();
+  locs[0].name.en = "Quote\" and \\ backslash";
+  LocationState fresh;
+  fresh.city_id = "kyiv";
+  fresh.status = ScrapeStatus::fresh;
+  fresh.last_updated = utc(2026, 11, 21, 8, 0);
+  auto json = api::render_locations({{&locs[0], 12.345, &fresh}, {&locs[1], std::nullopt, nullptr}},
+                                    Lang::en);
+  EXPECT_NE(json.find(R"("lat":50.4501,"lon":30.5234)"), std::string::npos) << json;
+  auto doc = boost::json::parse(json).as_object();
+  auto first = doc["locations"].as_array()[0].as_object();
+  EXPECT_EQ(first["name"].as_string(), "Quote\" and \\ backslash");
+  EXPECT_DOUBLE_EQ(first["distance_km"].as_double(), 12.3);
+  EXPECT_EQ(first["status"].as_string(), "fresh");
+  EXPECT_EQ(first["last_updated"].as_string(), "2026-11-21T08:00:00Z");
+  auto second = doc["locations"].as_array()[1].as_object();
+  EXPECT_FALSE(second.contains("distance_km"));
+  EXPECT_TRUE(second["last_updated"].is_null());
+  EXPECT_EQ(doc["count"].as_int64(), 2);
+}
+
 TEST(Render, MoviesKeepTheirTheaters) {
   auto loc = testing::test_locations()[1];
   Movie a = testing::test_movie(
