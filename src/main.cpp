@@ -82,6 +82,21 @@ int main(int argc, char** argv) {
       app.add_subcommand("init-db", "create the schema and seed locations (idempotent)");
   init_opts.attach(*init_db);
 
+  cinestream::cli::GeminiSimArgs sim;
+  std::string sim_log_level = "info";
+  auto* sim_cmd = app.add_subcommand(
+      "gemini-sim", "run the local Gemini stand-in (real REST protocol, generated world, faults)");
+  sim_cmd->add_option("--host", sim.host, "address to listen on (loopback by default)");
+  sim_cmd->add_option("--port", sim.port, "port, 0 for any")->check(CLI::Range(0, 65535));
+  sim_cmd->add_option("--port-file", sim.port_file, "write the bound port here");
+  sim_cmd->add_option("--seed", sim.seed, "world seed: the same seed gives the same world");
+  sim_cmd->add_option("--cinemas", sim.cinemas, "cinemas per city")->check(CLI::Range(1, 50));
+  sim_cmd->add_option("--movies", sim.movies, "movies per city")->check(CLI::Range(1, 60));
+  sim_cmd->add_option("--api-key", sim.api_key, "the only key accepted (default: any)");
+  sim_cmd->add_option("--faults", sim.faults_json, "faults as JSON, e.g. {\"rate_429\":0.2}");
+  sim_cmd->add_option("--today", sim.today, "the world's today, YYYY-MM-DD (default: clock)");
+  sim_cmd->add_option("--log-level", sim_log_level, "trace, debug, info, warn, error or off");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +104,18 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;  // usage errors exit 2, like invalid settings
   }
 
+  if (sim_cmd->parsed()) {
+    cinestream::setup_logging(sim_log_level);
+    int status = 0;
+    try {
+      status = cinestream::cli::gemini_sim(sim);
+    } catch (const std::invalid_argument& e) {
+      spdlog::critical("configuration error: {}", e.what());
+      status = 2;
+    }
+    cinestream::shutdown_logging();
+    return status;
+  }
   CommonOptions& opts = serve->parsed() ? serve_opts : init_opts;
   cinestream::Config config;
   try {

@@ -1,5 +1,8 @@
 #pragma once
 // The subcommands of the `cinestream` binary.
+#include <cstdint>
+#include <string>
+
 #include "cinestream/config/config.hpp"
 
 namespace cinestream::cli {
@@ -8,5 +11,19 @@ namespace cinestream::cli {
 int serve(const Config& config);
 // Creates the schema and seeds the bundled locations; idempotent.
 int init_db(const Config& config);
+
+struct GeminiSimArgs {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8090;
+  std::string port_file;
+  std::uint64_t seed = 1;
+  int cinemas = 10;
+  int movies = 15;
+  std::string api_key;      // empty: any key is accepted
+  std::string faults_json;  // e.g. {"rate_429":0.2,"latency_ms":3000}
+  std::string today;        // YYYY-MM-DD; default: the clock
+};
+// The local Gemini stand-in, until SIGTERM/SIGINT.
+int gemini_sim(const GeminiSimArgs& args);
 
 }  // namespace cinestream::cli

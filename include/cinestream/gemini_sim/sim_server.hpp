@@ -1,0 +1,39 @@
+#pragma once
+// The stand-in on HTTP, on the project's own server stack, on its own thread:
+//   POST /v1beta/models/{model}:generateContent          (x-goog-api-key or ?key=)
+//   POST /v1beta/models/{model}:streamGenerateContent?alt=sse
+//   GET  /posters/{slug}.png                              posters the movies answer points at
+//   GET  /sim/truth?city=&from=YYYY-MM-DD&days=N          the ground truth, for recall/precision
+//   GET|POST /sim/faults                                  read or change faults at run time
+//   GET  /sim/stats                                       calls by task, errors injected
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cinestream/gemini_sim/sim_service.hpp"
+
+namespace cinestream::gemini_sim {
+
+class SimServer {
+ public:
+  SimServer(const CityCatalog& catalog, SimOptions options);
+  ~SimServer();
+
+  // Binds host:port (0: any) and serves on a background thread; returns the port.
+  std::uint16_t start(const std::string& host, std::uint16_t port);
+  void stop();
+  // Serves on the calling thread until SIGTERM/SIGINT (the CLI).
+  int run_until_signal(const std::string& host, std::uint16_t port, const std::string& port_file);
+
+  SimService& service() { return service_; }
+  std::string base_url() const;
+
+ private:
+  struct Impl;
+  SimService service_;
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace cinestream::gemini_sim

@@ -1,0 +1,71 @@
+#pragma once
+// The stand-in's generated world: for any city, cinemas with addresses and websites, movies with
+// titles in en/ua/ru and posters, and showtimes in the city's local time. Deterministic from the
+// seed: a day's showtimes depend only on (seed, city, day), so the horizon can roll forward and
+// every run, process and test sees the same truth.
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/domain/local_time.hpp"
+#include "cinestream/domain/movie.hpp"
+
+namespace cinestream::gemini_sim {
+
+struct SimCinema {
+  std::string name;
+  std::string address;
+  std::string website;
+};
+
+struct SimMovie {
+  std::string slug;  // poster file name
+  MovieTitles title;
+  LocalizedText description;
+};
+
+struct SimShowtime {
+  std::size_t cinema;  // index into cinemas()
+  std::size_t movie;   // index into movies()
+  SysSeconds start;
+  std::string format;
+  std::string language;
+  std::string hall;
+};
+
+struct WorldOptions {
+  std::uint64_t seed = 1;
+  int cinemas = 10;
+  int movies = 15;
+};
+
+class World {
+ public:
+  explicit World(WorldOptions options) : options_(options) {}
+
+  const WorldOptions& options() const { return options_; }
+  std::vector<SimCinema> cinemas(const Location& city) const;
+  std::vector<SimMovie> movies(const Location& city) const;
+  // Every showtime of one local day, ordered by start.
+  std::vector<SimShowtime> showtimes(const Location& city, const date::time_zone* zone,
+                                     date::year_month_day day) const;
+  // The ground truth for [from, from + days): cinemas, movies and showtimes, as JSON rows
+  // {movie (en title), cinema, start_time (local with offset), format, language, hall}.
+  boost::json::value truth(const Location& city, const date::time_zone* zone,
+                           date::year_month_day from, int days) const;
+  // A small PNG poster for the movie (valid image, deterministic colours).
+  std::string poster_png(std::string_view slug) const;
+
+ private:
+  std::uint64_t mix(std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0,
+                    std::uint64_t d = 0) const;
+  WorldOptions options_;
+};
+
+// Local "HH:MM" wall time of each of the day's slots is chosen from these (10:00 .. 22:45).
+std::string sim_language_of(const Location& city, std::size_t which);
+
+}  // namespace cinestream::gemini_sim
