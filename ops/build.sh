@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
+# CI builds from scratch every time: no compiler cache that could serve a stale object.
+if [ "${CI:-}" = "true" ]; then export CCACHE_DISABLE=1; fi
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$@"
 cmake --build "$build_dir" --parallel "$(nproc)"

@@ -35,3 +35,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Node test packages (the Gemini SDK fidelity test, browser tests), exactly as locked.
+if [ "${1:-}" != "--build-only" ]; then
+  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --prefix "$repo/tests/node"
+  else
+    echo "install-deps: npm not found; skipping the Node test packages in tests/node" >&2
+  fi
+fi

@@ -33,6 +33,21 @@ const std::vector<FlagSpec> kSettingFlags = {
     {"mongo-uri", "MongoDB URI (MONGO_URI); empty = embedded store"},
     {"gemini-api-key", "Gemini API key (GOOGLE_API_KEY or GEMINI_API_KEY)"},
     {"gemini-model", "flash, pro or a full model name (GEMINI_MODEL)"},
+    {"gemini-base-url", "Gemini endpoint (GEMINI_BASE_URL); http only to loopback"},
+    {"gemini-max-in-flight", "Gemini calls in flight for the whole process"},
+    {"gemini-timeout-ms", "deadline of one Gemini attempt"},
+    {"gemini-price-input", "US dollars per million input tokens (default: the model's)"},
+    {"gemini-price-output", "US dollars per million output tokens (default: the model's)"},
+    {"gemini-price-grounded", "US dollars per grounded call (default: the model's)"},
+    {"demo-seed", "seed of the demo stand-in's world"},
+    {"demo-faults", "faults of the demo stand-in as JSON, e.g. {\"latency_ms\":3000}"},
+    {"scrape-plan", "by_day (default) or per_movie_day (the original's, for comparison)"},
+    {"scrape-lease-ms", "city lock lease; the holder renews it while it works"},
+    {"scrape-watchdog-ms", "how often lapsed leases are freed"},
+    {"scrape-max-age-ms", "data older than this is scraped again in full"},
+    {"scrape-rate-per-minute", "scrape requests allowed per client per minute"},
+    {"budget-grounded-calls", "grounded Gemini calls allowed per UTC day, all processes"},
+    {"budget-usd", "estimated Gemini spend allowed per UTC day, all processes"},
     {"secret-key", "key that signs cookies (SECRET_KEY)"},
     {"header-timeout-ms", "deadline to read a request once it starts"},
     {"idle-timeout-ms", "deadline for an idle keep-alive connection"},
@@ -51,12 +66,17 @@ struct CommonOptions {
   std::map<std::string, CLI::Option*> options;
   std::string env_file = ".env";
   CLI::Option* env_file_option = nullptr;
+  bool demo = false;
+  CLI::Option* demo_option = nullptr;
 
   void attach(CLI::App& app) {
     for (const auto& f : kSettingFlags) {
       options[f.name] = app.add_option(fmt::format("--{}", f.name), raw[f.name], f.help);
     }
     env_file_option = app.add_option("--env-file", env_file, "settings file (default ./.env)");
+    demo_option = app.add_flag("--demo,!--no-demo", demo,
+                               "run a local Gemini stand-in and mark data as simulated "
+                               "(default: on when no API key is configured)");
   }
 
   cinestream::FlagValues given() const {
@@ -64,6 +84,7 @@ struct CommonOptions {
     for (const auto& [name, opt] : options) {
       if (opt->count() > 0) out[name] = raw.at(name);
     }
+    if (demo_option->count() > 0) out["demo"] = demo ? "true" : "false";
     return out;
   }
 };

@@ -262,6 +262,7 @@ asio::awaitable<Response> Api::metrics(http::RequestContext&) {
   text += "# HELP cinestream_visits_pending Visits counted but not yet written to the store.\n";
   text += "# TYPE cinestream_visits_pending gauge\n";
   text += fmt::format("cinestream_visits_pending {}\n", visits_.pending());
+  if (extra_metrics_) text += extra_metrics_();
   auto res = http::make_response(Status::ok, "text/plain; version=0.0.4; charset=utf-8",
                                  std::make_shared<const std::string>(std::move(text)));
   res.set(bh::field::cache_control, "no-store");

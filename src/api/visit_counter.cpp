@@ -11,7 +11,8 @@ boost::asio::awaitable<void> VisitCounter::flush(AsyncStore& store) {
   std::int64_t n = pending_.exchange(0);
   if (n == 0) co_return;
   try {
-    co_await store.call([n](Store& s) { s.add_visits(n); });
+    auto add = [n](Store& s) { s.add_visits(n); };
+    co_await store.call(add);
   } catch (const std::exception& e) {
     pending_.fetch_add(n);
     spdlog::warn("visit counter flush failed, will retry: {}", e.what());

@@ -4,14 +4,17 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "cinestream/agent/scrape_service.hpp"
 #include "cinestream/api/api.hpp"
 #include "cinestream/catalog/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
+#include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 #include "cinestream/store/store.hpp"
@@ -62,18 +65,72 @@ int serve(const Config& config) {
   versions.update(store->location_states());
   auto static_files = http::StaticFiles::load(find_web_dir(config.web_dir));
 
+  // Demo: the Gemini stand-in runs in this process on loopback and the real client talks to it
+  // over HTTP, so the demo exercises the same path as production.
+  std::unique_ptr<gemini_sim::SimServer> demo_sim;
+  std::string gemini_base_url = config.gemini_base_url;
+  std::string gemini_key = config.gemini_api_key;
+  if (config.demo) {
+    gemini_sim::SimOptions sim_options;
+    sim_options.world.seed = config.demo_seed;
+    if (!config.demo_faults.empty()) {
+      boost::system::error_code ec;
+      auto faults = boost::json::parse(config.demo_faults, ec);
+      if (ec || !faults.is_object())
+        throw std::invalid_argument("--demo-faults: expected a JSON object");
+      sim_options.faults = gemini_sim::parse_faults(faults.as_object());
+    }
+    demo_sim = std::make_unique<gemini_sim::SimServer>(catalog, sim_options);
+    demo_sim->start("127.0.0.1", 0);
+    gemini_base_url = demo_sim->base_url();
+    if (gemini_key.empty()) gemini_key = "demo-key";
+    spdlog::warn("DEMO MODE: showtimes are simulated by the local Gemini stand-in at {}",
+                 gemini_base_url);
+  } else if (gemini_key.empty()) {
+    spdlog::warn("no GOOGLE_API_KEY/GEMINI_API_KEY: scrapes will fail until one is configured");
+  }
+
   unsigned threads = config.threads ? config.threads : allowed_cpus();
   EventLoops loops(threads);
   BlockingPool pool(config.blocking_threads, config.blocking_queue);
   AsyncStore async_store(*store, pool);
   VisitCounter visits;
 
-  api::Api api(catalog, async_store, versions, visits, static_files,
-               {.demo = false, .cache_capacity = 4096, .loops = loops.size()});
+  api::Api api(
+      catalog, async_store, versions, visits, static_files,
+      {.demo = config.demo, .cache_capacity = 4096, .loops = loops.size(), .horizon_days = 14});
+
+  agent::ScrapeServiceOptions scrape;
+  scrape.plan = agent::parse_plan(config.scrape_plan).value_or(agent::Plan::by_day);
+  scrape.lease = std::chrono::duration_cast<std::chrono::seconds>(config.scrape_lease);
+  if (scrape.lease < std::chrono::seconds(1)) scrape.lease = std::chrono::seconds(1);
+  scrape.watchdog_interval = config.scrape_watchdog;
+  scrape.max_age = std::chrono::duration_cast<std::chrono::seconds>(config.scrape_max_age);
+  scrape.rate_per_minute = config.scrape_rate_per_minute;
+  scrape.rate_burst = std::max(1.0, config.scrape_rate_per_minute);
+  scrape.budget_grounded_calls = config.budget_grounded_calls;
+  scrape.budget_usd = config.budget_usd;
+  scrape.gemini.base_url = gemini_base_url;
+  scrape.gemini.api_key = gemini_key;
+  scrape.gemini.model = config.gemini_model;
+  scrape.gemini.attempt_timeout = config.gemini_timeout;
+  gemini::Prices prices = gemini::model_info(config.gemini_model).prices;
+  if (config.gemini_price_input_per_million >= 0)
+    prices.input_per_million = config.gemini_price_input_per_million;
+  if (config.gemini_price_output_per_million >= 0)
+    prices.output_per_million = config.gemini_price_output_per_million;
+  if (config.gemini_price_per_grounded_call >= 0)
+    prices.per_grounded_request = config.gemini_price_per_grounded_call;
+  scrape.gemini.prices = prices;
+  scrape.gemini_max_in_flight = config.gemini_max_in_flight;
+  agent::ScrapeService scraper(loops, catalog, async_store, versions, scrape);
+
   http::Router router;
   api.register_routes(router);
+  scraper.register_routes(router);
   HttpMetrics metrics(router.route_names(), loops.size());
   api.set_metrics(&metrics);
+  api.set_extra_metrics([&scraper] { return scraper.render_metrics(); });
 
   http::Server server(loops, router, metrics,
                       {.host = config.host,
@@ -105,6 +162,7 @@ int serve(const Config& config) {
   asio::co_spawn(main_loop, api::watch_city_states(async_store, versions, config.refresh_interval),
                  asio::detached);
   asio::co_spawn(main_loop, visits.run(async_store, config.visit_flush_interval), asio::detached);
+  asio::co_spawn(main_loop, scraper.watchdog(), asio::detached);
 
   asio::signal_set signals(main_loop, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -122,6 +180,7 @@ int serve(const Config& config) {
   ::signal(SIGPIPE, SIG_IGN);
 
   loops.run();
+  if (demo_sim) demo_sim->stop();
   pool.stop();
   visits.flush_blocking(*store);
   spdlog::info("stopped");

@@ -42,6 +42,23 @@ std::uint64_t parse_uint(const Source& s, std::uint64_t min, std::uint64_t max) 
   return v;
 }
 
+double parse_price(const Source& s) {
+  double v = 0;
+  const char* b = s.value.data();
+  const char* e = b + s.value.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc{} || p != e || s.value.empty() || v < 0 || v > 1000) {
+    invalid(s, "expected a price in US dollars from 0 to 1000");
+  }
+  return v;
+}
+
+bool parse_bool(const Source& s) {
+  if (s.value == "1" || s.value == "true" || s.value == "on" || s.value == "yes") return true;
+  if (s.value == "0" || s.value == "false" || s.value == "off" || s.value == "no") return false;
+  invalid(s, "expected true or false");
+}
+
 std::chrono::milliseconds parse_ms(const Source& s) {
   return std::chrono::milliseconds(parse_uint(s, 1, 24ull * 3600 * 1000));
 }
@@ -145,15 +162,75 @@ std::vector<Setting> settings() {
        }},
       {"access-log",
        {"CINESTREAM_ACCESS_LOG"},
+       [](Config& c, const Source& s) { c.access_log = parse_bool(s); }},
+      {"gemini-base-url",
+       {"GEMINI_BASE_URL"},
        [](Config& c, const Source& s) {
-         if (s.value == "1" || s.value == "true" || s.value == "on") {
-           c.access_log = true;
-         } else if (s.value == "0" || s.value == "false" || s.value == "off") {
-           c.access_log = false;
-         } else {
-           invalid(s, "expected true or false");
+         if (!s.value.starts_with("https://") && !s.value.starts_with("http://")) {
+           invalid(s, "expected an http:// or https:// URL");
          }
+         c.gemini_base_url = s.value;
        }},
+      {"gemini-max-in-flight",
+       {"GEMINI_MAX_IN_FLIGHT"},
+       [](Config& c, const Source& s) { c.gemini_max_in_flight = parse_uint(s, 1, 1024); }},
+      {"gemini-timeout-ms",
+       {"GEMINI_TIMEOUT_MS"},
+       [](Config& c, const Source& s) { c.gemini_timeout = parse_ms(s); }},
+      {"gemini-price-input",
+       {"GEMINI_PRICE_INPUT_PER_M"},
+       [](Config& c, const Source& s) { c.gemini_price_input_per_million = parse_price(s); }},
+      {"gemini-price-output",
+       {"GEMINI_PRICE_OUTPUT_PER_M"},
+       [](Config& c, const Source& s) { c.gemini_price_output_per_million = parse_price(s); }},
+      {"gemini-price-grounded",
+       {"GEMINI_PRICE_PER_GROUNDED_CALL"},
+       [](Config& c, const Source& s) { c.gemini_price_per_grounded_call = parse_price(s); }},
+      {"demo", {"CINESTREAM_DEMO"}, [](Config& c, const Source& s) { c.demo = parse_bool(s); }},
+      {"demo-seed",
+       {"CINESTREAM_DEMO_SEED"},
+       [](Config& c, const Source& s) { c.demo_seed = parse_uint(s, 0, ~0ull); }},
+      {"demo-faults",
+       {"CINESTREAM_DEMO_FAULTS"},
+       [](Config& c, const Source& s) {
+         if (!s.value.empty() && (s.value.front() != '{' || s.value.back() != '}')) {
+           invalid(s, "expected a JSON object such as {\"latency_ms\": 3000}");
+         }
+         c.demo_faults = s.value;
+       }},
+      {"scrape-plan",
+       {"CINESTREAM_SCRAPE_PLAN"},
+       [](Config& c, const Source& s) {
+         if (s.value != "by_day" && s.value != "per_movie_day") {
+           invalid(s, "expected by_day or per_movie_day");
+         }
+         c.scrape_plan = s.value;
+       }},
+      {"scrape-lease-ms",
+       {"CINESTREAM_SCRAPE_LEASE_MS"},
+       [](Config& c, const Source& s) { c.scrape_lease = parse_ms(s); }},
+      {"scrape-watchdog-ms",
+       {"CINESTREAM_SCRAPE_WATCHDOG_MS"},
+       [](Config& c, const Source& s) { c.scrape_watchdog = parse_ms(s); }},
+      {"scrape-max-age-ms",
+       {"CINESTREAM_SCRAPE_MAX_AGE_MS"},
+       [](Config& c, const Source& s) {
+         c.scrape_max_age =
+             std::chrono::milliseconds(parse_uint(s, 1000, 365ull * 24 * 3600 * 1000));
+       }},
+      {"scrape-rate-per-minute",
+       {"CINESTREAM_SCRAPE_RATE_PER_MINUTE"},
+       [](Config& c, const Source& s) {
+         c.scrape_rate_per_minute = static_cast<double>(parse_uint(s, 1, 100'000));
+       }},
+      {"budget-grounded-calls",
+       {"CINESTREAM_BUDGET_GROUNDED_CALLS"},
+       [](Config& c, const Source& s) {
+         c.budget_grounded_calls = static_cast<std::int64_t>(parse_uint(s, 0, 10'000'000));
+       }},
+      {"budget-usd",
+       {"CINESTREAM_BUDGET_USD"},
+       [](Config& c, const Source& s) { c.budget_usd = parse_price(s); }},
   };
 }
 
@@ -219,6 +296,11 @@ Config load_config(const FlagValues& flags, const EnvLookup& env, const std::str
       }
     }
     if (source) setting.apply(config, *source);
+  }
+  // Without a key there is nothing real to call: serve simulated data, and say so.
+  if (config.gemini_api_key.empty() && !flags.contains("demo") && !env("CINESTREAM_DEMO") &&
+      !dotenv.contains("CINESTREAM_DEMO")) {
+    config.demo = true;
   }
   return config;
 }

@@ -18,9 +18,14 @@ std::optional<boost::json::value> try_parse(std::string_view s) {
 // Scans a JSON text from `start` (at '{' or '['). Returns the end of the complete value, or, when
 // the text ends first, the candidate cut points: positions right after each complete element of
 // an open container together with the closers needed there.
+struct Cut {
+  std::size_t at;       // keep the text before this position
+  std::string closers;  // then close the open containers
+  bool in_array;        // the innermost open container is an array: no half element is kept
+};
 struct Scan {
   std::size_t end = std::string_view::npos;  // one past the value when complete
-  std::vector<std::pair<std::size_t, std::string>> cuts;
+  std::vector<Cut> cuts;
 };
 
 Scan scan_value(std::string_view s, std::size_t start) {
@@ -58,11 +63,13 @@ Scan scan_value(std::string_view s, std::size_t start) {
           return out;
         }
         // After a closed element inside a container: a valid place to cut.
-        out.cuts.emplace_back(i + 1, std::string(stack.rbegin(), stack.rend()));
+        out.cuts.push_back({i + 1, std::string(stack.rbegin(), stack.rend()), stack.back() == ']'});
         break;
       case ',':
         // Before a comma the previous element is complete (scalars included).
-        out.cuts.emplace_back(i, std::string(stack.rbegin(), stack.rend()));
+        if (!stack.empty()) {
+          out.cuts.push_back({i, std::string(stack.rbegin(), stack.rend()), stack.back() == ']'});
+        }
         break;
       default:
         break;
@@ -79,11 +86,15 @@ std::optional<ExtractedJson> from(std::string_view s) {
       if (auto v = try_parse(s.substr(pos, scan.end - pos))) return ExtractedJson{*v, false};
       continue;
     }
-    // Truncated: close it at the latest cut that parses.
-    for (auto it = scan.cuts.rbegin(); it != scan.cuts.rend(); ++it) {
-      std::string candidate(s.substr(pos, it->first - pos));
-      candidate += it->second;
-      if (auto v = try_parse(candidate)) return ExtractedJson{*v, true};
+    // Truncated: close it at the latest cut that parses, preferring cuts between array elements
+    // (a showtime cut in half is dropped whole rather than kept without its time).
+    for (bool array_only : {true, false}) {
+      for (auto it = scan.cuts.rbegin(); it != scan.cuts.rend(); ++it) {
+        if (array_only && !it->in_array) continue;
+        std::string candidate(s.substr(pos, it->at - pos));
+        candidate += it->closers;
+        if (auto v = try_parse(candidate)) return ExtractedJson{*v, true};
+      }
     }
     return std::nullopt;  // the first JSON-looking start decides; prose braces come later rarely
   }

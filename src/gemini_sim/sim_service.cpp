@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include "cinestream/gemini/model.hpp"
 #include "cinestream/gemini/protocol.hpp"
@@ -319,7 +320,12 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
     return error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
                  "API_KEY_INVALID");
   }
-  if (!model.starts_with("gemini-")) {
+  static constexpr std::array<std::string_view, 6> kFamilies{
+      "gemini-1.5-", "gemini-2.0-",         "gemini-2.5-",
+      "gemini-3-",   "gemini-flash-latest", "gemini-pro-latest"};
+  bool known = std::any_of(kFamilies.begin(), kFamilies.end(),
+                           [&](std::string_view f) { return model.starts_with(f); });
+  if (!known) {
     return error(
         404, "NOT_FOUND",
         fmt::format("models/{} is not found for API version v1beta, or is not supported for "

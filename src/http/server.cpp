@@ -34,11 +34,13 @@ struct Server::Connection {
 };
 
 struct Server::Loop {
-  explicit Loop(asio::io_context& ctx, std::size_t i) : io(ctx), acceptor(ctx), index(i) {}
+  Loop(asio::io_context& ctx, std::size_t i, std::shared_ptr<std::atomic<std::size_t>> counter)
+      : io(ctx), acceptor(ctx), index(i), active(std::move(counter)) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
   std::size_t index;
-  std::list<Connection> connections;  // touched only on this loop's thread
+  std::list<Connection> connections;                 // touched only on this loop's thread
+  std::shared_ptr<std::atomic<std::size_t>> active;  // connections open on every loop
 };
 
 namespace {
@@ -98,7 +100,7 @@ std::string pick_request_id(std::string_view offered) {
 Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, ServerOptions options)
     : loops_(loops), router_(router), metrics_(metrics), options_(std::move(options)) {
   for (std::size_t i = 0; i < loops_.size(); ++i) {
-    per_loop_.push_back(std::make_unique<Loop>(loops_.at(i), i));
+    per_loop_.push_back(std::make_shared<Loop>(loops_.at(i), i, active_));
   }
 }
 
@@ -126,7 +128,7 @@ std::uint16_t Server::listen() {
 
 void Server::start() {
   for (auto& loop : per_loop_) {
-    asio::co_spawn(loop->io, accept_loop(*loop), [](std::exception_ptr e) {
+    asio::co_spawn(loop->io, accept_loop(loop), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -137,12 +139,12 @@ void Server::start() {
   }
 }
 
-asio::awaitable<void> Server::accept_loop(Loop& loop) {
-  asio::steady_timer backoff(loop.io);
-  while (loop.acceptor.is_open()) {
-    auto [ec, socket] = co_await loop.acceptor.async_accept(as_tuple_awaitable);
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<Loop> loop) {
+  asio::steady_timer backoff(loop->io);
+  while (loop->acceptor.is_open()) {
+    auto [ec, socket] = co_await loop->acceptor.async_accept(as_tuple_awaitable);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !loop.acceptor.is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !loop->acceptor.is_open()) co_return;
       // Out of descriptors or memory: back off instead of spinning; existing clients go on.
       spdlog::warn("accept failed: {}", ec.message());
       backoff.expires_after(std::chrono::milliseconds(50));
@@ -153,7 +155,7 @@ asio::awaitable<void> Server::accept_loop(Loop& loop) {
       socket.close();
       continue;
     }
-    asio::co_spawn(loop.io, session(std::move(socket), loop), [](std::exception_ptr e) {
+    asio::co_spawn(loop->io, session(std::move(socket), loop), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -207,20 +209,20 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
   co_return res;
 }
 
-asio::awaitable<void> Server::session(tcp::socket socket, Loop& loop) {
-  ++active_;
+asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> loop_ptr) {
+  Loop& loop = *loop_ptr;
+  ++*loop.active;
   beast::tcp_stream stream(std::move(socket));
   loop.connections.push_back({&stream, true});
   auto self = std::prev(loop.connections.end());
   struct Leave {
-    Server& server;
     Loop& loop;
     std::list<Connection>::iterator it;
     ~Leave() {
       loop.connections.erase(it);
-      --server.active_;
+      --*loop.active;
     }
-  } leave{*this, loop, self};
+  } leave{loop, self};
 
   boost::system::error_code ec;
   auto remote = stream.socket().remote_endpoint(ec).address();
@@ -273,7 +275,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, Loop& loop) {
 
     const bool head = !hec && parser.get().method() == bh::verb::head;
     res.version(11);
-    res.set(bh::field::server, "cinestream");
+    if (res.find(bh::field::server) == res.end()) res.set(bh::field::server, "cinestream");
     res.set(bh::field::date, http_date_now());
     res.set("X-Request-Id", request_id);
     res.set("X-Content-Type-Options", "nosniff");
@@ -317,12 +319,13 @@ asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {
   }
   auto until = std::chrono::steady_clock::now() + deadline;
   asio::steady_timer tick(co_await asio::this_coro::executor);
-  while (active_.load() > 0 && std::chrono::steady_clock::now() < until) {
+  while (active_->load() > 0 && std::chrono::steady_clock::now() < until) {
     tick.expires_after(std::chrono::milliseconds(10));
     co_await tick.async_wait(as_tuple_awaitable);
   }
-  if (active_.load() > 0) {
-    spdlog::warn("shutdown deadline passed with {} connections open; closing them", active_.load());
+  if (active_->load() > 0) {
+    spdlog::warn("shutdown deadline passed with {} connections open; closing them",
+                 active_->load());
     for (auto& loop : per_loop_) {
       asio::post(loop->io, [l = loop.get()] {
         for (auto& c : l->connections)

@@ -18,6 +18,9 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
   };
 }
 
+void expect_error_mentions(const FlagValues& flags, const EnvLookup& env,
+                           const std::string& env_file, const std::string& needle);
+
 class ConfigTest : public ::testing::Test {
  protected:
   std::string write_env(const std::string& text, mode_t mode = 0600) {
@@ -51,6 +54,30 @@ TEST_F(ConfigTest, FlagBeatsEnvironmentBeatsDotenv) {
   EXPECT_EQ(c.port, 7002);
   c = load_config({}, env_of({}), env_file, true);
   EXPECT_EQ(c.port, 7001);
+}
+
+TEST_F(ConfigTest, DemoWhenNoKeyUnlessSaidOtherwise) {
+  EXPECT_TRUE(load_config({}, env_of({}), missing(), false).demo);
+  EXPECT_FALSE(load_config({}, env_of({{"GOOGLE_API_KEY", "k"}}), missing(), false).demo);
+  EXPECT_FALSE(load_config({{"demo", "false"}}, env_of({}), missing(), false).demo);
+  EXPECT_TRUE(
+      load_config({{"demo", "true"}}, env_of({{"GOOGLE_API_KEY", "k"}}), missing(), false).demo);
+}
+
+TEST_F(ConfigTest, GeminiEndpointAndPrices) {
+  auto c = load_config({},
+                       env_of({{"GEMINI_BASE_URL", "http://127.0.0.1:9999"},
+                               {"GEMINI_PRICE_PER_GROUNDED_CALL", "0.014"}}),
+                       missing(), false);
+  EXPECT_EQ(c.gemini_base_url, "http://127.0.0.1:9999");
+  EXPECT_DOUBLE_EQ(c.gemini_price_per_grounded_call, 0.014);
+  EXPECT_LT(c.gemini_price_input_per_million, 0);  // not given: the model's own
+  expect_error_mentions({}, env_of({{"GEMINI_BASE_URL", "ftp://x"}}), missing(), "GEMINI_BASE_URL");
+  expect_error_mentions({}, env_of({{"GEMINI_PRICE_INPUT_PER_M", "-2"}}), missing(),
+                        "GEMINI_PRICE_INPUT_PER_M");
+  expect_error_mentions({{"gemini-max-in-flight", "0"}}, env_of({}), missing(),
+                        "--gemini-max-in-flight");
+  expect_error_mentions({{"demo", "maybe"}}, env_of({}), missing(), "--demo");
 }
 
 TEST_F(ConfigTest, GoogleKeyThenGeminiKey) {

@@ -25,6 +25,11 @@ struct Backend {
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
 };
 
+// Test names and logs show the backend's name rather than the struct's bytes.
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
+
 const std::vector<Backend> kBackends = {
     {"sqlite", [](const std::string& dir) { return make_sqlite_store(dir + "/test.sqlite3", 4); }},
 };
@@ -287,6 +292,74 @@ TEST_P(StoreConformance, ChangesAreSeenByAnotherInstance) {
   EXPECT_EQ(store_->location_state("lviv")->data_version, 1);
   EXPECT_EQ(store_->movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0)).size(),
             1u);
+}
+
+TEST_P(StoreConformance, CoverageIsPerCityAndPrunable) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->mark_covered("kyiv", {"2026-11-21", "2026-11-22", "2026-11-23"}, now);
+  store_->mark_covered("kyiv", {"2026-11-22"}, now);  // again: no duplicate
+  store_->mark_covered("lviv", {"2026-11-21"}, now);
+  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-21", "2026-12-04"),
+            (std::vector<std::string>{"2026-11-21", "2026-11-22", "2026-11-23"}));
+  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-22", "2026-11-22"),
+            (std::vector<std::string>{"2026-11-22"}));
+  store_->prune_coverage("kyiv", "2026-11-23");
+  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-01", "2026-12-31"),
+            (std::vector<std::string>{"2026-11-23"}));
+  EXPECT_EQ(store_->covered_days("lviv", "2026-11-01", "2026-12-31").size(), 1u);
+}
+
+TEST_P(StoreConformance, ProgressOnlyFromTheLockHolder) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  EXPECT_FALSE(store_->set_progress("kyiv", "a", R"({"step":"cinemas"})"));  // no lock
+  store_->try_lock_city("kyiv", "a", "request", 300s, t0);
+  EXPECT_TRUE(store_->set_progress("kyiv", "a", R"({"step":"cinemas"})"));
+  EXPECT_FALSE(store_->set_progress("kyiv", "b", R"({"step":"hijack"})"));
+  EXPECT_EQ(store_->location_state("kyiv")->progress, R"({"step":"cinemas"})");
+  store_->release_city_lock("kyiv", "a", ScrapeStatus::fresh, "", t0 + 1s);
+  // A new lock starts with empty progress.
+  store_->try_lock_city("kyiv", "c", "request", 300s, t0 + 2s);
+  EXPECT_EQ(store_->location_state("kyiv")->progress, "");
+}
+
+TEST_P(StoreConformance, BudgetIsCheckedAndChargedAtomically) {
+  EXPECT_TRUE(store_->charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));
+  EXPECT_TRUE(store_->charge_budget("2026-11-21", 2, 70'000, 3, 1'000'000));
+  EXPECT_FALSE(store_->charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));    // 4 > 3 calls
+  EXPECT_FALSE(store_->charge_budget("2026-11-21", 0, 950'000, 10, 1'000'000));  // dollars
+  auto used = store_->budget_used("2026-11-21");
+  EXPECT_EQ(used.grounded_calls, 3);
+  EXPECT_EQ(used.micro_usd, 105'000);
+  EXPECT_EQ(store_->budget_used("2026-11-22").grounded_calls, 0);  // a new day starts at zero
+  // Many threads (like many processes) never overspend together.
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 4; ++i)
+    stores.push_back(open_again());
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 10; ++k)
+        granted += stores[i]->charge_budget("2026-11-23", 1, 0, 25, 1);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(granted.load(), 25);
+}
+
+TEST_P(StoreConformance, PosterPathIsStoredAndBumpsVersion) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->merge_movies(
+      "kyiv",
+      {test_movie("Dune", "", {test_theater("A", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
+      now);
+  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  auto v = store_->location_state("kyiv")->data_version;
+  store_->set_movie_poster(movies[0].id, "/posters/abc.png");
+  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
+  movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  EXPECT_EQ(movies[0].image_path, "/posters/abc.png");
 }
 
 TEST_P(StoreConformance, HealthCheckPasses) {

@@ -34,6 +34,8 @@ class Api {
   void register_routes(http::Router& router);
   // Set once the router (and so the route names) is complete.
   void set_metrics(const HttpMetrics* metrics) { metrics_ = metrics; }
+  // More Prometheus text appended to /metrics (the Gemini usage and scrape gauges).
+  void set_extra_metrics(std::function<std::string()> extra) { extra_metrics_ = std::move(extra); }
 
   boost::asio::awaitable<http::Response> locations(http::RequestContext& ctx);
   boost::asio::awaitable<http::Response> showtimes(http::RequestContext& ctx);
@@ -54,6 +56,7 @@ class Api {
   const http::StaticFiles& static_files_;
   ApiOptions options_;
   const HttpMetrics* metrics_ = nullptr;
+  std::function<std::string()> extra_metrics_;
   std::vector<std::unique_ptr<ResponseCache>> caches_;  // one per event loop
 };
 

@@ -30,6 +30,27 @@ struct Config {
   std::string mongo_uri;
   std::string gemini_api_key;
   std::string gemini_model = "gemini-2.5-flash";
+  std::string gemini_base_url = "https://generativelanguage.googleapis.com";
+  std::size_t gemini_max_in_flight = 8;              // calls in flight, for the whole process
+  std::chrono::milliseconds gemini_timeout{90'000};  // per attempt
+  // Price overrides in US dollars (negative: the model's defaults from the notes).
+  double gemini_price_input_per_million = -1;
+  double gemini_price_output_per_million = -1;
+  double gemini_price_per_grounded_call = -1;
+  // Demo mode: a local Gemini stand-in runs inside the process and the data says it is simulated.
+  // On by default when no API key is configured.
+  bool demo = false;
+  std::uint64_t demo_seed = 1;
+  std::string demo_faults;  // JSON for the stand-in, e.g. {"latency_ms":3000,"rate_429":0.1}
+
+  // Scraping.
+  std::string scrape_plan = "by_day";  // or per_movie_day (the original's)
+  std::chrono::milliseconds scrape_lease{300'000};
+  std::chrono::milliseconds scrape_watchdog{15'000};
+  std::chrono::milliseconds scrape_max_age{3LL * 24 * 3600 * 1000};
+  double scrape_rate_per_minute = 6;
+  std::int64_t budget_grounded_calls = 1500;  // per UTC day, all processes
+  double budget_usd = 25;
   std::string secret_key;
 
   std::chrono::milliseconds header_timeout{10'000};

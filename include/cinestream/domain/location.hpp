@@ -44,6 +44,9 @@ struct LocationState {
   std::optional<SysSeconds> lock_expires;
   std::string lock_source;
   std::string error;
+  // The running scrape's progress as JSON (step, units done/total, calls, tokens, cost); written
+  // by the lock holder so every process can show it.
+  std::string progress;
   // Bumped on every change to the city's movies, in any process: caches compare against it.
   std::int64_t data_version = 0;
 };

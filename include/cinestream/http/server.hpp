@@ -44,13 +44,16 @@ class Server {
   // responses carry Connection: close), and returns when none are left or `deadline` passed.
   boost::asio::awaitable<void> drain(std::chrono::milliseconds deadline);
 
-  std::size_t active_connections() const { return active_.load(); }
+  std::size_t active_connections() const { return active_->load(); }
 
  private:
   struct Connection;
   struct Loop;
-  boost::asio::awaitable<void> accept_loop(Loop& loop);
-  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, Loop& loop);
+  boost::asio::awaitable<void> accept_loop(std::shared_ptr<Loop> loop);
+  // Sessions share ownership of their loop's state: a session frame destroyed with its io_context
+  // (after the Server is gone) still finds the list it must leave.
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket,
+                                       std::shared_ptr<Loop> loop);
   boost::asio::awaitable<Response> dispatch(const Request& req,
                                             const boost::asio::ip::address& remote,
                                             std::string& request_id, std::size_t& route_index);
@@ -59,9 +62,9 @@ class Server {
   const Router& router_;
   HttpMetrics& metrics_;
   ServerOptions options_;
-  std::vector<std::unique_ptr<Loop>> per_loop_;
+  std::vector<std::shared_ptr<Loop>> per_loop_;
   std::atomic<bool> draining_{false};
-  std::atomic<std::size_t> active_{0};
+  std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 // Accepts a client's X-Request-Id when it is short and plain, else makes a new one.

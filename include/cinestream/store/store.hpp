@@ -71,6 +71,36 @@ class Store {
   // Marks cities whose lease lapsed as stale and unlocked; returns their ids.
   virtual std::vector<std::string> expire_lapsed_locks(SysSeconds now) = 0;
 
+  // Scrape coverage: the local days (YYYY-MM-DD) whose showtimes were scraped successfully, so the
+  // next scrape asks only for the days still missing in its horizon.
+  virtual std::vector<std::string> covered_days(std::string_view city_id, std::string_view from_day,
+                                                std::string_view to_day) = 0;
+  virtual void mark_covered(std::string_view city_id, const std::vector<std::string>& days,
+                            SysSeconds now) = 0;
+  // Forgets coverage of days before `before_day` (they left the horizon).
+  virtual void prune_coverage(std::string_view city_id, std::string_view before_day) = 0;
+
+  // Progress of the running scrape; only the lock holder may write it.
+  virtual bool set_progress(std::string_view city_id, std::string_view owner,
+                            std::string_view progress_json) = 0;
+
+  // The daily Gemini budget, shared by every process: adds one call's spend to `day` if that keeps
+  // it within the limits (atomic check-and-add) and returns whether it did.
+  virtual bool charge_budget(std::string_view day, std::int64_t grounded_calls,
+                             std::int64_t micro_usd, std::int64_t max_grounded_calls,
+                             std::int64_t max_micro_usd) = 0;
+  struct BudgetUse {
+    std::int64_t grounded_calls = 0;
+    std::int64_t micro_usd = 0;
+  };
+  virtual BudgetUse budget_used(std::string_view day) = 0;
+
+  // The city's known cinemas (without showtimes), so a refresh need not ask for them again.
+  virtual std::vector<Theater> theaters(std::string_view city_id) = 0;
+
+  // Posters: the local copy of a movie's poster once downloaded.
+  virtual void set_movie_poster(std::int64_t movie_id, std::string_view image_path) = 0;
+
   virtual void add_visits(std::int64_t n) = 0;
   virtual std::int64_t visits() = 0;
 

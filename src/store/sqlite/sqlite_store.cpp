@@ -64,7 +64,19 @@ CREATE TABLE IF NOT EXISTS showtimes (
 );
 CREATE INDEX IF NOT EXISTS showtimes_by_city_start ON showtimes (city_id, start_utc);
 CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS coverage (
+  city_id TEXT NOT NULL, day TEXT NOT NULL, scraped_at INTEGER NOT NULL,
+  PRIMARY KEY (city_id, day)
+);
+CREATE TABLE IF NOT EXISTS budget (
+  day TEXT PRIMARY KEY, grounded_calls INTEGER NOT NULL DEFAULT 0,
+  micro_usd INTEGER NOT NULL DEFAULT 0
+);
 )sql";
+
+// Columns added after the first release: applied when missing, so old data files keep working.
+constexpr const char* kAddProgressColumn =
+    "ALTER TABLE locations ADD COLUMN progress TEXT NOT NULL DEFAULT ''";
 
 std::int64_t epoch(SysSeconds t) {
   return t.time_since_epoch().count();
@@ -83,6 +95,7 @@ LocationState read_state(const Statement& st) {
   s.lock_source = st.text(5);
   s.error = st.text(6);
   s.data_version = st.integer(7);
+  s.progress = st.text(8);
   return s;
 }
 
@@ -117,6 +130,11 @@ class SqliteStore final : public Store {
     with([](Connection& c) {
       WriteTransaction tx(c);
       c.exec(kSchema);
+      bool has_progress = false;
+      auto cols = c.prepare("SELECT name FROM pragma_table_info('locations')");
+      while (cols.step())
+        has_progress = has_progress || cols.text(0) == "progress";
+      if (!has_progress) c.exec(kAddProgressColumn);
       tx.commit();
     });
   }
@@ -172,7 +190,7 @@ class SqliteStore final : public Store {
     return with([](Connection& c) {
       auto st = c.prepare(
           "SELECT id, status, last_updated, lock_owner, lock_expires, lock_source, error, "
-          "data_version FROM locations ORDER BY rowid");
+          "data_version, progress FROM locations ORDER BY rowid");
       std::vector<LocationState> out;
       while (st.step())
         out.push_back(read_state(st));
@@ -303,7 +321,8 @@ class SqliteStore final : public Store {
       WriteTransaction tx(c);
       auto st = c.prepare(
           "UPDATE locations SET status = 'processing', lock_owner = ?2, lock_expires = ?3, "
-          "lock_source = ?4, error = '' WHERE id = ?1 AND (status != 'processing' OR "
+          "lock_source = ?4, error = '', progress = '' WHERE id = ?1 AND (status != 'processing' "
+          "OR "
           "lock_expires IS NULL OR lock_expires <= ?5)");
       st.bind(1, city_id).bind(2, owner).bind(3, epoch(now + lease)).bind(4, source);
       st.bind(5, epoch(now));
@@ -357,6 +376,108 @@ class SqliteStore final : public Store {
         ids.push_back(st.text(0));
       tx.commit();
       return ids;
+    });
+  }
+
+  std::vector<std::string> covered_days(std::string_view city_id, std::string_view from_day,
+                                        std::string_view to_day) override {
+    return with([&](Connection& c) {
+      auto st = c.prepare(
+          "SELECT day FROM coverage WHERE city_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day");
+      st.bind(1, city_id).bind(2, from_day).bind(3, to_day);
+      std::vector<std::string> days;
+      while (st.step())
+        days.push_back(st.text(0));
+      return days;
+    });
+  }
+
+  void mark_covered(std::string_view city_id, const std::vector<std::string>& days,
+                    SysSeconds now) override {
+    with([&](Connection& c) {
+      WriteTransaction tx(c);
+      for (const auto& d : days) {
+        auto st = c.prepare(
+            "INSERT INTO coverage (city_id, day, scraped_at) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (city_id, day) DO UPDATE SET scraped_at = ?3");
+        st.bind(1, city_id).bind(2, d).bind(3, epoch(now));
+        st.run();
+      }
+      tx.commit();
+    });
+  }
+
+  void prune_coverage(std::string_view city_id, std::string_view before_day) override {
+    with([&](Connection& c) {
+      auto st = c.prepare("DELETE FROM coverage WHERE city_id = ?1 AND day < ?2");
+      st.bind(1, city_id).bind(2, before_day);
+      st.run();
+    });
+  }
+
+  bool set_progress(std::string_view city_id, std::string_view owner,
+                    std::string_view progress_json) override {
+    return with([&](Connection& c) {
+      auto st = c.prepare(
+          "UPDATE locations SET progress = ?3 WHERE id = ?1 AND lock_owner = ?2 AND "
+          "status = 'processing'");
+      st.bind(1, city_id).bind(2, owner).bind(3, progress_json);
+      st.run();
+      return c.changes() == 1;
+    });
+  }
+
+  bool charge_budget(std::string_view day, std::int64_t grounded_calls, std::int64_t micro_usd,
+                     std::int64_t max_grounded_calls, std::int64_t max_micro_usd) override {
+    return with([&](Connection& c) {
+      WriteTransaction tx(c);
+      auto ensure = c.prepare("INSERT INTO budget (day) VALUES (?1) ON CONFLICT (day) DO NOTHING");
+      ensure.bind(1, day);
+      ensure.run();
+      auto st = c.prepare(
+          "UPDATE budget SET grounded_calls = grounded_calls + ?2, micro_usd = micro_usd + ?3 "
+          "WHERE day = ?1 AND grounded_calls + ?2 <= ?4 AND micro_usd + ?3 <= ?5");
+      st.bind(1, day).bind(2, grounded_calls).bind(3, micro_usd).bind(4, max_grounded_calls);
+      st.bind(5, max_micro_usd);
+      st.run();
+      bool ok = c.changes() == 1;
+      tx.commit();
+      return ok;
+    });
+  }
+
+  BudgetUse budget_used(std::string_view day) override {
+    return with([&](Connection& c) {
+      auto st = c.prepare("SELECT grounded_calls, micro_usd FROM budget WHERE day = ?1");
+      st.bind(1, day);
+      BudgetUse u;
+      if (st.step()) u = {st.integer(0), st.integer(1)};
+      return u;
+    });
+  }
+
+  std::vector<Theater> theaters(std::string_view city_id) override {
+    return with([&](Connection& c) {
+      auto st =
+          c.prepare("SELECT name, address, website FROM theaters WHERE city_id = ?1 ORDER BY id");
+      st.bind(1, city_id);
+      std::vector<Theater> out;
+      while (st.step())
+        out.push_back(Theater{st.text(0), st.text(1), st.text(2), {}});
+      return out;
+    });
+  }
+
+  void set_movie_poster(std::int64_t movie_id, std::string_view image_path) override {
+    with([&](Connection& c) {
+      WriteTransaction tx(c);
+      auto st = c.prepare("UPDATE movies SET image_path = ?2 WHERE id = ?1 RETURNING city_id");
+      st.bind(1, movie_id).bind(2, image_path);
+      std::string city;
+      if (st.step()) city = st.text(0);
+      st.run();
+      if (!city.empty()) bump_version(c, city);
+      tx.commit();
     });
   }
 
@@ -431,7 +552,7 @@ class SqliteStore final : public Store {
   static std::optional<LocationState> state_of(Connection& c, std::string_view city_id) {
     auto st = c.prepare(
         "SELECT id, status, last_updated, lock_owner, lock_expires, lock_source, error, "
-        "data_version FROM locations WHERE id = ?1");
+        "data_version, progress FROM locations WHERE id = ?1");
     st.bind(1, city_id);
     if (!st.step()) return std::nullopt;
     return read_state(st);

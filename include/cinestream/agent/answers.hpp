@@ -1,0 +1,69 @@
+#pragma once
+// Turning the model's JSON into validated data. Everything from Gemini is untrusted: strings are
+// length-limited and stripped of control characters, URLs must be plain http(s), showtimes must
+// name a known cinema, fall on a requested day and carry a real time. What is dropped is counted.
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cinestream/agent/name_matching.hpp"
+#include "cinestream/domain/local_time.hpp"
+#include "cinestream/domain/movie.hpp"
+
+namespace cinestream::agent {
+
+struct CinemaInfo {
+  std::string name;
+  std::string address;
+  std::string website;
+};
+
+struct MovieInfo {
+  MovieTitles title;
+  LocalizedText description;
+  std::string image_url;
+};
+
+struct DropCounts {
+  int malformed = 0;       // not an object, missing fields
+  int bad_time = 0;        // start_time not a real local time
+  int outside_days = 0;    // a day that was not asked for
+  int unknown_cinema = 0;  // a cinema not in the city's list
+  int total() const { return malformed + bad_time + outside_days + unknown_cinema; }
+  DropCounts& operator+=(const DropCounts& o);
+};
+
+struct ShowtimeRow {
+  std::size_t cinema = 0;              // index into the cinema list
+  std::optional<std::size_t> movie;    // index into the movie list, when recognised
+  std::string movie_title;             // as answered (cleaned), for movies not in the list
+  std::string day;                     // local YYYY-MM-DD
+  SysSeconds start;
+  std::string format;
+  std::string language;
+  std::string hall;
+};
+
+// Control characters removed, whitespace trimmed, at most `max_bytes` (on a UTF-8 boundary).
+std::string clean_text(std::string_view s, std::size_t max_bytes = 200);
+// An http(s) URL without credentials, else empty.
+std::string clean_url(std::string_view s);
+
+struct LocalStart {
+  date::year_month_day day;
+  std::chrono::seconds time_of_day;
+};
+// "2026-11-21T18:00", "2026-11-21T18:00:00+02:00", "2026-11-21 18:00:00Z": the local wall time;
+// the offset is ignored (the city's zone decides, DST included). nullopt when malformed.
+std::optional<LocalStart> parse_local_start(std::string_view s);
+
+std::vector<CinemaInfo> parse_cinemas(const boost::json::value& v, DropCounts& drops);
+std::vector<MovieInfo> parse_movies(const boost::json::value& v, DropCounts& drops);
+std::vector<ShowtimeRow> parse_showtimes(const boost::json::value& v, const NameIndex& cinemas,
+                                         const NameIndex& movies, const std::set<std::string>& days,
+                                         const date::time_zone* zone, DropCounts& drops);
+
+}  // namespace cinestream::agent

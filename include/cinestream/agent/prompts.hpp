@@ -1,0 +1,21 @@
+#pragma once
+// What the agent asks Gemini, step by step. Each prompt states the task in words and repeats it as
+// JSON between <request> tags, so the answer can be checked against exactly what was asked.
+// Web content is data: the system instruction says so, and nothing scraped is ever put into a
+// prompt unfenced.
+#include <string>
+#include <vector>
+
+#include "cinestream/domain/location.hpp"
+#include "cinestream/gemini/protocol.hpp"
+
+namespace cinestream::agent {
+
+gemini::GenerateRequest cinemas_prompt(const Location& city);
+gemini::GenerateRequest movies_prompt(const Location& city, const std::vector<std::string>& cinemas);
+// Showtimes of `days` (YYYY-MM-DD, local) at `cinemas`; `movies` empty means every movie.
+gemini::GenerateRequest showtimes_prompt(const Location& city, const std::vector<std::string>& days,
+                                         const std::vector<std::string>& cinemas,
+                                         const std::vector<std::string>& movies);
+
+}  // namespace cinestream::agent

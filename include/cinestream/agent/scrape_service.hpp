@@ -1,0 +1,88 @@
+#pragma once
+// Where a scrape goes: POST /api/scrape takes the city's lock in the store (one atomic operation,
+// so of many requests across many processes exactly one starts the work), answers 202 at once and
+// runs the scrape detached from the request. The holder renews its lease and writes its progress
+// to the store; GET /api/scrape/status/{city} reads it from any process. A watchdog in every
+// process frees the locks of holders that died. A per-client rate limit and a daily budget shared
+// by all processes keep anyone from spending the Gemini budget.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cinestream/agent/scraper.hpp"
+#include "cinestream/cache/city_versions.hpp"
+#include "cinestream/gemini/call_limiter.hpp"
+#include "cinestream/gemini/client.hpp"
+#include "cinestream/http/router.hpp"
+#include "cinestream/net/http_client.hpp"
+#include "cinestream/runtime/event_loops.hpp"
+
+namespace cinestream::agent {
+
+struct ScrapeServiceOptions {
+  Plan plan = Plan::by_day;
+  int horizon_days = 14;
+  std::chrono::seconds lease{300};
+  std::chrono::milliseconds watchdog_interval{15'000};
+  std::chrono::seconds max_age{3 * 24 * 3600};  // older data is scraped again in full
+  double rate_per_minute = 6;  // scrape requests per client
+  double rate_burst = 6;
+  std::int64_t budget_grounded_calls = 1500;  // per UTC day, all processes together
+  double budget_usd = 25.0;
+  gemini::ClientOptions gemini;  // base URL, key, model, deadlines
+  std::size_t gemini_max_in_flight = 8;
+  net::HttpClientOptions http;
+};
+
+class ScrapeService {
+ public:
+  ScrapeService(EventLoops& loops, const CityCatalog& catalog, AsyncStore& store,
+                CityVersions& versions, ScrapeServiceOptions options);
+  ~ScrapeService();
+
+  void register_routes(http::Router& router);
+  // Expires lapsed leases every watchdog interval until the loop stops.
+  boost::asio::awaitable<void> watchdog();
+
+  boost::asio::awaitable<http::Response> start(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> status(http::RequestContext& ctx);
+
+  const gemini::UsageMeter& usage() const { return meter_; }
+  std::string render_metrics() const;
+  const std::string& owner_prefix() const { return owner_prefix_; }
+
+ private:
+  struct Running;
+  boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
+  boost::asio::awaitable<void> heartbeat(std::shared_ptr<Running> running);
+  bool allow_client(const std::string& client, std::chrono::seconds& retry_after);
+  boost::asio::awaitable<void> charge_budget();
+  gemini::Client& client_for_this_loop();
+
+  EventLoops& loops_;
+  const CityCatalog& catalog_;
+  AsyncStore& store_;
+  CityVersions& versions_;
+  ScrapeServiceOptions options_;
+  gemini::UsageMeter meter_;
+  gemini::CallLimiter limiter_;
+  std::vector<std::unique_ptr<net::HttpClient>> http_;      // one per event loop
+  std::vector<std::unique_ptr<gemini::Client>> clients_;    // one per event loop
+  std::string owner_prefix_;                                // host:pid:random
+  std::atomic<std::uint64_t> scrape_counter_{0};
+  std::atomic<int> running_{0};
+
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex buckets_mutex_;
+  std::map<std::string, Bucket> buckets_;  // bounded: oldest dropped past 10,000 clients
+};
+
+}  // namespace cinestream::agent

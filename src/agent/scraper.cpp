@@ -1,0 +1,303 @@
+#include "cinestream/agent/scraper.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "cinestream/agent/prompts.hpp"
+
+namespace cinestream::agent {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+std::optional<Plan> parse_plan(std::string_view s) {
+  if (s == "by_day" || s == "default") return Plan::by_day;
+  if (s == "per_movie_day" || s == "original") return Plan::per_movie_day;
+  return std::nullopt;
+}
+
+std::string_view to_string(Plan p) { return p == Plan::per_movie_day ? "per_movie_day" : "by_day"; }
+
+std::vector<std::string> horizon(date::year_month_day today, int days) {
+  std::vector<std::string> out;
+  for (int i = 0; i < days; ++i) {
+    out.push_back(format_iso_date(date::year_month_day{date::sys_days{today} + date::days{i}}));
+  }
+  return out;
+}
+
+struct Scraper::Run {
+  Run(const Location& c, const date::time_zone* z) : city(c), zone(z) {}
+  const Location& city;
+  const date::time_zone* zone;
+  std::vector<CinemaInfo> cinemas;
+  std::vector<MovieInfo> movies;
+  NameIndex cinema_index{false};
+  NameIndex movie_index{true};
+  std::set<std::string> asked;
+  std::map<std::string, int> open_units;  // per day: units not yet finished
+  std::set<std::string> failed_days;
+  std::vector<std::string> covered;
+  ScrapeReport report;
+  int pending = 0;  // unit coroutines running
+  std::unique_ptr<asio::steady_timer> all_done;
+  SysSeconds now;
+};
+
+Scraper::Scraper(gemini::Client& client, AsyncStore& store, const CityCatalog& catalog,
+                 ScrapeOptions options, ScraperHooks hooks)
+    : client_(client), store_(store), catalog_(catalog), options_(options), hooks_(std::move(hooks)) {
+  if (!hooks_.now) {
+    hooks_.now = [] {
+      return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    };
+  }
+}
+
+asio::awaitable<gemini::CallResult> Scraper::call(Run& run, gemini::GenerateRequest request) {
+  if (hooks_.before_call) co_await hooks_.before_call();
+  auto result = co_await client_.generate(std::move(request));
+  run.report.progress.usage += result.usage;
+  if (hooks_.on_progress) hooks_.on_progress(run.report.progress);
+  co_return result;
+}
+
+asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string> days,
+                                              std::vector<std::size_t> cinemas,
+                                              std::vector<std::string> movies, int depth) {
+  auto& progress = run.report.progress;
+  auto finish = [&](bool ok) -> asio::awaitable<void> {
+    ++progress.units_done;
+    if (!ok) ++progress.units_failed;
+    std::vector<std::string> complete;
+    for (const auto& d : days) {
+      if (!ok) run.failed_days.insert(d);
+      if (--run.open_units[d] == 0 && !run.failed_days.contains(d)) complete.push_back(d);
+    }
+    if (!complete.empty()) {
+      auto city = run.city.id;
+      auto now = run.now;
+      auto mark = [city, complete, now](Store& s) { s.mark_covered(city, complete, now); };
+      co_await store_.call(std::move(mark));
+      run.covered.insert(run.covered.end(), complete.begin(), complete.end());
+    }
+    if (hooks_.on_progress) hooks_.on_progress(progress);
+  };
+
+  std::vector<std::string> cinema_names;
+  for (auto i : cinemas) cinema_names.push_back(run.cinemas[i].name);
+  gemini::CallResult result;
+  bool failed = false;
+  try {
+    result = co_await call(run, showtimes_prompt(run.city, days, cinema_names, movies));
+  } catch (const BudgetExhausted& e) {
+    run.report.budget_exhausted = true;
+    if (run.report.error.empty()) run.report.error = e.what();
+    failed = true;
+  } catch (const std::exception& e) {
+    spdlog::warn("scrape {}: showtimes of {} failed: {}", run.city.id, days.front(), e.what());
+    if (run.report.error.empty()) run.report.error = e.what();
+    failed = true;
+  }
+  // (co_await is not allowed inside a catch block)
+  if (failed) {
+    co_await finish(false);
+    co_return;
+  }
+  if (!result.json) {
+    if (run.report.error.empty()) run.report.error = "an answer held no JSON";
+    co_await finish(false);
+    co_return;
+  }
+  std::set<std::string> day_set(days.begin(), days.end());
+  auto rows = parse_showtimes(*result.json, run.cinema_index, run.movie_index, day_set, run.zone,
+                              progress.dropped);
+  // Rows outside the cinemas asked about in this unit are kept: they are real answers too.
+  std::map<std::string, Movie> by_title;
+  for (const auto& r : rows) {
+    const MovieInfo* info = r.movie ? &run.movies[*r.movie] : nullptr;
+    std::string key = info ? info->title.in(Lang::en) : r.movie_title;
+    auto& m = by_title[key];
+    if (m.title.in(Lang::en).empty()) {
+      if (info) {
+        m.title = info->title;
+        m.description = info->description;
+        m.image_url = info->image_url;
+      } else {
+        m.title.en = r.movie_title;
+      }
+    }
+    const auto& c = run.cinemas[r.cinema];
+    auto t = std::find_if(m.theaters.begin(), m.theaters.end(),
+                          [&](const Theater& th) { return th.name == c.name; });
+    if (t == m.theaters.end()) {
+      m.theaters.push_back(Theater{c.name, c.address, c.website, {}});
+      t = std::prev(m.theaters.end());
+    }
+    t->showtimes.push_back(Showtime{r.start, r.format, r.language, r.hall});
+  }
+  if (!by_title.empty()) {
+    std::vector<Movie> batch;
+    for (auto& [k, m] : by_title) batch.push_back(std::move(m));
+    auto city = run.city.id;
+    auto now = run.now;
+    auto merge = [city, batch = std::move(batch), now](Store& s) {
+      return s.merge_movies(city, batch, now);
+    };
+    auto stats = co_await store_.call(std::move(merge));
+    progress.showtimes_added += stats.showtimes_added;
+  }
+  // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
+  if (result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 && depth < options_.max_splits) {
+    auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
+    std::vector<std::size_t> left(cinemas.begin(), mid), right(mid, cinemas.end());
+    auto ex = co_await asio::this_coro::executor;
+    for (auto* half : {&left, &right}) {
+      for (const auto& d : days) ++run.open_units[d];
+      ++progress.units_total;
+      ++run.pending;
+      asio::co_spawn(ex, showtimes_unit(run, days, *half, movies, depth + 1),
+                     [&run](std::exception_ptr) {
+                       if (--run.pending == 0) run.all_done->cancel();
+                     });
+    }
+  }
+  co_await finish(true);
+}
+
+asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
+  Run run(city, catalog_.zone(city));
+  run.now = hooks_.now();
+  run.all_done = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  auto& report = run.report;
+  auto& progress = report.progress;
+  auto today = local_date(run.zone, run.now);
+  auto days = horizon(today, options_.horizon_days);
+  std::string id = city.id;
+
+  std::vector<std::string> covered;
+  if (!options_.full_refresh) {
+    auto query = [id, from = days.front(), to = days.back()](Store& s) {
+      return s.covered_days(id, from, to);
+    };
+    covered = co_await store_.call(std::move(query));
+  }
+  for (const auto& d : days) {
+    if (std::find(covered.begin(), covered.end(), d) == covered.end()) report.days_asked.push_back(d);
+  }
+  auto cleanup = [id, today, now = run.now](Store& s) {
+    s.prune_before(id, now);
+    s.prune_coverage(id, format_iso_date(today));
+  };
+  if (report.days_asked.empty()) {
+    progress.step = "done";
+    co_await store_.call(std::move(cleanup));
+    co_return report;  // full coverage costs nothing
+  }
+
+  try {
+    // (1) Cinemas: known ones are reused; otherwise asked for.
+    if (options_.reuse_known && !options_.full_refresh) {
+      auto query = [id](Store& s) { return s.theaters(id); };
+      auto known = co_await store_.call(std::move(query));
+      for (auto& t : known) run.cinemas.push_back({t.name, t.address, t.website});
+    }
+    if (run.cinemas.empty()) {
+      progress.step = "cinemas";
+      progress.units_total = 1;
+      if (hooks_.on_progress) hooks_.on_progress(progress);
+      auto res = co_await call(run, cinemas_prompt(city));
+      if (res.json) run.cinemas = parse_cinemas(*res.json, progress.dropped);
+      ++progress.units_done;
+    }
+    if (run.cinemas.empty()) throw std::runtime_error("no cinemas found in " + city.name.en);
+    for (std::size_t i = 0; i < run.cinemas.size(); ++i) run.cinema_index.add(i, run.cinemas[i].name);
+
+    // (2) Movies: known titles are reused for a refresh of the by-day plan.
+    if (options_.reuse_known && !options_.full_refresh && options_.plan == Plan::by_day) {
+      auto from = run.now;
+      auto to = run.now + std::chrono::days(options_.horizon_days);
+      auto query = [id, from, to](Store& s) { return s.movies_between(id, from, to); };
+      auto known = co_await store_.call(std::move(query));
+      for (auto& m : known) run.movies.push_back({m.title, m.description, m.image_url});
+    }
+    if (run.movies.empty()) {
+      progress.step = "movies";
+      progress.units_total = 1;
+      progress.units_done = 0;
+      if (hooks_.on_progress) hooks_.on_progress(progress);
+      std::vector<std::string> names;
+      for (const auto& c : run.cinemas) names.push_back(c.name);
+      auto res = co_await call(run, movies_prompt(city, names));
+      if (res.json) run.movies = parse_movies(*res.json, progress.dropped);
+      progress.units_done = 1;
+    }
+    for (std::size_t i = 0; i < run.movies.size(); ++i) {
+      const auto& t = run.movies[i].title;
+      for (const auto* s : {&t.en, &t.local, &t.ua, &t.ru}) {
+        if (!s->empty()) run.movie_index.add(i, *s);
+      }
+    }
+  } catch (const BudgetExhausted& e) {
+    report.budget_exhausted = true;
+    report.error = e.what();
+    progress.step = "done";
+    co_return report;
+  }
+
+  // (3) Showtimes over the missing days.
+  progress.step = "showtimes";
+  progress.units_done = 0;
+  progress.units_total = 0;
+  std::vector<std::size_t> all_cinemas(run.cinemas.size());
+  for (std::size_t i = 0; i < all_cinemas.size(); ++i) all_cinemas[i] = i;
+  struct Unit {
+    std::vector<std::string> days;
+    std::vector<std::size_t> cinemas;
+    std::vector<std::string> movies;
+  };
+  std::vector<Unit> units;
+  for (const auto& d : report.days_asked) {
+    if (options_.plan == Plan::by_day) {
+      units.push_back({{d}, all_cinemas, {}});
+    } else {
+      // The original: one question per movie per day, at most 20 cinemas named.
+      std::vector<std::size_t> first(all_cinemas.begin(),
+                                     all_cinemas.begin() + std::min<std::ptrdiff_t>(20, std::ssize(all_cinemas)));
+      if (run.movies.empty()) units.push_back({{d}, first, {}});
+      for (const auto& m : run.movies) units.push_back({{d}, first, {m.title.in(Lang::en)}});
+    }
+  }
+  for (const auto& u : units) {
+    for (const auto& d : u.days) ++run.open_units[d];
+  }
+  progress.units_total = static_cast<int>(units.size());
+  if (hooks_.on_progress) hooks_.on_progress(progress);
+  auto ex = co_await asio::this_coro::executor;
+  for (auto& u : units) {
+    ++run.pending;
+    asio::co_spawn(ex, showtimes_unit(run, std::move(u.days), std::move(u.cinemas), std::move(u.movies), 0),
+                   [&run](std::exception_ptr) {
+                     if (--run.pending == 0) run.all_done->cancel();
+                   });
+  }
+  while (run.pending > 0) {
+    run.all_done->expires_after(24h);
+    co_await run.all_done->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_await store_.call(std::move(cleanup));
+  std::sort(run.covered.begin(), run.covered.end());
+  report.days_covered = run.covered;
+  if (report.days_covered.size() == report.days_asked.size()) report.error.clear();
+  progress.step = "done";
+  if (hooks_.on_progress) hooks_.on_progress(progress);
+  co_return report;
+}
+
+}  // namespace cinestream::agent

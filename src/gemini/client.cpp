@@ -1,0 +1,291 @@
+#include "cinestream/gemini/client.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <random>
+
+#include "cinestream/gemini/json_extract.hpp"
+
+namespace cinestream::gemini {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+std::string_view to_string(ErrorKind k) {
+  switch (k) {
+    case ErrorKind::invalid_request:
+      return "invalid_request";
+    case ErrorKind::auth:
+      return "auth";
+    case ErrorKind::not_found:
+      return "not_found";
+    case ErrorKind::rate_limited:
+      return "rate_limited";
+    case ErrorKind::unavailable:
+      return "unavailable";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::blocked:
+      return "blocked";
+    case ErrorKind::malformed:
+      return "malformed";
+    case ErrorKind::overloaded:
+      return "overloaded";
+    case ErrorKind::config:
+      break;
+  }
+  return "config";
+}
+
+std::string json_instruction(const std::optional<json::value>& schema) {
+  std::string out =
+      "\n\nAnswer with JSON only: no prose before or after it, no Markdown code fences.";
+  if (schema) out += " The JSON must match this JSON Schema:\n" + json::serialize(*schema);
+  return out;
+}
+
+namespace {
+
+Sleeper timer_sleeper() {
+  return [](std::chrono::milliseconds d) -> asio::awaitable<void> {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(d);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  };
+}
+
+bool retryable_status(unsigned s) {
+  return s == 429 || s == 500 || s == 503 || s == 504;
+}
+
+// Splits an SSE byte stream into the JSON payloads of its `data:` lines.
+class SseParser {
+ public:
+  template <class F>
+  void feed(std::string_view bytes, F&& on_event) {
+    buffer_.append(bytes);
+    for (;;) {
+      auto end = buffer_.find("\n\n");
+      auto crlf = buffer_.find("\r\n\r\n");
+      std::size_t sep_len = 2;
+      if (crlf != std::string::npos && (end == std::string::npos || crlf < end)) {
+        end = crlf;
+        sep_len = 4;
+      }
+      if (end == std::string::npos) return;
+      std::string event = buffer_.substr(0, end);
+      buffer_.erase(0, end + sep_len);
+      std::string data;
+      std::size_t pos = 0;
+      while (pos <= event.size()) {
+        auto nl = event.find('\n', pos);
+        std::string_view line(event.data() + pos,
+                              (nl == std::string::npos ? event.size() : nl) - pos);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.starts_with("data:")) {
+          line.remove_prefix(5);
+          if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+          data += line;
+        }
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+      }
+      if (!data.empty()) on_event(data);
+    }
+  }
+
+ private:
+  std::string buffer_;
+};
+
+}  // namespace
+
+Client::Client(net::HttpClient& http, ClientOptions options, UsageMeter& meter,
+               CallLimiter& limiter, Sleeper sleeper)
+    : http_(http),
+      options_(std::move(options)),
+      model_(model_info(options_.model)),
+      meter_(meter),
+      limiter_(limiter),
+      sleeper_(sleeper ? std::move(sleeper) : timer_sleeper()) {
+  if (options_.prices) model_.prices = *options_.prices;
+  while (!options_.base_url.empty() && options_.base_url.back() == '/')
+    options_.base_url.pop_back();
+}
+
+std::chrono::milliseconds Client::backoff(int attempt) const {
+  // Exponential with "equal jitter": half fixed, half random, so retries of many callers spread.
+  auto base = options_.initial_backoff * (1 << std::min(attempt - 1, 16));
+  auto capped = std::min<std::chrono::milliseconds>(base, options_.max_backoff);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto half = capped.count() / 2;
+  return std::chrono::milliseconds(
+      half + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(half + 1)));
+}
+
+asio::awaitable<CallResult> Client::generate(GenerateRequest request) {
+  co_return co_await call(std::move(request), nullptr);
+}
+
+asio::awaitable<CallResult> Client::generate_stream(GenerateRequest request,
+                                                    std::function<void(std::string_view)> on_text) {
+  co_return co_await call(std::move(request), &on_text);
+}
+
+asio::awaitable<CallResult> Client::call(GenerateRequest request,
+                                         std::function<void(std::string_view)>* on_text) {
+  const bool structured = request.want_json && (!request.grounded || model_.grounding_with_schema);
+  if (request.want_json && !structured) request.prompt += json_instruction(request.json_schema);
+  const std::string body = json::serialize(build_request_body(request, model_));
+  const bool stream = on_text != nullptr;
+  const std::string url = fmt::format("{}/v1beta/models/{}:{}", options_.base_url, model_.name,
+                                      stream ? "streamGenerateContent?alt=sse" : "generateContent");
+  // For messages: never the key, never a query string.
+  const std::string where =
+      fmt::format("{} {}", model_.name, stream ? "stream" : "generateContent");
+
+  const auto deadline = std::chrono::steady_clock::now() + options_.total_deadline;
+  CallResult result;
+  ErrorKind last_kind = ErrorKind::unavailable;
+  int last_status = 0;
+  std::string last_message;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    result.attempts = attempt;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left <= 0ms) break;
+    net::HttpRequest req;
+    req.method = "POST";
+    req.url = url;
+    req.headers = {{"Content-Type", "application/json"}, {"x-goog-api-key", options_.api_key}};
+    req.body = body;
+    req.timeout = std::min(options_.attempt_timeout, left);
+
+    std::optional<std::chrono::milliseconds> retry_after;
+    bool delivered_text = false;
+    try {
+      CallLimiter::Permit permit;
+      try {
+        permit = co_await limiter_.acquire();
+      } catch (const std::length_error& e) {
+        meter_.add_failure();
+        throw GeminiError(ErrorKind::overloaded, 0, e.what());
+      }
+      net::HttpResponse res;
+      GenerateResponse streamed;
+      std::string raw;
+      if (stream) {
+        SseParser sse;
+        auto on_chunk = [&](std::string_view bytes) {
+          raw.append(bytes);
+          sse.feed(bytes, [&](const std::string& data) {
+            boost::system::error_code ec;
+            auto v = json::parse(data, ec);
+            if (ec) return;
+            try {
+              auto chunk = parse_response(v);
+              merge_stream_chunk(streamed, chunk);
+              if (!chunk.text.empty()) {
+                delivered_text = true;
+                (*on_text)(chunk.text);
+              }
+            } catch (const std::invalid_argument&) {
+              // An error event inside the stream: the raw body is examined below.
+            }
+          });
+        };
+        res = co_await http_.request_stream(req, on_chunk);
+        res.body = std::move(raw);
+      } else {
+        res = co_await http_.request(req);
+      }
+      permit.release();  // never hold a slot while waiting to retry
+
+      if (res.status == 200) {
+        GenerateResponse parsed;
+        if (stream) {
+          parsed = std::move(streamed);
+        } else {
+          boost::system::error_code ec;
+          auto doc = json::parse(res.body, ec);
+          if (ec) throw std::invalid_argument("answer is not JSON");
+          parsed = parse_response(doc);
+        }
+        if (!stream && parsed.text.empty() && parsed.finish_reason.empty() &&
+            parsed.block_reason.empty() && parsed.usage.total_tokens == 0) {
+          throw std::invalid_argument("answer has no candidates");
+        }
+        result.response = std::move(parsed);
+        auto& u = result.usage;
+        u = result.response.usage;
+        u.calls = 1;
+        u.grounded_calls = request.grounded ? 1 : 0;
+        u.search_queries = static_cast<std::int64_t>(result.response.search_queries.size());
+        u.cost_usd = estimate_cost(u, model_.prices);
+        meter_.add(u);
+        if (!result.response.block_reason.empty()) {
+          throw GeminiError(
+              ErrorKind::blocked, 200,
+              fmt::format("Gemini blocked the prompt: {}", result.response.block_reason));
+        }
+        if (request.want_json) {
+          if (auto extracted = extract_json(result.response.text)) {
+            result.json = std::move(extracted->value);
+            result.json_repaired = extracted->repaired;
+          }
+        }
+        co_return result;
+      }
+      auto api = parse_error(res.body);
+      last_status = static_cast<int>(res.status);
+      last_message = api ? api->message : fmt::format("HTTP {}", res.status);
+      if (!retryable_status(res.status)) {
+        ErrorKind kind = ErrorKind::invalid_request;
+        if (res.status == 403 || (api && api->reason == "API_KEY_INVALID")) kind = ErrorKind::auth;
+        if (res.status == 404) kind = ErrorKind::not_found;
+        meter_.add_failure();
+        throw GeminiError(kind, last_status,
+                          fmt::format("Gemini {} answered {} {}: {}", where, res.status,
+                                      api ? api->status : "", last_message));
+      }
+      last_kind = res.status == 429 ? ErrorKind::rate_limited : ErrorKind::unavailable;
+      if (api && api->retry_delay) retry_after = *api->retry_delay;
+    } catch (const net::HttpError& e) {
+      if (e.kind() == net::HttpErrorKind::refused_plain_http ||
+          e.kind() == net::HttpErrorKind::tls) {
+        meter_.add_failure();
+        throw GeminiError(ErrorKind::config, 0, fmt::format("Gemini {}: {}", where, e.what()));
+      }
+      last_kind =
+          e.kind() == net::HttpErrorKind::timeout ? ErrorKind::timeout : ErrorKind::unavailable;
+      last_status = 0;
+      last_message = e.what();
+    } catch (const std::invalid_argument& e) {
+      last_kind = ErrorKind::malformed;
+      last_status = 200;
+      last_message = e.what();
+    }
+    // A stream that already showed text cannot be replayed without the caller seeing it twice.
+    if (delivered_text || attempt == options_.max_attempts) break;
+    auto wait = retry_after ? *retry_after + std::chrono::milliseconds(std::min<std::int64_t>(
+                                                 250, retry_after->count() / 10))
+                            : backoff(attempt);
+    if (std::chrono::steady_clock::now() + wait >= deadline) break;
+    spdlog::warn("gemini {} attempt {} failed ({}: {}); retrying in {} ms", where, attempt,
+                 to_string(last_kind), last_message, wait.count());
+    meter_.add_retry();
+    co_await sleeper_(wait);
+  }
+  meter_.add_failure();
+  throw GeminiError(
+      last_kind, last_status,
+      fmt::format("Gemini {} failed after {} attempts: {}", where, result.attempts, last_message));
+}
+
+}  // namespace cinestream::gemini
