@@ -22,7 +22,8 @@ std::string clean_text(std::string_view s, std::size_t max_bytes) {
   out.reserve(std::min(s.size(), max_bytes));
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
+    // Control characters and runs of spaces become one space.
+    if (u <= 0x20 || u == 0x7f) {
       if (!out.empty() && out.back() != ' ') out.push_back(' ');
       continue;
     }
@@ -33,7 +34,8 @@ std::string clean_text(std::string_view s, std::size_t max_bytes) {
   out = out.substr(b, out.find_last_not_of(' ') - b + 1);
   if (out.size() > max_bytes) {
     out.resize(max_bytes);
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+      out.pop_back();
     if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
   }
   return out;
@@ -73,20 +75,28 @@ std::optional<LocalStart> parse_local_start(std::string_view s) {
     rest = 19;
     if (rest < s.size() && s[rest] == '.') {  // fractions, as some sites write them
       ++rest;
-      while (rest < s.size() && std::isdigit(static_cast<unsigned char>(s[rest]))) ++rest;
+      while (rest < s.size() && std::isdigit(static_cast<unsigned char>(s[rest])))
+        ++rest;
     }
   }
   auto tail = s.substr(rest);
-  bool offset_ok = tail.empty() || tail == "Z" ||
-                   (tail.size() == 6 && (tail[0] == '+' || tail[0] == '-') && digits(rest + 1, 2) &&
-                    tail[3] == ':' && digits(rest + 4, 2));
+  // Real JSON-LD has "...00.000Z-03:00": a Z followed by an offset. The wall time is what counts.
+  if (!tail.empty() && tail.front() == 'Z') {
+    tail.remove_prefix(1);
+    ++rest;
+  }
+  bool offset_ok = tail.empty() || (tail.size() == 6 && (tail[0] == '+' || tail[0] == '-') &&
+                                    digits(rest + 1, 2) && tail[3] == ':' && digits(rest + 4, 2));
   if (!offset_ok) return std::nullopt;
-  return LocalStart{*day, std::chrono::hours(*hh) + std::chrono::minutes(*mm) + std::chrono::seconds(ss)};
+  return LocalStart{*day,
+                    std::chrono::hours(*hh) + std::chrono::minutes(*mm) + std::chrono::seconds(ss)};
 }
 
 namespace {
 
-const json::object* as_object(const json::value& v) { return v.is_object() ? &v.as_object() : nullptr; }
+const json::object* as_object(const json::value& v) {
+  return v.is_object() ? &v.as_object() : nullptr;
+}
 
 std::string text_field(const json::object& o, std::string_view key, std::size_t max = 200) {
   const auto* v = o.if_contains(key);
@@ -120,7 +130,8 @@ std::vector<CinemaInfo> parse_cinemas(const json::value& v, DropCounts& drops) {
       ++drops.malformed;
       continue;
     }
-    out.push_back({name, o ? text_field(*o, "address", 300) : "", clean_url(o ? text_field(*o, "website", 2048) : "")});
+    out.push_back({name, o ? text_field(*o, "address", 300) : "",
+                   clean_url(o ? text_field(*o, "website", 2048) : "")});
   }
   return out;
 }
@@ -135,7 +146,8 @@ std::vector<MovieInfo> parse_movies(const json::value& v, DropCounts& drops) {
     MovieInfo m;
     if (titles && titles->is_object()) {
       const auto& t = titles->as_object();
-      m.title = {text_field(t, "en"), text_field(t, "local"), text_field(t, "ua"), text_field(t, "ru")};
+      m.title = {text_field(t, "en"), text_field(t, "local"), text_field(t, "ua"),
+                 text_field(t, "ru")};
     } else if (titles && titles->is_string()) {
       m.title.en = clean_text(titles->as_string());
     }
@@ -145,7 +157,8 @@ std::vector<MovieInfo> parse_movies(const json::value& v, DropCounts& drops) {
     }
     if (const auto* d = o->if_contains("movie_description"); d && d->is_object()) {
       const auto& t = d->as_object();
-      m.description = {text_field(t, "en", 1000), text_field(t, "ua", 1000), text_field(t, "ru", 1000)};
+      m.description = {text_field(t, "en", 1000), text_field(t, "ua", 1000),
+                       text_field(t, "ru", 1000)};
     }
     m.image_url = clean_url(text_field(*o, "movie_image_url", 2048));
     out.push_back(std::move(m));
@@ -193,7 +206,8 @@ std::vector<ShowtimeRow> parse_showtimes(const json::value& v, const NameIndex& 
     r.movie_title = movie;
     r.day = day;
     auto wall = date::local_seconds{date::local_days{local->day}} + local->time_of_day;
-    r.start = std::chrono::time_point_cast<std::chrono::seconds>(zone->to_sys(wall, date::choose::earliest));
+    r.start = std::chrono::time_point_cast<std::chrono::seconds>(
+        zone->to_sys(wall, date::choose::earliest));
     r.format = text_field(*o, "format", 20);
     r.language = text_field(*o, "language", 60);
     r.hall = text_field(*o, "hall", 40);

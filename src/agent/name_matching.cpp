@@ -15,19 +15,19 @@ struct Translit {
 
 // Simplified national romanisation; both languages map to one Latin key.
 constexpr std::array<Translit, 38> kTable{{
-    {"а", "a"},  {"б", "b"},  {"в", "v"},    {"г", "h"},   {"ґ", "g"},  {"д", "d"},  {"е", "e"},
-    {"є", "ie"}, {"ж", "zh"}, {"з", "z"},    {"и", "y"},   {"і", "i"},  {"ї", "i"},  {"й", "i"},
-    {"к", "k"},  {"л", "l"},  {"м", "m"},    {"н", "n"},   {"о", "o"},  {"п", "p"},  {"р", "r"},
-    {"с", "s"},  {"т", "t"},  {"у", "u"},    {"ф", "f"},   {"х", "kh"}, {"ц", "ts"}, {"ч", "ch"},
-    {"ш", "sh"}, {"щ", "shch"}, {"ь", ""},   {"ю", "iu"},  {"я", "ia"}, {"ы", "y"},  {"э", "e"},
-    {"ъ", ""},   {"ё", "e"},  {"'", ""},
+    {"а", "a"},  {"б", "b"},    {"в", "v"}, {"г", "h"},  {"ґ", "g"},  {"д", "d"},  {"е", "e"},
+    {"є", "ie"}, {"ж", "zh"},   {"з", "z"}, {"и", "y"},  {"і", "i"},  {"ї", "i"},  {"й", "i"},
+    {"к", "k"},  {"л", "l"},    {"м", "m"}, {"н", "n"},  {"о", "o"},  {"п", "p"},  {"р", "r"},
+    {"с", "s"},  {"т", "t"},    {"у", "u"}, {"ф", "f"},  {"х", "kh"}, {"ц", "ts"}, {"ч", "ch"},
+    {"ш", "sh"}, {"щ", "shch"}, {"ь", ""},  {"ю", "iu"}, {"я", "ia"}, {"ы", "y"},  {"э", "e"},
+    {"ъ", ""},   {"ё", "e"},    {"'", ""},
 }};
 
 // Format words that answers glue to titles ("Dune (IMAX)", "Dune 3D").
-constexpr std::array<std::string_view, 7> kDecorations{"imax", "3d",    "2d",       "4dx",
+constexpr std::array<std::string_view, 7> kDecorations{"imax",    "3d",    "2d",       "4dx",
                                                        "screenx", "atmos", "the movie"};
-constexpr std::array<std::string_view, 6> kCinemaWords{"kino", "cinema", "kinoteatr", "кіно",
-                                                       "кинотеатр", "кінотеатр"};
+constexpr std::array<std::string_view, 6> kCinemaWords{"kino", "cinema",    "kinoteatr",
+                                                       "кіно", "кинотеатр", "кінотеатр"};
 
 std::string strip_words(std::string key, bool movie) {
   bool changed = true;
@@ -35,7 +35,8 @@ std::string strip_words(std::string key, bool movie) {
     changed = false;
     if (movie) {
       for (auto d : kDecorations) {
-        if (key.size() > d.size() + 1 && key.ends_with(d) && key[key.size() - d.size() - 1] == ' ') {
+        if (key.size() > d.size() + 1 && key.ends_with(d) &&
+            key[key.size() - d.size() - 1] == ' ') {
           key.resize(key.size() - d.size() - 1);
           changed = true;
         }
@@ -97,11 +98,16 @@ std::string transliterate(std::string_view s) {
   return out;
 }
 
-std::vector<std::string> movie_keys(std::string_view title) { return keys_for(title, true); }
-std::vector<std::string> cinema_keys(std::string_view name) { return keys_for(name, false); }
+std::vector<std::string> movie_keys(std::string_view title) {
+  return keys_for(title, true);
+}
+std::vector<std::string> cinema_keys(std::string_view name) {
+  return keys_for(name, false);
+}
 
 void NameIndex::add(std::size_t id, std::string_view name) {
-  for (auto& k : movie_ ? movie_keys(name) : cinema_keys(name)) keys_.emplace_back(std::move(k), id);
+  for (auto& k : movie_ ? movie_keys(name) : cinema_keys(name))
+    keys_.emplace_back(std::move(k), id);
 }
 
 std::optional<std::size_t> NameIndex::find(std::string_view candidate) const {

@@ -1,7 +1,7 @@
 #include "cinestream/agent/prompts.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace cinestream::agent {
 namespace json = boost::json;
@@ -17,7 +17,8 @@ constexpr const char* kSystem =
 
 json::array string_array(const std::vector<std::string>& v) {
   json::array a;
-  for (const auto& s : v) a.emplace_back(s);
+  for (const auto& s : v)
+    a.emplace_back(s);
   return a;
 }
 
@@ -52,12 +53,14 @@ gemini::GenerateRequest cinemas_prompt(const Location& city) {
       "required":["name"]}})"));
 }
 
-gemini::GenerateRequest movies_prompt(const Location& city, const std::vector<std::string>& cinemas) {
+gemini::GenerateRequest movies_prompt(const Location& city,
+                                      const std::vector<std::string>& cinemas) {
   json::object req{{"task", "movies"}, {"city", city.name.en}, {"cinemas", string_array(cinemas)}};
   auto prompt = fmt::format(
       "List every movie now playing or scheduled in the next two weeks at these cinemas in {}.\n"
       "For each: its title in English, in the local language, in Ukrainian and in Russian, a "
-      "one-sentence description in English, Ukrainian and Russian, and the URL of its poster image.\n"
+      "one-sentence description in English, Ukrainian and Russian, and the URL of its poster "
+      "image.\n"
       "Return a JSON array of objects: {{\"movie_title\": {{\"en\", \"local\", \"ua\", \"ru\"}}, "
       "\"movie_description\": {{\"en\", \"ua\", \"ru\"}}, \"movie_image_url\"}}.\n"
       "<request>{}</request>",
@@ -70,7 +73,9 @@ gemini::GenerateRequest movies_prompt(const Location& city, const std::vector<st
 gemini::GenerateRequest showtimes_prompt(const Location& city, const std::vector<std::string>& days,
                                          const std::vector<std::string>& cinemas,
                                          const std::vector<std::string>& movies) {
-  json::object req{{"task", "showtimes"}, {"city", city.name.en}, {"dates", string_array(days)},
+  json::object req{{"task", "showtimes"},
+                   {"city", city.name.en},
+                   {"dates", string_array(days)},
                    {"cinemas", string_array(cinemas)}};
   if (!movies.empty()) req["movies"] = string_array(movies);
   auto prompt = fmt::format(

@@ -1,14 +1,14 @@
 #include "cinestream/agent/scrape_service.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <random>
@@ -28,7 +28,9 @@ SysSeconds now_s() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-std::string utc_day(SysSeconds t) { return format_iso_date(date::year_month_day{date::floor<date::days>(t)}); }
+std::string utc_day(SysSeconds t) {
+  return format_iso_date(date::year_month_day{date::floor<date::days>(t)});
+}
 
 json::object progress_json(const ScrapeProgress& p, Plan plan) {
   return {{"step", p.step},
@@ -69,7 +71,8 @@ ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog, Asyn
   owner_prefix_ = fmt::format("{}:{}:{:08x}", host, ::getpid(), std::random_device{}());
   for (std::size_t i = 0; i < loops_.size(); ++i) {
     http_.push_back(std::make_unique<net::HttpClient>(loops_.at(i).get_executor(), options_.http));
-    clients_.push_back(std::make_unique<gemini::Client>(*http_.back(), options_.gemini, meter_, limiter_));
+    clients_.push_back(
+        std::make_unique<gemini::Client>(*http_.back(), options_.gemini, meter_, limiter_));
   }
 }
 
@@ -89,7 +92,8 @@ void ScrapeService::register_routes(http::Router& router) {
 bool ScrapeService::allow_client(const std::string& client, std::chrono::seconds& retry_after) {
   std::lock_guard lock(buckets_mutex_);
   auto now = std::chrono::steady_clock::now();
-  if (buckets_.size() > 10'000) buckets_.clear();  // bounded; a reset favours clients, not attackers' memory
+  if (buckets_.size() > 10'000)
+    buckets_.clear();  // bounded; a reset favours clients, not attackers' memory
   auto [it, fresh] = buckets_.try_emplace(client, Bucket{options_.rate_burst, now});
   auto& b = it->second;
   double per_second = options_.rate_per_minute / 60.0;
@@ -108,7 +112,8 @@ asio::awaitable<void> ScrapeService::charge_budget() {
   auto prices = clients_.front()->model().prices;
   // Charged before the call at a conservative estimate: the grounded fee plus ~4k output tokens.
   auto micro = static_cast<std::int64_t>((prices.per_grounded_request + prices.per_search_query +
-                                          4000 * prices.output_per_million / 1e6) * 1e6);
+                                          4000 * prices.output_per_million / 1e6) *
+                                         1e6);
   auto day = utc_day(now_s());
   auto max_calls = options_.budget_grounded_calls;
   auto max_micro = static_cast<std::int64_t>(options_.budget_usd * 1e6);
@@ -134,7 +139,8 @@ asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
     }
   }
   if (city_arg.empty()) {
-    co_return error_response(Status::bad_request, "missing_city", "give the city as {\"city\": \"kyiv\"}");
+    co_return error_response(Status::bad_request, "missing_city",
+                             "give the city as {\"city\": \"kyiv\"}");
   }
   // Only cities we know: no paid call for a place that is not in the locations.
   const Location* city = catalog_.resolve(city_arg);
@@ -180,23 +186,27 @@ asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
   }
   auto owner = fmt::format("{}:{}", owner_prefix_, ++scrape_counter_);
   auto lease = options_.lease;
-  auto lock = [id, owner, lease, now](Store& s) { return s.try_lock_city(id, owner, "request", lease, now); };
+  auto lock = [id, owner, lease, now](Store& s) {
+    return s.try_lock_city(id, owner, "request", lease, now);
+  };
   auto result = co_await store_.call(std::move(lock));
   bool started = result.outcome == LockOutcome::acquired;
   if (started) {
-    spdlog::info("request_id={} scrape of {} started by {} ({} days missing{})", ctx.request_id, id, owner,
-                 days.size() - covered.size(), stale_by_age ? ", data too old: full refresh" : "");
+    spdlog::info("request_id={} scrape of {} started by {} ({} days missing{})", ctx.request_id, id,
+                 owner, days.size() - covered.size(),
+                 stale_by_age ? ", data too old: full refresh" : "");
     auto executor = co_await asio::this_coro::executor;
     asio::co_spawn(executor, run(city, owner, stale_by_age), [id](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       spdlog::error("scrape of {} ended with an exception: {}", id, ex.what());
-                     }
-                   });
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("scrape of {} ended with an exception: {}", id, ex.what());
+      }
+    });
   }
-  json::object body{{"status", "processing"}, {"city", id}, {"started", started}, {"status_url", status_url}};
+  json::object body{
+      {"status", "processing"}, {"city", id}, {"started", started}, {"status_url", status_url}};
   auto res = http::json_response(Status::accepted, json::serialize(body));
   res.set(bh::field::location, status_url);
   res.set(bh::field::cache_control, "no-store");
@@ -205,7 +215,8 @@ asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
 
 asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running) {
   auto last_renew = std::chrono::steady_clock::now();
-  auto renew_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.lease) / 3;
+  auto renew_every =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.lease) / 3;
   while (!running->finished) {
     running->wake->expires_after(250ms);
     co_await running->wake->async_wait(asio::as_tuple(asio::use_awaitable));
@@ -221,9 +232,8 @@ asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running)
       }
     }
     if (!running->finished && std::chrono::steady_clock::now() - last_renew >= renew_every) {
-      auto renew = [city = running->city, owner = running->owner, lease = options_.lease](Store& s) {
-        return s.renew_city_lock(city, owner, lease, now_s());
-      };
+      auto renew = [city = running->city, owner = running->owner, lease = options_.lease](
+                       Store& s) { return s.renew_city_lock(city, owner, lease, now_s()); };
       bool ok = false;
       try {
         ok = co_await store_.call(std::move(renew));
@@ -236,7 +246,8 @@ asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running)
   }
 }
 
-asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner, bool full_refresh) {
+asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner,
+                                         bool full_refresh) {
   ++running_;
   auto ex = co_await asio::this_coro::executor;
   auto running = std::make_shared<Running>();
@@ -272,7 +283,8 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
     final_status = report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
   }
   report.progress.step = "done";
-  auto finish = [id = city->id, owner, progress = json::serialize(progress_json(report.progress, options_.plan)),
+  auto finish = [id = city->id, owner,
+                 progress = json::serialize(progress_json(report.progress, options_.plan)),
                  final_status, error](Store& s) {
     s.set_progress(id, owner, progress);
     return s.release_city_lock(id, owner, final_status, error, now_s());
@@ -284,12 +296,13 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
     spdlog::error("scrape {}: could not release the lock: {}", city->id, e.what());
   }
   spdlog::info(
-      "scrape of {} finished: {} ({} of {} days, {} calls, {} grounded, ${:.4f}, {} showtimes added, {} "
+      "scrape of {} finished: {} ({} of {} days, {} calls, {} grounded, ${:.4f}, {} showtimes "
+      "added, {} "
       "dropped){}{}",
       city->id, to_string(final_status), report.days_covered.size(), report.days_asked.size(),
-      report.progress.usage.calls, report.progress.usage.grounded_calls, report.progress.usage.cost_usd,
-      report.progress.showtimes_added, report.progress.dropped.total(), error.empty() ? "" : ": ",
-      error);
+      report.progress.usage.calls, report.progress.usage.grounded_calls,
+      report.progress.usage.cost_usd, report.progress.showtimes_added,
+      report.progress.dropped.total(), error.empty() ? "" : ": ", error);
   if (!released) spdlog::warn("scrape {}: the lock had passed to another process", city->id);
   --running_;
 }
@@ -306,16 +319,19 @@ asio::awaitable<Response> ScrapeService::status(http::RequestContext& ctx) {
     return std::make_pair(s.location_state(id), s.covered_days(id, from, to));
   };
   auto [state, covered] = co_await store_.call(std::move(look));
-  if (!state) co_return error_response(Status::not_found, "city_not_found", "no such city in the store");
-  json::object body{{"city", id},
-                    {"status", to_string(state->status)},
-                    {"processing", state->status == ScrapeStatus::processing},
-                    {"ready", !covered.empty()},
-                    {"days_covered", covered.size()},
-                    {"days_total", days.size()},
-                    {"lock_source", state->lock_source},
-                    {"error", state->error.empty() ? json::value(nullptr) : json::value(state->error)}};
-  body["last_updated"] = state->last_updated ? json::value(format_utc(*state->last_updated)) : json::value(nullptr);
+  if (!state)
+    co_return error_response(Status::not_found, "city_not_found", "no such city in the store");
+  json::object body{
+      {"city", id},
+      {"status", to_string(state->status)},
+      {"processing", state->status == ScrapeStatus::processing},
+      {"ready", !covered.empty()},
+      {"days_covered", covered.size()},
+      {"days_total", days.size()},
+      {"lock_source", state->lock_source},
+      {"error", state->error.empty() ? json::value(nullptr) : json::value(state->error)}};
+  body["last_updated"] =
+      state->last_updated ? json::value(format_utc(*state->last_updated)) : json::value(nullptr);
   boost::system::error_code ec;
   auto progress = state->progress.empty() ? json::value(nullptr) : json::parse(state->progress, ec);
   body["progress"] = ec ? json::value(nullptr) : progress;
@@ -330,7 +346,9 @@ asio::awaitable<void> ScrapeService::watchdog() {
     try {
       auto expire = [](Store& s) { return s.expire_lapsed_locks(now_s()); };
       for (const auto& id : co_await store_.call(expire)) {
-        spdlog::warn("watchdog: the scrape lock of {} lapsed (its holder died?); the city is stale again", id);
+        spdlog::warn(
+            "watchdog: the scrape lock of {} lapsed (its holder died?); the city is stale again",
+            id);
       }
     } catch (const std::exception& e) {
       spdlog::warn("watchdog: {}", e.what());

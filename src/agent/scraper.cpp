@@ -1,11 +1,11 @@
 #include "cinestream/agent/scraper.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -22,7 +22,9 @@ std::optional<Plan> parse_plan(std::string_view s) {
   return std::nullopt;
 }
 
-std::string_view to_string(Plan p) { return p == Plan::per_movie_day ? "per_movie_day" : "by_day"; }
+std::string_view to_string(Plan p) {
+  return p == Plan::per_movie_day ? "per_movie_day" : "by_day";
+}
 
 std::vector<std::string> horizon(date::year_month_day today, int days) {
   std::vector<std::string> out;
@@ -52,7 +54,11 @@ struct Scraper::Run {
 
 Scraper::Scraper(gemini::Client& client, AsyncStore& store, const CityCatalog& catalog,
                  ScrapeOptions options, ScraperHooks hooks)
-    : client_(client), store_(store), catalog_(catalog), options_(options), hooks_(std::move(hooks)) {
+    : client_(client),
+      store_(store),
+      catalog_(catalog),
+      options_(options),
+      hooks_(std::move(hooks)) {
   if (!hooks_.now) {
     hooks_.now = [] {
       return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -66,6 +72,38 @@ asio::awaitable<gemini::CallResult> Scraper::call(Run& run, gemini::GenerateRequ
   run.report.progress.usage += result.usage;
   if (hooks_.on_progress) hooks_.on_progress(run.report.progress);
   co_return result;
+}
+
+asio::awaitable<gemini::CallResult> Scraper::ask_list(Run& run,
+                                                      const gemini::GenerateRequest& request) {
+  std::optional<gemini::CallResult> best;
+  auto req = request;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    auto res = co_await call(run, req);
+    // A repaired answer lost its tail, whether cut short or malformed: ask again, with more room
+    // for the answer when it was cut by the output limit.
+    bool cut = res.response.finish_reason == "MAX_TOKENS";
+    bool complete = res.json && !res.json_repaired && !cut;
+    spdlog::debug("scrape {}: list answer attempt {}: finish {}, repaired {}", run.city.id,
+                  attempt + 1, res.response.finish_reason, res.json_repaired);
+    if (!best || !best->json) {
+      best = std::move(res);
+    } else if (res.json && res.json->is_array() && best->json->is_array()) {
+      // Keep every distinct item any attempt returned: partial answers complement each other.
+      auto& into = best->json->as_array();
+      for (auto& item : res.json->as_array()) {
+        if (std::find(into.begin(), into.end(), item) == into.end())
+          into.push_back(std::move(item));
+      }
+      best->usage += res.usage;
+    }
+    if (complete) {
+      best->json_repaired = false;
+      break;
+    }
+    if (cut) req.max_output_tokens = std::min(65536, req.max_output_tokens * 2);
+  }
+  co_return std::move(*best);
 }
 
 asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string> days,
@@ -91,11 +129,24 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
   };
 
   std::vector<std::string> cinema_names;
-  for (auto i : cinemas) cinema_names.push_back(run.cinemas[i].name);
+  for (auto i : cinemas)
+    cinema_names.push_back(run.cinemas[i].name);
   gemini::CallResult result;
   bool failed = false;
+  bool incomplete = false;  // rows are missing: store them, but leave the day for the next scrape
   try {
-    result = co_await call(run, showtimes_prompt(run.city, days, cinema_names, movies));
+    auto request = showtimes_prompt(run.city, days, cinema_names, movies);
+    result = co_await call(run, request);
+    // An answer with no JSON, or JSON broken without being cut short (malformed), is asked once
+    // more.
+    auto malformed = [](const gemini::CallResult& r) {
+      return !r.json || (r.json_repaired && r.response.finish_reason != "MAX_TOKENS");
+    };
+    if (malformed(result)) {
+      auto again = co_await call(run, request);
+      if (!malformed(again) || (again.json && !result.json)) result = std::move(again);
+    }
+    incomplete = result.json_repaired;
   } catch (const BudgetExhausted& e) {
     run.report.budget_exhausted = true;
     if (run.report.error.empty()) run.report.error = e.what();
@@ -144,7 +195,8 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
   }
   if (!by_title.empty()) {
     std::vector<Movie> batch;
-    for (auto& [k, m] : by_title) batch.push_back(std::move(m));
+    for (auto& [k, m] : by_title)
+      batch.push_back(std::move(m));
     auto city = run.city.id;
     auto now = run.now;
     auto merge = [city, batch = std::move(batch), now](Store& s) {
@@ -154,12 +206,16 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
     progress.showtimes_added += stats.showtimes_added;
   }
   // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
-  if (result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 && depth < options_.max_splits) {
+  bool split = result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 &&
+               depth < options_.max_splits;
+  if (split) {
+    incomplete = false;  // the halves cover what is missing
     auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
     std::vector<std::size_t> left(cinemas.begin(), mid), right(mid, cinemas.end());
     auto ex = co_await asio::this_coro::executor;
     for (auto* half : {&left, &right}) {
-      for (const auto& d : days) ++run.open_units[d];
+      for (const auto& d : days)
+        ++run.open_units[d];
       ++progress.units_total;
       ++run.pending;
       asio::co_spawn(ex, showtimes_unit(run, days, *half, movies, depth + 1),
@@ -168,7 +224,8 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
                      });
     }
   }
-  co_await finish(true);
+  if (incomplete && run.report.error.empty()) run.report.error = "some answers were incomplete";
+  co_await finish(!incomplete);
 }
 
 asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
@@ -189,7 +246,8 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
     covered = co_await store_.call(std::move(query));
   }
   for (const auto& d : days) {
-    if (std::find(covered.begin(), covered.end(), d) == covered.end()) report.days_asked.push_back(d);
+    if (std::find(covered.begin(), covered.end(), d) == covered.end())
+      report.days_asked.push_back(d);
   }
   auto cleanup = [id, today, now = run.now](Store& s) {
     s.prune_before(id, now);
@@ -206,18 +264,20 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
     if (options_.reuse_known && !options_.full_refresh) {
       auto query = [id](Store& s) { return s.theaters(id); };
       auto known = co_await store_.call(std::move(query));
-      for (auto& t : known) run.cinemas.push_back({t.name, t.address, t.website});
+      for (auto& t : known)
+        run.cinemas.push_back({t.name, t.address, t.website});
     }
     if (run.cinemas.empty()) {
       progress.step = "cinemas";
       progress.units_total = 1;
       if (hooks_.on_progress) hooks_.on_progress(progress);
-      auto res = co_await call(run, cinemas_prompt(city));
+      auto res = co_await ask_list(run, cinemas_prompt(city));
       if (res.json) run.cinemas = parse_cinemas(*res.json, progress.dropped);
       ++progress.units_done;
     }
     if (run.cinemas.empty()) throw std::runtime_error("no cinemas found in " + city.name.en);
-    for (std::size_t i = 0; i < run.cinemas.size(); ++i) run.cinema_index.add(i, run.cinemas[i].name);
+    for (std::size_t i = 0; i < run.cinemas.size(); ++i)
+      run.cinema_index.add(i, run.cinemas[i].name);
 
     // (2) Movies: known titles are reused for a refresh of the by-day plan.
     if (options_.reuse_known && !options_.full_refresh && options_.plan == Plan::by_day) {
@@ -225,7 +285,8 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       auto to = run.now + std::chrono::days(options_.horizon_days);
       auto query = [id, from, to](Store& s) { return s.movies_between(id, from, to); };
       auto known = co_await store_.call(std::move(query));
-      for (auto& m : known) run.movies.push_back({m.title, m.description, m.image_url});
+      for (auto& m : known)
+        run.movies.push_back({m.title, m.description, m.image_url});
     }
     if (run.movies.empty()) {
       progress.step = "movies";
@@ -233,8 +294,9 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       progress.units_done = 0;
       if (hooks_.on_progress) hooks_.on_progress(progress);
       std::vector<std::string> names;
-      for (const auto& c : run.cinemas) names.push_back(c.name);
-      auto res = co_await call(run, movies_prompt(city, names));
+      for (const auto& c : run.cinemas)
+        names.push_back(c.name);
+      auto res = co_await ask_list(run, movies_prompt(city, names));
       if (res.json) run.movies = parse_movies(*res.json, progress.dropped);
       progress.units_done = 1;
     }
@@ -256,7 +318,8 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
   progress.units_done = 0;
   progress.units_total = 0;
   std::vector<std::size_t> all_cinemas(run.cinemas.size());
-  for (std::size_t i = 0; i < all_cinemas.size(); ++i) all_cinemas[i] = i;
+  for (std::size_t i = 0; i < all_cinemas.size(); ++i)
+    all_cinemas[i] = i;
   struct Unit {
     std::vector<std::string> days;
     std::vector<std::size_t> cinemas;
@@ -268,24 +331,28 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       units.push_back({{d}, all_cinemas, {}});
     } else {
       // The original: one question per movie per day, at most 20 cinemas named.
-      std::vector<std::size_t> first(all_cinemas.begin(),
-                                     all_cinemas.begin() + std::min<std::ptrdiff_t>(20, std::ssize(all_cinemas)));
+      std::vector<std::size_t> first(
+          all_cinemas.begin(),
+          all_cinemas.begin() + std::min<std::ptrdiff_t>(20, std::ssize(all_cinemas)));
       if (run.movies.empty()) units.push_back({{d}, first, {}});
-      for (const auto& m : run.movies) units.push_back({{d}, first, {m.title.in(Lang::en)}});
+      for (const auto& m : run.movies)
+        units.push_back({{d}, first, {m.title.in(Lang::en)}});
     }
   }
   for (const auto& u : units) {
-    for (const auto& d : u.days) ++run.open_units[d];
+    for (const auto& d : u.days)
+      ++run.open_units[d];
   }
   progress.units_total = static_cast<int>(units.size());
   if (hooks_.on_progress) hooks_.on_progress(progress);
   auto ex = co_await asio::this_coro::executor;
   for (auto& u : units) {
     ++run.pending;
-    asio::co_spawn(ex, showtimes_unit(run, std::move(u.days), std::move(u.cinemas), std::move(u.movies), 0),
-                   [&run](std::exception_ptr) {
-                     if (--run.pending == 0) run.all_done->cancel();
-                   });
+    asio::co_spawn(
+        ex, showtimes_unit(run, std::move(u.days), std::move(u.cinemas), std::move(u.movies), 0),
+        [&run](std::exception_ptr) {
+          if (--run.pending == 0) run.all_done->cancel();
+        });
   }
   while (run.pending > 0) {
     run.all_done->expires_after(24h);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cinestream/agent/name_matching.hpp"
 #include "cinestream/gemini/model.hpp"
 #include "cinestream/gemini/protocol.hpp"
 #include "cinestream/text/normalize.hpp"
@@ -78,13 +79,17 @@ std::string all_text(const json::value* contents) {
   return out;
 }
 
+// A model recognises a name however the question spells it ("Kino Oskar Forum", "OSKAR-FORUM").
 bool matches_any(const std::vector<std::string>& wanted,
-                 std::initializer_list<std::string_view> names) {
+                 std::initializer_list<std::string_view> names, bool movie) {
   if (wanted.empty()) return true;
   for (const auto& w : wanted) {
-    auto key = normalize_key(w);
+    auto wanted_keys = movie ? agent::movie_keys(w) : agent::cinema_keys(w);
     for (auto n : names) {
-      if (!n.empty() && normalize_key(n) == key) return true;
+      if (n.empty()) continue;
+      for (const auto& k : movie ? agent::movie_keys(n) : agent::cinema_keys(n)) {
+        if (std::find(wanted_keys.begin(), wanted_keys.end(), k) != wanted_keys.end()) return true;
+      }
     }
   }
   return false;
@@ -234,9 +239,10 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
       for (const auto& s : world_.showtimes(*city, zone, *day)) {
         const auto& c = cinemas[s.cinema];
         const auto& m = movies[s.movie];
-        if (!matches_any(want_cinemas, {c.name})) continue;
-        if (!matches_any(want_movies, {m.title.en, m.title.ua, m.title.ru, m.title.local}))
+        if (!matches_any(want_cinemas, {c.name}, false)) continue;
+        if (!matches_any(want_movies, {m.title.en, m.title.ua, m.title.ru, m.title.local}, true)) {
           continue;
+        }
         rows.push_back({{"movie", misspell(m.title.en, true)},
                         {"cinema", misspell(c.name, false)},
                         {"start_time", format_local_time(zone, s.start)},

@@ -283,12 +283,14 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     if (head) res.body() = nullptr;
     res.keep_alive(!close_after);
 
+    // Counted before the write: a client that reads /metrics right after its answer sees it.
+    auto status = static_cast<unsigned>(res.result_int());
+    metrics_.observe(loop.index, route_index, status,
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - started));
     stream.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await bh::async_write(stream, res, as_tuple_awaitable);
     auto elapsed = std::chrono::steady_clock::now() - started;
-    auto status = static_cast<unsigned>(res.result_int());
-    metrics_.observe(loop.index, route_index, status,
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
     if (options_.access_log) {
       const auto& req = parser.get();
       spdlog::info(

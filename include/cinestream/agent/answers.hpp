@@ -37,10 +37,10 @@ struct DropCounts {
 };
 
 struct ShowtimeRow {
-  std::size_t cinema = 0;              // index into the cinema list
-  std::optional<std::size_t> movie;    // index into the movie list, when recognised
-  std::string movie_title;             // as answered (cleaned), for movies not in the list
-  std::string day;                     // local YYYY-MM-DD
+  std::size_t cinema = 0;            // index into the cinema list
+  std::optional<std::size_t> movie;  // index into the movie list, when recognised
+  std::string movie_title;           // as answered (cleaned), for movies not in the list
+  std::string day;                   // local YYYY-MM-DD
   SysSeconds start;
   std::string format;
   std::string language;

@@ -12,7 +12,8 @@
 namespace cinestream::agent {
 
 gemini::GenerateRequest cinemas_prompt(const Location& city);
-gemini::GenerateRequest movies_prompt(const Location& city, const std::vector<std::string>& cinemas);
+gemini::GenerateRequest movies_prompt(const Location& city,
+                                      const std::vector<std::string>& cinemas);
 // Showtimes of `days` (YYYY-MM-DD, local) at `cinemas`; `movies` empty means every movie.
 gemini::GenerateRequest showtimes_prompt(const Location& city, const std::vector<std::string>& days,
                                          const std::vector<std::string>& cinemas,

@@ -30,7 +30,7 @@ struct ScrapeServiceOptions {
   std::chrono::seconds lease{300};
   std::chrono::milliseconds watchdog_interval{15'000};
   std::chrono::seconds max_age{3 * 24 * 3600};  // older data is scraped again in full
-  double rate_per_minute = 6;  // scrape requests per client
+  double rate_per_minute = 6;                   // scrape requests per client
   double rate_burst = 6;
   std::int64_t budget_grounded_calls = 1500;  // per UTC day, all processes together
   double budget_usd = 25.0;
@@ -71,9 +71,9 @@ class ScrapeService {
   ScrapeServiceOptions options_;
   gemini::UsageMeter meter_;
   gemini::CallLimiter limiter_;
-  std::vector<std::unique_ptr<net::HttpClient>> http_;      // one per event loop
-  std::vector<std::unique_ptr<gemini::Client>> clients_;    // one per event loop
-  std::string owner_prefix_;                                // host:pid:random
+  std::vector<std::unique_ptr<net::HttpClient>> http_;    // one per event loop
+  std::vector<std::unique_ptr<gemini::Client>> clients_;  // one per event loop
+  std::string owner_prefix_;                              // host:pid:random
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
 

@@ -82,6 +82,10 @@ class Scraper {
  private:
   struct Run;
   boost::asio::awaitable<gemini::CallResult> call(Run& run, gemini::GenerateRequest request);
+  // A list question (cinemas, movies) asked again when the answer held no JSON or was cut short;
+  // the most complete answer wins.
+  boost::asio::awaitable<gemini::CallResult> ask_list(Run& run,
+                                                      const gemini::GenerateRequest& request);
   boost::asio::awaitable<void> showtimes_unit(Run& run, std::vector<std::string> days,
                                               std::vector<std::size_t> cinemas,
                                               std::vector<std::string> movies, int depth);
