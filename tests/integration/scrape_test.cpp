@@ -1,0 +1,179 @@
+// Scraping through the real server binary in demo mode (its in-process Gemini stand-in, reached
+// over loopback HTTP): one scrape for many requests across processes, progress visible to all,
+// and recovery after the lock holder is killed.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <future>
+#include <regex>
+
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cinestream {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpClient;
+using testing::ServerProcess;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+template <class F>
+bool eventually(F fn, std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return fn();
+}
+
+testing::HttpResult post_scrape(std::uint16_t port, const std::string& city) {
+  HttpClient c(port);
+  return c.request(http::verb::post, "/api/scrape", {{"Content-Type", "application/json"}},
+                   json::serialize(json::object{{"city", city}}));
+}
+
+json::object status_of(std::uint16_t port, const std::string& city) {
+  return json::parse(testing::http_get(port, "/api/scrape/status/" + city).body).as_object();
+}
+
+std::int64_t metric(std::uint16_t port, const std::string& name) {
+  auto body = testing::http_get(port, "/metrics").body;
+  std::smatch m;
+  std::regex re("\n" + name + " ([0-9]+)");
+  return std::regex_search(body, m, re) ? std::stoll(m[1]) : -1;
+}
+
+std::vector<std::string> demo_args(std::string faults = "{}") {
+  return {"--demo",
+          "--demo-seed",
+          "9",
+          "--demo-faults",
+          std::move(faults),
+          "--refresh-interval-ms",
+          "50",
+          "--scrape-rate-per-minute",
+          "1000",
+          "--log-level",
+          "warn"};
+}
+
+TEST(Scrape, ManyRequestsAcrossTwoProcessesStartOneScrape) {
+  testing::TempDir dir;
+  auto args = demo_args(R"({"latency_ms": 150})");
+  ServerProcess a(dir.str(), args), b(dir.str(), args);
+  std::vector<std::future<testing::HttpResult>> replies;
+  for (int i = 0; i < 16; ++i) {
+    auto port = i % 2 ? a.port() : b.port();
+    replies.push_back(
+        std::async(std::launch::async, [port] { return post_scrape(port, "Львів"); }));
+  }
+  int started = 0, accepted = 0;
+  for (auto& r : replies) {
+    auto res = r.get();
+    ASSERT_EQ(res.status, 202u) << res.body;
+    auto body = json::parse(res.body).as_object();
+    EXPECT_EQ(body["status_url"].as_string(), "/api/scrape/status/lviv");
+    started += body["started"].as_bool();
+    ++accepted;
+  }
+  EXPECT_EQ(accepted, 16);
+  EXPECT_EQ(started, 1);
+  // Progress is written by the holder and readable from the other process.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = status_of(a.port(), "lviv");
+        return s["status"].as_string() == "processing" && s["progress"].is_object();
+      },
+      10s));
+  ASSERT_TRUE(eventually(
+      [&] { return status_of(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s));
+  auto s = status_of(a.port(), "lviv");
+  EXPECT_EQ(s["days_covered"].as_int64(), 14);
+  EXPECT_EQ(s["progress"].as_object()["step"].as_string(), "done");
+  // Only one process paid for it.
+  EXPECT_EQ(metric(a.port(), "cinestream_gemini_grounded_calls_total") +
+                metric(b.port(), "cinestream_gemini_grounded_calls_total"),
+            s["progress"].as_object()["grounded_calls"].as_int64());
+  // Fresh now: a new request costs nothing and says so.
+  auto again = post_scrape(a.port(), "lviv");
+  EXPECT_EQ(again.status, 200u);
+  EXPECT_EQ(json::parse(again.body).as_object()["status"].as_string(), "fresh");
+  auto shows =
+      json::parse(testing::http_get(b.port(), "/api/showtimes?city=lviv").body).as_object();
+  EXPECT_TRUE(shows["demo"].as_bool());
+}
+
+TEST(Scrape, KilledHolderIsReplacedAndItsWorkKept) {
+  testing::TempDir dir;
+  // Slow calls and one in flight at a time, so the holder dies mid-scrape; a short lease.
+  auto slow = demo_args(R"({"latency_ms": 250})");
+  slow.insert(slow.end(), {"--gemini-max-in-flight", "1", "--scrape-lease-ms", "1500",
+                           "--scrape-watchdog-ms", "200"});
+  auto holder = std::make_unique<ServerProcess>(dir.str(), slow);
+  ASSERT_EQ(post_scrape(holder->port(), "kyiv").status, 202u);
+  ASSERT_TRUE(eventually(
+      [&] { return status_of(holder->port(), "kyiv")["days_covered"].as_int64() >= 3; }, 30s));
+  holder->signal(SIGKILL);
+  holder->wait_exit(5s);
+  auto fast = demo_args();
+  fast.insert(fast.end(), {"--scrape-lease-ms", "1500", "--scrape-watchdog-ms", "200"});
+  ServerProcess other(dir.str(), fast);
+  auto covered_before = status_of(other.port(), "kyiv")["days_covered"].as_int64();
+  EXPECT_GE(covered_before, 3);
+  EXPECT_LT(covered_before, 14);
+  // The dead holder's lease lapses; then the survivor takes the city and scrapes only the rest.
+  bool started = eventually(
+      [&] {
+        auto r = post_scrape(other.port(), "kyiv");
+        return r.status == 202u && json::parse(r.body).as_object()["started"].as_bool();
+      },
+      10s);
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(eventually(
+      [&] { return status_of(other.port(), "kyiv")["status"].as_string() == "fresh"; }, 60s));
+  EXPECT_EQ(status_of(other.port(), "kyiv")["days_covered"].as_int64(), 14);
+  // Known cinemas and movies are reused and covered days skipped: one call per missing day.
+  EXPECT_EQ(metric(other.port(), "cinestream_gemini_grounded_calls_total"), 14 - covered_before);
+}
+
+TEST(Scrape, BadRequestsAreRefusedWithoutPaidCalls) {
+  testing::TempDir dir;
+  auto args = demo_args();
+  args.insert(args.end(), {"--budget-grounded-calls", "0"});
+  ServerProcess s(dir.str(), args);
+  HttpClient c(s.port());
+  EXPECT_EQ(c.request(http::verb::post, "/api/scrape", {}, "{not json").status, 400u);
+  EXPECT_EQ(c.request(http::verb::post, "/api/scrape", {}, "{}").status, 400u);
+  auto unknown = c.request(http::verb::post, "/api/scrape", {}, R"({"city":"Atlantis"})");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_NE(unknown.body.find("city_not_found"), std::string::npos);
+  auto broke = c.request(http::verb::post, "/api/scrape", {}, R"({"city":"Odesa"})");
+  EXPECT_EQ(broke.status, 429u);
+  EXPECT_NE(broke.body.find("budget_exhausted"), std::string::npos);
+  EXPECT_EQ(broke.header("retry-after"), "3600");
+  EXPECT_EQ(c.get("/api/scrape/status/atlantis").status, 404u);
+  EXPECT_EQ(status_of(s.port(), "odesa")["status"].as_string(), "stale");
+  EXPECT_EQ(metric(s.port(), "cinestream_gemini_calls_total"), 0);
+  // Reads keep working.
+  EXPECT_EQ(c.get("/api/showtimes?city=odesa").status, 200u);
+}
+
+TEST(Scrape, RateLimitPerClient) {
+  testing::TempDir dir;
+  auto args = demo_args();
+  args[args.size() - 3] = "2";  // --scrape-rate-per-minute 2
+  ServerProcess s(dir.str(), args);
+  EXPECT_EQ(post_scrape(s.port(), "kharkiv").status, 202u);
+  EXPECT_NE(post_scrape(s.port(), "kharkiv").status, 429u);
+  auto limited = post_scrape(s.port(), "kharkiv");
+  EXPECT_EQ(limited.status, 429u);
+  EXPECT_NE(limited.body.find("rate_limited"), std::string::npos);
+  EXPECT_FALSE(limited.header("retry-after").empty());
+}
+
+}  // namespace
+}  // namespace cinestream
