@@ -87,6 +87,8 @@ void ScrapeService::register_routes(http::Router& router) {
              [this](http::RequestContext& ctx) { return start(ctx); });
   router.add_prefix(http::Verb::get, "/api/scrape/status/",
                     [this](http::RequestContext& ctx) { return status(ctx); });
+  router.add_prefix(http::Verb::get, "/api/scrape/events/",
+                    [this](http::RequestContext& ctx) { return events(ctx); });
 }
 
 bool ScrapeService::allow_client(const std::string& client, std::chrono::seconds& retry_after) {
@@ -307,20 +309,14 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   --running_;
 }
 
-asio::awaitable<Response> ScrapeService::status(http::RequestContext& ctx) {
-  const Location* city = catalog_.resolve(ctx.route_param);
-  if (!city) {
-    co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.route_param.substr(0, 80)));
-  }
-  std::string id = city->id;
-  auto days = horizon(local_date(catalog_.zone(*city), now_s()), options_.horizon_days);
+asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const Location& city) {
+  std::string id = city.id;
+  auto days = horizon(local_date(catalog_.zone(city), now_s()), options_.horizon_days);
   auto look = [id, from = days.front(), to = days.back()](Store& s) {
     return std::make_pair(s.location_state(id), s.covered_days(id, from, to));
   };
   auto [state, covered] = co_await store_.call(std::move(look));
-  if (!state)
-    co_return error_response(Status::not_found, "city_not_found", "no such city in the store");
+  if (!state) co_return std::nullopt;
   json::object body{
       {"city", id},
       {"status", to_string(state->status)},
@@ -335,9 +331,58 @@ asio::awaitable<Response> ScrapeService::status(http::RequestContext& ctx) {
   boost::system::error_code ec;
   auto progress = state->progress.empty() ? json::value(nullptr) : json::parse(state->progress, ec);
   body["progress"] = ec ? json::value(nullptr) : progress;
-  auto res = http::json_response(Status::ok, json::serialize(body));
+  co_return json::serialize(body);
+}
+
+asio::awaitable<Response> ScrapeService::status(http::RequestContext& ctx) {
+  const Location* city = catalog_.resolve(ctx.route_param);
+  if (!city) {
+    co_return error_response(Status::not_found, "city_not_found",
+                             fmt::format("no city called '{}'", ctx.route_param.substr(0, 80)));
+  }
+  auto doc = co_await status_document(*city);
+  if (!doc)
+    co_return error_response(Status::not_found, "city_not_found", "no such city in the store");
+  auto res = http::json_response(Status::ok, std::move(*doc));
   res.set(bh::field::cache_control, "no-store");
   co_return res;
+}
+
+asio::awaitable<Response> ScrapeService::events(http::RequestContext& ctx) {
+  const Location* city = catalog_.resolve(ctx.route_param);
+  if (!city) {
+    co_return error_response(Status::not_found, "city_not_found",
+                             fmt::format("no city called '{}'", ctx.route_param.substr(0, 80)));
+  }
+  ctx.stream = [this, city](http::EventSink& sink) -> asio::awaitable<void> {
+    asio::steady_timer tick(co_await asio::this_coro::executor);
+    std::string last;
+    auto until = std::chrono::steady_clock::now() + 15min;  // bounded: clients reconnect
+    auto quiet_since = std::chrono::steady_clock::now();
+    while (!sink.stopping() && std::chrono::steady_clock::now() < until) {
+      std::optional<std::string> doc;
+      try {
+        doc = co_await status_document(*city);
+      } catch (const std::exception&) {
+        doc.reset();  // the store is busy: try again on the next tick
+      }
+      if (doc && *doc != last) {
+        if (!co_await sink.event("status", *doc)) co_return;
+        last = *doc;
+        quiet_since = std::chrono::steady_clock::now();
+        if (doc->find("\"processing\":false") != std::string::npos) {
+          co_await sink.event("end", *doc);
+          co_return;
+        }
+      } else if (std::chrono::steady_clock::now() - quiet_since > 15s) {
+        if (!co_await sink.send(": keep-alive\n\n")) co_return;  // proxies drop silent streams
+        quiet_since = std::chrono::steady_clock::now();
+      }
+      tick.expires_after(300ms);
+      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  };
+  co_return http::make_response(Status::ok, "text/event-stream; charset=utf-8", nullptr);
 }
 
 asio::awaitable<void> ScrapeService::watchdog() {

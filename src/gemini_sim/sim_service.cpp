@@ -485,7 +485,11 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
                              : "afisha.example"}};
       chunks.push_back(json::object{{"web", std::move(web)}});
     }
-    auto end = static_cast<std::int64_t>(std::min<std::size_t>(text.size(), 120));
+    // The cited segment ends on a character boundary: the service never emits half a character.
+    std::size_t cut = std::min<std::size_t>(text.size(), 120);
+    while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;
+    auto end = static_cast<std::int64_t>(cut);
     candidate["groundingMetadata"] = {
         {"webSearchQueries", json::array{search_query}},
         {"searchEntryPoint",

@@ -167,7 +167,8 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Loop> loop) {
 }
 
 asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::address& remote,
-                                           std::string& request_id, std::size_t& route_index) {
+                                           std::string& request_id, std::size_t& route_index,
+                                           StreamProducer& stream) {
   request_id = pick_request_id(req["X-Request-Id"]);
   auto target = parse_target(req.target());
   if (!target) {
@@ -191,9 +192,11 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
     }
     co_return error_response(Status::not_found, "not_found", "no such resource");
   }
-  RequestContext ctx{req, *target, request_id, remote, std::move(match.tail)};
+  RequestContext ctx{req, *target, request_id, remote, std::move(match.tail), {}};
   try {
-    co_return co_await (*handler)(ctx);
+    auto res = co_await (*handler)(ctx);
+    stream = std::move(ctx.stream);
+    co_return res;
   } catch (const PoolOverloaded&) {
     spdlog::warn("request_id={} blocking pool full", request_id);
   } catch (const StoreUnavailable& e) {
@@ -248,6 +251,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     (void)hn;
     std::string request_id;
     std::size_t route_index = 0;
+    StreamProducer producer;
     Response res;
     bool close_after = false;
     if (hec) {
@@ -268,7 +272,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       close_after = true;
     } else {
       const Request& req = parser.get();
-      res = co_await dispatch(req, remote, request_id, route_index);
+      res = co_await dispatch(req, remote, request_id, route_index, producer);
       close_after = !req.keep_alive();
     }
     if (draining_) close_after = true;
@@ -288,6 +292,15 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     metrics_.observe(loop.index, route_index, status,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::steady_clock::now() - started));
+    if (producer && res.result() == Status::ok) {
+      if (options_.access_log) {
+        spdlog::info(
+            "access request_id={} remote={} method=GET target=\"{}\" status=200 stream=events",
+            request_id, remote.to_string(), log_safe(parser.get().target()));
+      }
+      co_await stream_events(stream, res, producer);
+      break;
+    }
     stream.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await bh::async_write(stream, res, as_tuple_awaitable);
     auto elapsed = std::chrono::steady_clock::now() - started;
@@ -306,6 +319,51 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.socket().close(ec);
+}
+
+namespace {
+
+// The open connection as an SSE sink: every write has the write deadline.
+class SocketSink final : public EventSink {
+ public:
+  SocketSink(beast::tcp_stream& stream, std::chrono::milliseconds timeout,
+             const std::atomic<bool>& stopping)
+      : stream_(stream), timeout_(timeout), stopping_(stopping) {}
+  asio::awaitable<bool> send(std::string_view bytes) override {
+    if (broken_) co_return false;
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()),
+                                              as_tuple_awaitable);
+    (void)n;
+    broken_ = static_cast<bool>(ec);
+    co_return !broken_;
+  }
+  bool stopping() const override { return stopping_.load(); }
+
+ private:
+  beast::tcp_stream& stream_;
+  std::chrono::milliseconds timeout_;
+  const std::atomic<bool>& stopping_;
+  bool broken_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<void> Server::stream_events(beast::tcp_stream& stream, Response& res,
+                                            const StreamProducer& producer) {
+  // The body runs until the producer ends: no length, no keep-alive, the close delimits it.
+  res.erase(bh::field::content_length);
+  res.keep_alive(false);
+  res.set(bh::field::cache_control, "no-store");
+  res.set("X-Accel-Buffering", "no");  // nginx: pass events through as they come
+  res.body() = nullptr;
+  bh::response_serializer<SharedBody> head{res};
+  stream.expires_after(options_.write_timeout);
+  auto [ec, n] = co_await bh::async_write_header(stream, head, as_tuple_awaitable);
+  (void)n;
+  if (ec) co_return;
+  SocketSink sink(stream, options_.write_timeout, draining_);
+  co_await producer(sink);
 }
 
 asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {

@@ -140,6 +140,27 @@ TEST(Scrape, KilledHolderIsReplacedAndItsWorkKept) {
   EXPECT_EQ(metric(other.port(), "cinestream_gemini_grounded_calls_total"), 14 - covered_before);
 }
 
+TEST(Scrape, ProgressStreamsAsServerSentEvents) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), demo_args(R"({"latency_ms": 100})"));
+  ASSERT_EQ(post_scrape(s.port(), "odesa").status, 202u);
+  HttpClient c(s.port());
+  auto text = c.raw("GET /api/scrape/events/odesa HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(text.starts_with("HTTP/1.1 200 OK")) << text.substr(0, 200);
+  EXPECT_NE(text.find("Content-Type: text/event-stream"), std::string::npos);
+  EXPECT_NE(text.find("event: status\ndata: {\"city\":\"odesa\",\"status\":\"processing\""),
+            std::string::npos);
+  auto end = text.find("event: end\ndata: ");
+  ASSERT_NE(end, std::string::npos) << text;
+  auto last = json::parse(text.substr(end + 17, text.find('\n', end + 17) - end - 17)).as_object();
+  EXPECT_EQ(last["status"].as_string(), "fresh");
+  EXPECT_EQ(last["progress"].as_object()["units_done"].as_int64(), 14);
+  // Polling keeps working, and an unknown city is a JSON 404, not a stream.
+  EXPECT_EQ(status_of(s.port(), "odesa")["status"].as_string(), "fresh");
+  auto missing = testing::http_get(s.port(), "/api/scrape/events/atlantis");
+  EXPECT_EQ(missing.status, 404u);
+}
+
 TEST(Scrape, BadRequestsAreRefusedWithoutPaidCalls) {
   testing::TempDir dir;
   auto args = demo_args();

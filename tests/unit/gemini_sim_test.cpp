@@ -107,6 +107,21 @@ TEST_F(SimServiceTest, AnswersCinemasWithGrounding) {
                                          resp.usage.thinking_tokens + resp.usage.tool_use_tokens);
 }
 
+TEST_F(SimServiceTest, GroundedAnswersAreValidUtf8InEveryLanguage) {
+  // Movies carry Ukrainian and Russian text: every cut (segments, MAX_TOKENS) must keep whole
+  // characters, or strict JSON parsers refuse the answer.
+  for (const char* city : {"odesa", "kyiv", "lviv", "kharkiv", "tokyo"}) {
+    for (int max_tokens : {8192, 333, 100}) {
+      auto r = call(request_body(
+          std::string("<request>{\"task\":\"movies\",\"city\":\"") + city + "\"}</request>", true,
+          "", max_tokens));
+      boost::system::error_code ec;
+      json::parse(r.body, ec);
+      EXPECT_FALSE(ec) << city << " " << max_tokens << ": " << ec.message();
+    }
+  }
+}
+
 TEST_F(SimServiceTest, ShowtimesFilteredByDayCinemaAndMovie) {
   const auto* lviv = catalog().resolve("lviv");
   auto truth = sim.world().truth(*lviv, catalog().zone(*lviv), *parse_iso_date("2026-11-21"), 1);

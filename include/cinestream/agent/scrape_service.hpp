@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ class ScrapeService {
 
   boost::asio::awaitable<http::Response> start(http::RequestContext& ctx);
   boost::asio::awaitable<http::Response> status(http::RequestContext& ctx);
+  // Server-Sent Events: the status document each time it changes, until the scrape ends.
+  boost::asio::awaitable<http::Response> events(http::RequestContext& ctx);
 
   const gemini::UsageMeter& usage() const { return meter_; }
   std::string render_metrics() const;
@@ -58,6 +61,8 @@ class ScrapeService {
 
  private:
   struct Running;
+  // The status document of a city (nullopt: not in the store).
+  boost::asio::awaitable<std::optional<std::string>> status_document(const Location& city);
   boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
   boost::asio::awaitable<void> heartbeat(std::shared_ptr<Running> running);
   bool allow_client(const std::string& client, std::chrono::seconds& retry_after);

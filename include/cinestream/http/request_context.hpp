@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "cinestream/http/event_stream.hpp"
 #include "cinestream/http/query.hpp"
 #include "cinestream/http/response.hpp"
 
@@ -15,6 +16,8 @@ struct RequestContext {
   std::string request_id;
   boost::asio::ip::address remote;
   std::string route_param;  // the tail matched by a prefix route, e.g. the city of /status/{city}
+  // Set by a handler whose response streams (SSE): the response head is written, then this runs.
+  StreamProducer stream;
 };
 
 }  // namespace cinestream::http

@@ -4,6 +4,7 @@
 // limit, X-Request-Id on every response, an access log line per request, and a graceful drain.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -56,7 +57,11 @@ class Server {
                                        std::shared_ptr<Loop> loop);
   boost::asio::awaitable<Response> dispatch(const Request& req,
                                             const boost::asio::ip::address& remote,
-                                            std::string& request_id, std::size_t& route_index);
+                                            std::string& request_id, std::size_t& route_index,
+                                            StreamProducer& stream);
+
+  boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream& stream, Response& res,
+                                             const StreamProducer& producer);
 
   EventLoops& loops_;
   const Router& router_;

@@ -1,0 +1,26 @@
+#pragma once
+// Responses that stay open and send as they go (Server-Sent Events). A handler sets
+// RequestContext::stream; the server writes the response head, then hands the connection to the
+// producer through an EventSink, and closes the connection when the producer returns.
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string_view>
+
+namespace cinestream::http {
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Sends bytes as they are; false once the client is gone (or a write timed out).
+  virtual boost::asio::awaitable<bool> send(std::string_view bytes) = 0;
+  // True when the server is shutting down: producers should finish.
+  virtual bool stopping() const = 0;
+
+  // One SSE event: "event: <name>\ndata: <data>\n\n".
+  boost::asio::awaitable<bool> event(std::string_view name, std::string_view data);
+};
+
+using StreamProducer = std::function<boost::asio::awaitable<void>(EventSink&)>;
+
+}  // namespace cinestream::http
