@@ -73,6 +73,8 @@ ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog, Asyn
     http_.push_back(std::make_unique<net::HttpClient>(loops_.at(i).get_executor(), options_.http));
     clients_.push_back(
         std::make_unique<gemini::Client>(*http_.back(), options_.gemini, meter_, limiter_));
+    posters_.push_back(std::make_unique<PosterFetcher>(loops_.at(i).get_executor(), store_,
+                                                       options_.posters, poster_stats_));
   }
 }
 
@@ -307,6 +309,16 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
       report.progress.dropped.total(), error.empty() ? "" : ": ", error);
   if (!released) spdlog::warn("scrape {}: the lock had passed to another process", city->id);
   --running_;
+  // Posters after the data: showtimes are visible at once, images follow.
+  auto& fetcher = *posters_[EventLoops::current() % posters_.size()];
+  asio::co_spawn(ex, fetcher.fetch_city(city->id), [id = city->id](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& err) {
+      spdlog::warn("posters of {}: {}", id, err.what());
+    }
+  });
 }
 
 asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const Location& city) {
@@ -409,6 +421,14 @@ std::string ScrapeService::render_metrics() const {
   text += "# HELP cinestream_gemini_in_flight Gemini calls in flight in this process.\n";
   text += "# TYPE cinestream_gemini_in_flight gauge\n";
   text += fmt::format("cinestream_gemini_in_flight {}\n", limiter_.in_flight());
+  text += "# HELP cinestream_posters_total Poster downloads by outcome.\n";
+  text += "# TYPE cinestream_posters_total counter\n";
+  text += fmt::format("cinestream_posters_total{{outcome=\"stored\"}} {}\n",
+                      poster_stats_.downloaded.load());
+  text += fmt::format("cinestream_posters_total{{outcome=\"refused\"}} {}\n",
+                      poster_stats_.refused.load());
+  text += fmt::format("cinestream_posters_total{{outcome=\"failed\"}} {}\n",
+                      poster_stats_.failed.load());
   text += "# HELP cinestream_scrapes_running Scrapes this process is running.\n";
   text += "# TYPE cinestream_scrapes_running gauge\n";
   text += fmt::format("cinestream_scrapes_running {}\n", running_.load());

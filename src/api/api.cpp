@@ -9,7 +9,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
 
+#include "cinestream/agent/poster_fetcher.hpp"
 #include "cinestream/api/render.hpp"
 #include "cinestream/http/encoding.hpp"
 #include "cinestream/runtime/event_loops.hpp"
@@ -100,6 +102,7 @@ void Api::register_routes(http::Router& router) {
   router.add(http::Verb::get, "/api/stats", bind(&Api::stats));
   router.add(http::Verb::get, "/healthz", bind(&Api::health));
   router.add(http::Verb::get, "/metrics", bind(&Api::metrics));
+  router.add_prefix(http::Verb::get, "/posters/", bind(&Api::poster));
   router.set_fallback(bind(&Api::web));
 }
 
@@ -285,6 +288,36 @@ asio::awaitable<Response> Api::web(http::RequestContext& ctx) {
     res.set("X-Frame-Options", "DENY");
     res.set("Referrer-Policy", "strict-origin-when-cross-origin");
   }
+  co_return res;
+}
+
+asio::awaitable<Response> Api::poster(http::RequestContext& ctx) {
+  const std::string& name = ctx.route_param;
+  if (!agent::is_poster_name(name) || options_.posters_dir.empty()) {
+    co_return error_response(Status::not_found, "not_found", "no such poster");
+  }
+  auto etag = fmt::format("\"{}\"", name.substr(0, 64));
+  if (http::etag_matches(ctx.request[bh::field::if_none_match], etag)) {
+    auto res = http::make_response(Status::not_modified, "image/png", nullptr);
+    res.erase(bh::field::content_type);
+    res.set(bh::field::etag, etag);
+    co_return res;
+  }
+  // Disk reads go through the blocking pool like every other file access.
+  auto read = [path = options_.posters_dir + "/" + name](Store&) -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  auto bytes = co_await store_.call(std::move(read));
+  if (!bytes) co_return error_response(Status::not_found, "not_found", "no such poster");
+  auto ext = name.substr(65);
+  auto type = ext == "jpg" ? "image/jpeg" : ext == "png" ? "image/png" : "image/webp";
+  auto res =
+      http::make_response(Status::ok, type, std::make_shared<const std::string>(std::move(*bytes)));
+  // Content-addressed: a name never changes meaning.
+  res.set(bh::field::cache_control, "public, max-age=31536000, immutable");
+  res.set(bh::field::etag, etag);
   co_return res;
 }
 

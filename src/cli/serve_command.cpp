@@ -96,9 +96,11 @@ int serve(const Config& config) {
   AsyncStore async_store(*store, pool);
   VisitCounter visits;
 
-  api::Api api(
-      catalog, async_store, versions, visits, static_files,
-      {.demo = config.demo, .cache_capacity = 4096, .loops = loops.size(), .horizon_days = 14});
+  api::ApiOptions api_options;
+  api_options.demo = config.demo;
+  api_options.loops = loops.size();
+  api_options.posters_dir = (std::filesystem::path(config.data_dir) / "posters").string();
+  api::Api api(catalog, async_store, versions, visits, static_files, api_options);
 
   agent::ScrapeServiceOptions scrape;
   scrape.plan = agent::parse_plan(config.scrape_plan).value_or(agent::Plan::by_day);
@@ -123,6 +125,10 @@ int serve(const Config& config) {
     prices.per_grounded_request = config.gemini_price_per_grounded_call;
   scrape.gemini.prices = prices;
   scrape.gemini_max_in_flight = config.gemini_max_in_flight;
+  scrape.posters.dir = (std::filesystem::path(config.data_dir) / "posters").string();
+  scrape.posters.max_bytes = config.poster_max_bytes;
+  // The demo's stand-in serves posters on loopback; anywhere else that is an SSRF target.
+  scrape.posters.allow_private = config.poster_allow_private || config.demo;
   agent::ScrapeService scraper(loops, catalog, async_store, versions, scrape);
 
   http::Router router;

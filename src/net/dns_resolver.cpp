@@ -42,6 +42,8 @@ std::string_view to_string(HttpErrorKind kind) {
       return "protocol";
     case HttpErrorKind::refused_plain_http:
       return "refused_plain_http";
+    case HttpErrorKind::refused_address:
+      return "refused_address";
   }
   return "unknown";
 }

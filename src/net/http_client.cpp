@@ -28,6 +28,25 @@
 
 namespace cinestream::net {
 
+bool is_public_address(const boost::asio::ip::address& a) {
+  if (a.is_unspecified() || a.is_loopback() || a.is_multicast()) return false;
+  if (a.is_v6()) {
+    auto v6 = a.to_v6();
+    if (v6.is_v4_mapped())
+      return is_public_address(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6));
+    auto b = v6.to_bytes();
+    if ((b[0] & 0xFE) == 0xFC) return false;                  // fc00::/7 unique local
+    if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return false;  // fe80::/10 link-local
+    if (v6.is_site_local()) return false;
+    return true;
+  }
+  auto v = a.to_v4().to_uint();
+  auto in = [v](std::uint32_t net, int bits) { return (v >> (32 - bits)) == (net >> (32 - bits)); };
+  return !(in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
+           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
+           in(0xC6120000, 15) || in(0xE0000000, 4) || in(0xF0000000, 4));
+}
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -338,9 +357,19 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
                                                        Clock::time_point deadline) {
     auto addresses = co_await dns.resolve(t.host, deadline);
     std::vector<tcp::endpoint> endpoints;
+    bool filtered = false;
     for (const auto& a : addresses) {
+      if (options.address_allowed && !options.address_allowed(a)) {
+        filtered = true;
+        continue;
+      }
       // Plain http stays on loopback even if a hosts file maps the name elsewhere.
       if (t.tls || a.is_loopback()) endpoints.emplace_back(a, t.port);
+    }
+    if (endpoints.empty() && filtered) {
+      throw HttpError(
+          HttpErrorKind::refused_address,
+          fmt::format("{} resolves only to addresses that may not be fetched", t.where()));
     }
     if (endpoints.empty()) {
       throw HttpError(HttpErrorKind::refused_plain_http,

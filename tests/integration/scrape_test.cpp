@@ -155,6 +155,23 @@ TEST(Scrape, ProgressStreamsAsServerSentEvents) {
   auto last = json::parse(text.substr(end + 17, text.find('\n', end + 17) - end - 17)).as_object();
   EXPECT_EQ(last["status"].as_string(), "fresh");
   EXPECT_EQ(last["progress"].as_object()["units_done"].as_int64(), 14);
+  // Posters follow the data: downloaded into the data directory and served from there.
+  std::string poster;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto movies =
+            json::parse(testing::http_get(s.port(), "/api/movies?city=odesa").body).as_object();
+        poster = std::string(movies["movies"].as_array().at(0).as_object()["poster"].as_string());
+        return poster.starts_with("/posters/");
+      },
+      10s))
+      << poster;
+  auto image = testing::http_get(s.port(), poster);
+  EXPECT_EQ(image.status, 200u);
+  EXPECT_EQ(image.header("content-type"), "image/png");
+  EXPECT_TRUE(image.body.starts_with("\x89PNG"));
+  EXPECT_EQ(testing::http_get(s.port(), "/posters/../../etc/passwd").status, 400u);
+  EXPECT_EQ(testing::http_get(s.port(), "/posters/" + std::string(64, 'a') + ".png").status, 404u);
   // Polling keeps working, and an unknown city is a JSON 404, not a stream.
   EXPECT_EQ(status_of(s.port(), "odesa")["status"].as_string(), "fresh");
   auto missing = testing::http_get(s.port(), "/api/scrape/events/atlantis");

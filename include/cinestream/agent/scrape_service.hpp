@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cinestream/agent/poster_fetcher.hpp"
 #include "cinestream/agent/scraper.hpp"
 #include "cinestream/cache/city_versions.hpp"
 #include "cinestream/gemini/call_limiter.hpp"
@@ -38,6 +39,7 @@ struct ScrapeServiceOptions {
   gemini::ClientOptions gemini;  // base URL, key, model, deadlines
   std::size_t gemini_max_in_flight = 8;
   net::HttpClientOptions http;
+  PosterOptions posters;
 };
 
 class ScrapeService {
@@ -78,7 +80,9 @@ class ScrapeService {
   gemini::CallLimiter limiter_;
   std::vector<std::unique_ptr<net::HttpClient>> http_;    // one per event loop
   std::vector<std::unique_ptr<gemini::Client>> clients_;  // one per event loop
-  std::string owner_prefix_;                              // host:pid:random
+  PosterStats poster_stats_;
+  std::vector<std::unique_ptr<PosterFetcher>> posters_;  // one per event loop
+  std::string owner_prefix_;                             // host:pid:random
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
 

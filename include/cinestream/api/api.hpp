@@ -24,6 +24,7 @@ struct ApiOptions {
   std::size_t cache_capacity = 4096;  // rendered bodies per event loop
   std::size_t loops = 1;
   int horizon_days = 14;
+  std::string posters_dir;  // downloaded posters, served under /posters/
 };
 
 class Api {
@@ -44,6 +45,7 @@ class Api {
   boost::asio::awaitable<http::Response> health(http::RequestContext& ctx);
   boost::asio::awaitable<http::Response> metrics(http::RequestContext& ctx);
   boost::asio::awaitable<http::Response> web(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Response> poster(http::RequestContext& ctx);
 
  private:
   ResponseCache& cache();

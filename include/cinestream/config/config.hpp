@@ -51,6 +51,9 @@ struct Config {
   double scrape_rate_per_minute = 6;
   std::int64_t budget_grounded_calls = 1500;  // per UTC day, all processes
   double budget_usd = 25;
+  // Posters: private/loopback/link-local addresses are refused unless allowed (on in demo mode).
+  bool poster_allow_private = false;
+  std::size_t poster_max_bytes = 5 * 1024 * 1024;
   std::string secret_key;
 
   std::chrono::milliseconds header_timeout{10'000};

@@ -13,7 +13,15 @@
 
 namespace cinestream::net {
 
-enum class HttpErrorKind { dns, connect, tls, timeout, protocol, refused_plain_http };
+enum class HttpErrorKind {
+  dns,
+  connect,
+  tls,
+  timeout,
+  protocol,
+  refused_plain_http,
+  refused_address
+};
 
 std::string_view to_string(HttpErrorKind kind);
 

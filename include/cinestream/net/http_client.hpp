@@ -2,6 +2,7 @@
 // HTTP/1.1 client: c-ares DNS, TLS with verification, a keep-alive pool, one deadline per request.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -39,7 +40,13 @@ struct HttpClientOptions {
   std::chrono::milliseconds dns_timeout{2'000};
   int dns_tries = 2;
   std::size_t max_response_bytes = 16 * 1024 * 1024;
+  // When set, only addresses it accepts are connected to, checked after DNS resolution so a
+  // name cannot be rebound past it (SSRF rules for fetching URLs found on the web).
+  std::function<bool(const boost::asio::ip::address&)> address_allowed;
 };
+
+// Public unicast addresses only: not loopback, private, link-local, CGNAT, multicast or reserved.
+bool is_public_address(const boost::asio::ip::address& a);
 
 // One per io_context (c-ares channels are not thread-safe in 1.18: one channel per io_context
 // thread). Requests may run concurrently on that context; each uses its own connection.

@@ -1,0 +1,116 @@
+#include "cinestream/agent/poster_fetcher.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace cinestream::agent {
+namespace asio = boost::asio;
+
+namespace {
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i)
+    out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+net::HttpClientOptions client_options(const PosterOptions& o) {
+  net::HttpClientOptions h;
+  h.max_response_bytes = o.max_bytes;
+  h.max_idle_per_host = 2;
+  if (!o.allow_private) h.address_allowed = net::is_public_address;
+  return h;
+}
+
+}  // namespace
+
+std::optional<std::string_view> image_extension(std::string_view b) {
+  if (b.size() >= 3 && b.substr(0, 3) == "\xFF\xD8\xFF") return "jpg";
+  if (b.size() >= 8 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return "png";
+  if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "webp";
+  return std::nullopt;
+}
+
+bool is_poster_name(std::string_view name) {
+  auto dot = name.find('.');
+  if (dot != 64) return false;
+  for (char c : name.substr(0, 64)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  auto ext = name.substr(65);
+  return ext == "jpg" || ext == "png" || ext == "webp";
+}
+
+PosterFetcher::PosterFetcher(asio::any_io_executor executor, AsyncStore& store,
+                             PosterOptions options, PosterStats& stats)
+    : http_(std::move(executor), client_options(options)),
+      store_(store),
+      options_(std::move(options)),
+      stats_(stats) {}
+
+asio::awaitable<std::optional<std::string>> PosterFetcher::fetch(const std::string& url) {
+  net::HttpRequest req;
+  req.url = url;
+  req.timeout = options_.timeout;
+  req.headers = {{"Accept", "image/jpeg, image/png, image/webp"}, {"User-Agent", "CineStream/0.1"}};
+  net::HttpResponse res;
+  try {
+    res = co_await http_.request(std::move(req));
+  } catch (const net::HttpError& e) {
+    auto kind = e.kind();
+    bool refused = kind == net::HttpErrorKind::refused_address ||
+                   kind == net::HttpErrorKind::refused_plain_http;
+    (refused ? stats_.refused : stats_.failed).fetch_add(1);
+    spdlog::info("poster {}: {}", refused ? "refused" : "not fetched", e.what());
+    co_return std::nullopt;
+  }
+  auto ext = image_extension(res.body);
+  if (res.status != 200 || !ext) {
+    stats_.failed.fetch_add(1);
+    spdlog::info("poster not stored: status {}, {} bytes, not a JPEG/PNG/WebP image", res.status,
+                 res.body.size());
+    co_return std::nullopt;
+  }
+  auto name = fmt::format("{}.{}", sha256_hex(res.body), *ext);
+  auto path = (std::filesystem::path(options_.dir) / name).string();
+  // File I/O runs on the blocking pool; the same image from several movies is written once.
+  auto write = [path, dir = options_.dir, bytes = std::move(res.body)](Store&) {
+    std::filesystem::create_directories(dir);
+    if (std::filesystem::exists(path)) return;
+    auto tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!out) throw std::runtime_error("cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, path);
+  };
+  co_await store_.call(std::move(write));
+  stats_.downloaded.fetch_add(1);
+  co_return "/posters/" + name;
+}
+
+asio::awaitable<void> PosterFetcher::fetch_city(std::string city_id) {
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto query = [city_id, now](Store& s) {
+    return s.movies_between(city_id, now - std::chrono::days(1), now + std::chrono::days(15));
+  };
+  auto movies = co_await store_.call(std::move(query));
+  for (const auto& m : movies) {
+    if (!m.image_path.empty() || m.image_url.empty()) continue;
+    auto served = co_await fetch(m.image_url);
+    if (!served) continue;
+    auto save = [id = m.id, path = *served](Store& s) { s.set_movie_poster(id, path); };
+    co_await store_.call(std::move(save));
+  }
+}
+
+}  // namespace cinestream::agent
