@@ -11,18 +11,15 @@
 
 #include <chrono>
 #include <filesystem>
-#include <set>
-#include <tuple>
 
-#include "cinestream/agent/name_matching.hpp"
 #include "cinestream/agent/scraper.hpp"
+#include "cinestream/gemini_sim/scoring.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/store/sqlite_store.hpp"
 
 namespace cs = cinestream;
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using Row = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 
 namespace {
 
@@ -34,31 +31,11 @@ struct Result {
   double precision = 0;
 };
 
-Row row_of(std::string_view movie, std::string_view cinema, std::string start, std::string format,
-           std::string language) {
-  return {cs::agent::movie_keys(movie).at(0), cs::agent::cinema_keys(cinema).at(0),
-          std::move(start), std::move(format), std::move(language)};
-}
-
 struct Bench {
   const cs::CityCatalog& catalog;
   cs::gemini_sim::SimServer& sim;
   const cs::Location& city;
   std::string dir;
-
-  std::set<Row> truth(cs::SysSeconds now) const {
-    auto zone = catalog.zone(city);
-    auto doc = sim.service().world().truth(city, zone, cs::local_date(zone, now), 14);
-    std::set<Row> out;
-    for (const auto& r : doc.as_object().at("showtimes").as_array()) {
-      const auto& o = r.as_object();
-      out.insert(row_of(o.at("movie").as_string(), o.at("cinema").as_string(),
-                        std::string(o.at("start_time").as_string()),
-                        std::string(o.at("format").as_string()),
-                        std::string(o.at("language").as_string())));
-    }
-    return out;
-  }
 
   // Runs the plan on a fresh store; `refresh` then runs it again one day later.
   std::pair<Result, Result> run(cs::agent::Plan plan, bool refresh) {
@@ -95,22 +72,12 @@ struct Bench {
       r.name = std::move(name);
       r.usage = report.progress.usage;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      auto want = truth(now);
-      std::set<Row> got;
       auto zone = catalog.zone(city);
-      for (const auto& m : store->movies_between(city.id, now - 48h, now + 30 * 24h)) {
-        for (const auto& t : m.theaters) {
-          for (const auto& s : t.showtimes) {
-            got.insert(row_of(m.title.en, t.name, cs::format_local_time(zone, s.start), s.format,
-                              s.language));
-          }
-        }
-      }
-      std::size_t hit = 0;
-      for (const auto& g : got)
-        hit += want.contains(g);
-      r.recall = static_cast<double>(hit) / static_cast<double>(want.size());
-      r.precision = got.empty() ? 0 : static_cast<double>(hit) / static_cast<double>(got.size());
+      auto stored = store->movies_between(city.id, now - 48h, now + 30 * 24h);
+      auto sc = cs::gemini_sim::score(sim.service().world(), city, zone, cs::local_date(zone, now),
+                                      14, stored);
+      r.recall = sc.recall();
+      r.precision = sc.precision();
       return r;
     };
     auto full = once(fmt::format("{} (full, 14 days)", cs::agent::to_string(plan)));

@@ -8,14 +8,13 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
-#include <set>
-#include <tuple>
-
 #include "cinestream/agent/answers.hpp"
 #include "cinestream/agent/name_matching.hpp"
 #include "cinestream/agent/scraper.hpp"
+#include "cinestream/gemini_sim/scoring.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/store/sqlite_store.hpp"
+#include "support/catalog.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cinestream::agent {
@@ -25,8 +24,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 const CityCatalog& catalog() {
-  static CityCatalog c(bundled_locations());
-  return c;
+  return testing::bundled_catalog();
 }
 
 TEST(NameMatching, SameMovieDecoratedOrInAnotherScript) {
@@ -110,15 +108,6 @@ TEST(Answers, ShowtimesAreValidatedAndDropsCounted) {
 
 // --- Whole scrapes -------------------------------------------------------------------------
 
-using Row = std::tuple<std::string, std::string, std::string, std::string, std::string>;
-
-// Identity, not spelling: a cinema first reported as "Kino Multiplex Lavina" is still the one.
-Row row_of(std::string_view movie, std::string_view cinema, std::string start, std::string format,
-           std::string language) {
-  return {movie_keys(movie).at(0), cinema_keys(cinema).at(0), std::move(start), std::move(format),
-          std::move(language)};
-}
-
 class ScrapeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -151,43 +140,22 @@ class ScrapeTest : public ::testing::Test {
     return fut.get();
   }
   const Location& city() const { return *catalog().resolve("lviv"); }
-  std::set<Row> truth(int days) const {
-    auto zone = catalog().zone(city());
-    auto doc = sim_->service().world().truth(city(), zone, local_date(zone, now_), days);
-    std::set<Row> out;
-    for (const auto& r : doc.as_object().at("showtimes").as_array()) {
-      const auto& o = r.as_object();
-      out.insert(row_of(o.at("movie").as_string(), o.at("cinema").as_string(),
-                        std::string(o.at("start_time").as_string()),
-                        std::string(o.at("format").as_string()),
-                        std::string(o.at("language").as_string())));
-    }
-    return out;
-  }
-  std::set<Row> stored() const {
-    auto zone = catalog().zone(city());
-    std::set<Row> out;
-    for (const auto& m : store_->movies_between("lviv", now_ - 48h, now_ + 30 * 24h)) {
-      for (const auto& t : m.theaters) {
-        for (const auto& s : t.showtimes) {
-          out.insert(
-              row_of(m.title.en, t.name, format_local_time(zone, s.start), s.format, s.language));
-        }
-      }
-    }
-    return out;
-  }
   struct Quality {
     double recall, precision;
   };
   Quality quality(int days) const {
-    auto want = truth(days);
-    auto got = stored();
-    std::size_t hit = 0;
-    for (const auto& r : got)
-      hit += want.contains(r);
-    return {static_cast<double>(hit) / static_cast<double>(want.size()),
-            got.empty() ? 0.0 : static_cast<double>(hit) / static_cast<double>(got.size())};
+    auto zone = catalog().zone(city());
+    auto movies = store_->movies_between("lviv", now_ - 48h, now_ + 30 * 24h);
+    auto sc = gemini_sim::score(sim_->service().world(), city(), zone, local_date(zone, now_), days,
+                                movies);
+    return {sc.recall(), sc.precision()};
+  }
+  std::size_t stored_count() const {
+    auto zone = catalog().zone(city());
+    auto movies = store_->movies_between("lviv", now_ - 48h, now_ + 30 * 24h);
+    return gemini_sim::score(sim_->service().world(), city(), zone, local_date(zone, now_), 14,
+                             movies)
+        .stored;
   }
 
   testing::TempDir dir_;
@@ -268,11 +236,11 @@ TEST_F(ScrapeTest, InterruptedScrapeKeepsWhatFinishedAndFillsTheRest) {
   EXPECT_TRUE(first.budget_exhausted);
   EXPECT_GT(first.days_covered.size(), 0u);
   EXPECT_LT(first.days_covered.size(), 14u);
-  auto kept = stored().size();
+  auto kept = stored_count();
   EXPECT_GT(kept, 0u);
   auto second = scrape({});
   EXPECT_EQ(second.days_asked.size(), 14 - first.days_covered.size());  // only the rest
-  EXPECT_GE(stored().size(), kept);
+  EXPECT_GE(stored_count(), kept);
   EXPECT_GE(quality(14).recall, 0.99);
 }
 

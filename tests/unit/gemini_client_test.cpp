@@ -14,6 +14,7 @@
 
 #include "cinestream/gemini/client.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
+#include "support/catalog.hpp"
 
 namespace cinestream::gemini {
 namespace {
@@ -22,8 +23,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 const CityCatalog& catalog() {
-  static CityCatalog c(bundled_locations());
-  return c;
+  return testing::bundled_catalog();
 }
 
 constexpr const char* kKey = "AIzaSy-TEST-KEY-never-print-me";

@@ -6,6 +6,7 @@
 #include "cinestream/gemini/json_extract.hpp"
 #include "cinestream/gemini/protocol.hpp"
 #include "cinestream/gemini_sim/sim_service.hpp"
+#include "support/catalog.hpp"
 
 namespace cinestream::gemini_sim {
 namespace {
@@ -13,8 +14,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 const CityCatalog& catalog() {
-  static CityCatalog c(bundled_locations());
-  return c;
+  return testing::bundled_catalog();
 }
 
 WorldOptions options_with_seed(std::uint64_t seed) {

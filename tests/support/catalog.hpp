@@ -1,0 +1,12 @@
+#pragma once
+// The bundled cities, loaded once per test binary.
+#include "cinestream/catalog/city_catalog.hpp"
+
+namespace cinestream::testing {
+
+inline const CityCatalog& bundled_catalog() {
+  static const CityCatalog catalog(bundled_locations());
+  return catalog;
+}
+
+}  // namespace cinestream::testing
