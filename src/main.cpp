@@ -48,6 +48,7 @@ const std::vector<FlagSpec> kSettingFlags = {
     {"scrape-rate-per-minute", "scrape requests allowed per client per minute"},
     {"budget-grounded-calls", "grounded Gemini calls allowed per UTC day, all processes"},
     {"budget-usd", "estimated Gemini spend allowed per UTC day, all processes"},
+    {"donation-url", "donation link shown on the page (https)"},
     {"poster-allow-private", "let poster downloads reach private addresses (on in demo mode)"},
     {"poster-max-bytes", "largest poster accepted, bytes"},
     {"secret-key", "key that signs cookies (SECRET_KEY)"},

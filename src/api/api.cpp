@@ -103,6 +103,9 @@ void Api::register_routes(http::Router& router) {
   router.add(http::Verb::get, "/healthz", bind(&Api::health));
   router.add(http::Verb::get, "/metrics", bind(&Api::metrics));
   router.add_prefix(http::Verb::get, "/posters/", bind(&Api::poster));
+  router.add(http::Verb::get, "/api/session", bind(&Api::session));
+  router.add(http::Verb::post, "/api/session", bind(&Api::session));
+  router.add(http::Verb::get, "/api/showtime.ics", bind(&Api::showtime_ics));
   router.set_fallback(bind(&Api::web));
 }
 

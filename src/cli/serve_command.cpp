@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "cinestream/agent/scrape_service.hpp"
@@ -48,8 +49,13 @@ std::string find_web_dir(const std::string& configured) {
 }  // namespace
 
 int serve(const Config& config) {
-  if (config.secret_key.empty()) {
+  std::string secret_key = config.secret_key;
+  if (secret_key.empty()) {
+    // A random key keeps cookies unforgeable; they just do not survive a restart or span workers.
     spdlog::warn("SECRET_KEY is not set: signed cookies will not survive a restart");
+    std::random_device rd;
+    for (int i = 0; i < 4; ++i)
+      secret_key += fmt::format("{:08x}", rd());
   }
   // Start-up runs before any loop: blocking calls here delay nothing but start-up itself.
   auto store = open_store({config.data_dir, config.mongo_uri, config.blocking_threads});
@@ -100,6 +106,8 @@ int serve(const Config& config) {
   api_options.demo = config.demo;
   api_options.loops = loops.size();
   api_options.posters_dir = (std::filesystem::path(config.data_dir) / "posters").string();
+  api_options.secret_key = secret_key;
+  api_options.donation_url = config.donation_url;
   api::Api api(catalog, async_store, versions, visits, static_files, api_options);
 
   agent::ScrapeServiceOptions scrape;

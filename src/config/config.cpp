@@ -231,6 +231,20 @@ std::vector<Setting> settings() {
       {"budget-usd",
        {"CINESTREAM_BUDGET_USD"},
        [](Config& c, const Source& s) { c.budget_usd = parse_price(s); }},
+      {"poster-allow-private",
+       {"CINESTREAM_POSTER_ALLOW_PRIVATE"},
+       [](Config& c, const Source& s) { c.poster_allow_private = parse_bool(s); }},
+      {"poster-max-bytes",
+       {"CINESTREAM_POSTER_MAX_BYTES"},
+       [](Config& c, const Source& s) { c.poster_max_bytes = parse_uint(s, 1024, 64ull << 20); }},
+      {"donation-url",
+       {"CINESTREAM_DONATION_URL", "DONATION_URL"},
+       [](Config& c, const Source& s) {
+         if (!s.value.empty() && !s.value.starts_with("https://")) {
+           invalid(s, "expected an https:// URL");
+         }
+         c.donation_url = s.value;
+       }},
   };
 }
 
@@ -279,8 +293,14 @@ std::string resolve_gemini_model(const std::string& value) {
 Config load_config(const FlagValues& flags, const EnvLookup& env, const std::string& env_file,
                    bool env_file_explicit) {
   auto dotenv = read_env_file(env_file, env_file_explicit);
+  const auto table = settings();
+  for (const auto& [name, value] : flags) {
+    bool known =
+        std::any_of(table.begin(), table.end(), [&](const Setting& st) { return name == st.flag; });
+    if (!known) throw ConfigError(fmt::format("--{}: no such setting", name));
+  }
   Config config;
-  for (const auto& setting : settings()) {
+  for (const auto& setting : table) {
     std::optional<Source> source;
     if (auto it = flags.find(setting.flag); it != flags.end()) {
       source = Source{it->second, fmt::format("--{}", setting.flag)};

@@ -1,7 +1,10 @@
 // The real server binary on an ephemeral port: the API, static files, bad input, shutdown.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/store/sqlite_store.hpp"
@@ -242,6 +245,61 @@ TEST_F(ServerApi, StaticFilesWithValidatorsAndCounter) {
   EXPECT_TRUE(eventually([&] {
     return json_of(http_get(port(), "/api/stats"))["visitors"].as_int64() == before + 2;
   }));
+}
+
+TEST_F(ServerApi, LanguageFollowsAcceptLanguageThenTheSignedCookie) {
+  auto first =
+      json_of(http_get(port(), "/api/session", {{"Accept-Language", "uk-UA,uk;q=0.9,en;q=0.8"}}));
+  EXPECT_EQ(first["lang"].as_string(), "ua");
+  EXPECT_EQ(json_of(http_get(port(), "/api/session", {{"Accept-Language", "de, ru;q=0.5"}}))["lang"]
+                .as_string(),
+            "ru");
+  EXPECT_EQ(json_of(http_get(port(), "/api/session"))["lang"].as_string(), "en");
+  HttpClient c(port());
+  auto set = c.request(http::verb::post, "/api/session", {{"Content-Type", "application/json"}},
+                       R"({"lang":"ru"})");
+  ASSERT_EQ(set.status, 200u);
+  auto cookie = set.header("set-cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Lax"), std::string::npos);
+  auto value = cookie.substr(0, cookie.find(';'));  // cs_lang=ru.<signature>
+  auto back = json_of(c.get("/api/session", {{"Cookie", value}, {"Accept-Language", "en"}}));
+  EXPECT_EQ(back["lang"].as_string(), "ru");
+  // A forged cookie is ignored: Accept-Language decides again.
+  auto forged = "cs_lang=ua" + value.substr(value.find('.'));
+  EXPECT_EQ(json_of(c.get("/api/session", {{"Cookie", forged}, {"Accept-Language", "en"}}))["lang"]
+                .as_string(),
+            "en");
+  EXPECT_EQ(c.request(http::verb::post, "/api/session", {}, R"({"lang":"fr"})").status, 400u);
+  EXPECT_EQ(c.request(http::verb::post, "/api/session", {}, "nonsense").status, 400u);
+}
+
+TEST_F(ServerApi, ShowtimeAsICalendar) {
+  merge_kyiv_today("Dune; Part, Two");
+  ASSERT_TRUE(eventually([&] {
+    return json_of(http_get(port(), "/api/showtimes?city=kyiv"))["count"].as_int64() == 2;
+  }));
+  auto row =
+      json_of(http_get(port(), "/api/showtimes?city=kyiv"))["showtimes"].as_array()[0].as_object();
+  auto url = fmt::format(
+      "/api/showtime.ics?city=kyiv&movie_id={}&theater={}&start={}", row["movie_id"].as_int64(),
+      "Oskar", boost::urls::encode(row["start_time"].as_string(), boost::urls::unreserved_chars));
+  auto ics = http_get(port(), url);
+  ASSERT_EQ(ics.status, 200u) << ics.body;
+  EXPECT_TRUE(ics.header("content-type").starts_with("text/calendar"));
+  EXPECT_NE(ics.header("content-disposition").find("attachment"), std::string::npos);
+  EXPECT_TRUE(ics.body.starts_with("BEGIN:VCALENDAR\r\n"));
+  EXPECT_NE(ics.body.find("SUMMARY:Dune\\; Part\\, Two (2D)\r\n"), std::string::npos) << ics.body;
+  EXPECT_NE(ics.body.find("LOCATION:Oskar\\, Hnata Yury 9\r\n"), std::string::npos);
+  EXPECT_NE(ics.body.find("DTSTART:"), std::string::npos);
+  EXPECT_NE(ics.body.find("END:VCALENDAR\r\n"), std::string::npos);
+  // Only showtimes that exist: another time or cinema is a 404, garbage a 400.
+  auto wrong = url;
+  wrong.replace(wrong.find("theater=Oskar"), 13, "theater=Nowhere");
+  EXPECT_EQ(http_get(port(), wrong).status, 404u);
+  EXPECT_EQ(http_get(port(), "/api/showtime.ics?city=kyiv&movie_id=x&theater=a&start=b").status,
+            400u);
+  EXPECT_EQ(http_get(port(), "/api/showtime.ics?city=atlantis").status, 404u);
 }
 
 TEST_F(ServerApi, MetricsByRouteAndStatus) {

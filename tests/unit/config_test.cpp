@@ -80,6 +80,18 @@ TEST_F(ConfigTest, GeminiEndpointAndPrices) {
   expect_error_mentions({{"demo", "maybe"}}, env_of({}), missing(), "--demo");
 }
 
+TEST_F(ConfigTest, EveryFlagNamesASetting) {
+  EXPECT_THROW(load_config({{"no-such-thing", "1"}}, env_of({}), missing(), false), ConfigError);
+  auto c = load_config({{"poster-allow-private", "true"},
+                        {"poster-max-bytes", "2048"},
+                        {"donation-url", "https://donate.example"}},
+                       env_of({}), missing(), false);
+  EXPECT_TRUE(c.poster_allow_private);
+  EXPECT_EQ(c.poster_max_bytes, 2048u);
+  EXPECT_EQ(c.donation_url, "https://donate.example");
+  expect_error_mentions({{"donation-url", "http://x"}}, env_of({}), missing(), "--donation-url");
+}
+
 TEST_F(ConfigTest, GoogleKeyThenGeminiKey) {
   auto c = load_config({}, env_of({{"GEMINI_API_KEY", "g"}}), missing(), false);
   EXPECT_EQ(c.gemini_api_key, "g");

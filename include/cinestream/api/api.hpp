@@ -24,7 +24,9 @@ struct ApiOptions {
   std::size_t cache_capacity = 4096;  // rendered bodies per event loop
   std::size_t loops = 1;
   int horizon_days = 14;
-  std::string posters_dir;  // downloaded posters, served under /posters/
+  std::string posters_dir;   // downloaded posters, served under /posters/
+  std::string secret_key;    // signs the language cookie
+  std::string donation_url;  // shown on the page when set
 };
 
 class Api {
@@ -46,6 +48,11 @@ class Api {
   boost::asio::awaitable<http::Response> metrics(http::RequestContext& ctx);
   boost::asio::awaitable<http::Response> web(http::RequestContext& ctx);
   boost::asio::awaitable<http::Response> poster(http::RequestContext& ctx);
+  // GET: the visitor's language (signed cookie, else Accept-Language), demo flag, donation link.
+  // POST {"lang"}: sets the language cookie.
+  boost::asio::awaitable<http::Response> session(http::RequestContext& ctx);
+  // One showtime as an iCalendar file (it must exist in the store).
+  boost::asio::awaitable<http::Response> showtime_ics(http::RequestContext& ctx);
 
  private:
   ResponseCache& cache();

@@ -55,6 +55,7 @@ struct Config {
   bool poster_allow_private = false;
   std::size_t poster_max_bytes = 5 * 1024 * 1024;
   std::string secret_key;
+  std::string donation_url;  // shown on the page when set
 
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
