@@ -1,10 +1,15 @@
 #include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -17,20 +22,16 @@
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
+#include "cinestream/observability/logging.hpp"
+#include "cinestream/runtime/cpu_layout.hpp"
 #include "cinestream/runtime/event_loops.hpp"
+#include "cinestream/runtime/supervisor.hpp"
 #include "cinestream/store/store.hpp"
 
 namespace cinestream::cli {
 namespace asio = boost::asio;
 
 namespace {
-
-unsigned allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 // web/ next to the binary's install prefix, else the source tree's (development builds).
 std::string find_web_dir(const std::string& configured) {
@@ -48,15 +49,93 @@ std::string find_web_dir(const std::string& configured) {
 
 }  // namespace
 
+namespace {
+
+// Picks the port once for all workers when --port is 0: a bound, never listening SO_REUSEPORT
+// socket holds it (only listening sockets receive connections).
+int reserve_port(const std::string& host, std::uint16_t& port) {
+  auto address = asio::ip::make_address(host);
+  int fd = ::socket(address.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  asio::ip::tcp::endpoint ep(address, 0);
+  if (::bind(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0) {
+    ::close(fd);
+    throw std::runtime_error(fmt::format("cannot bind {}: {}", host, std::strerror(errno)));
+  }
+  socklen_t len = static_cast<socklen_t>(ep.capacity());
+  ::getsockname(fd, ep.data(), &len);
+  port = ep.port();
+  return fd;
+}
+
+int serve_worker(const Config& config, const std::string& secret_key, unsigned worker_index);
+
+}  // namespace
+
 int serve(const Config& config) {
   std::string secret_key = config.secret_key;
   if (secret_key.empty()) {
-    // A random key keeps cookies unforgeable; they just do not survive a restart or span workers.
+    // A random key keeps cookies unforgeable; they just do not survive a restart. Made once, in
+    // the supervisor, so every worker accepts the others' cookies.
     spdlog::warn("SECRET_KEY is not set: signed cookies will not survive a restart");
     std::random_device rd;
     for (int i = 0; i < 4; ++i)
       secret_key += fmt::format("{:08x}", rd());
   }
+  auto layout = detect_cpu_layout("/sys", config.cpus, config.workers);
+  std::vector<std::string> groups;
+  for (const auto& g : layout.groups)
+    groups.push_back(format_cpu_list(g));
+  spdlog::info("CPU layout ({}): allowed {}, workers on {} in {} group(s) [{}]{}", layout.source,
+               format_cpu_list(layout.allowed), format_cpu_list(layout.worker_cpus),
+               layout.groups.size(), fmt::join(groups, "] ["),
+               layout.reserved.empty()
+                   ? ""
+                   : fmt::format(", reserved {}", format_cpu_list(layout.reserved)));
+  if (config.workers == 1 || layout.groups.size() <= 1) {
+    if (!config.cpus.empty() || !layout.reserved.empty()) pin_process(layout.worker_cpus);
+    Config single = config;
+    if (single.threads == 0) single.threads = static_cast<unsigned>(layout.worker_cpus.size());
+    return serve_worker(single, secret_key, 0);
+  }
+  {
+    // Schema and bundled cities once, before any worker: they must not race to create them.
+    auto store = open_store({config.data_dir, config.mongo_uri, 1});
+    store->ensure_schema();
+    if (store->locations().empty()) store->seed_locations(bundled_locations());
+  }
+  std::uint16_t port = config.port;
+  int placeholder = port == 0 ? reserve_port(config.host, port) : -1;
+  // The supervisor forks: it must hold no threads, so its logging becomes synchronous.
+  shutdown_logging();
+  setup_logging(config.log_level, false);
+  SupervisorOptions options;
+  options.groups = layout.groups;
+  options.shutdown_timeout = config.shutdown_timeout;
+  int status = supervise(options, [&](const WorkerSpec& spec) {
+    if (placeholder >= 0) ::close(placeholder);
+    setup_logging(config.log_level, true);
+    Config worker = config;
+    worker.port = port;
+    if (worker.threads == 0) worker.threads = static_cast<unsigned>(spec.cpus.size());
+    int code = 1;
+    try {
+      code = serve_worker(worker, secret_key, spec.index);
+    } catch (const std::exception& e) {
+      spdlog::critical("worker {}: {}", spec.index, e.what());
+    }
+    shutdown_logging();
+    return code;
+  });
+  if (placeholder >= 0) ::close(placeholder);
+  return status;
+}
+
+namespace {
+
+int serve_worker(const Config& config, const std::string& secret_key, unsigned worker_index) {
   // Start-up runs before any loop: blocking calls here delay nothing but start-up itself.
   auto store = open_store({config.data_dir, config.mongo_uri, config.blocking_threads});
   store->ensure_schema();
@@ -96,7 +175,8 @@ int serve(const Config& config) {
     spdlog::warn("no GOOGLE_API_KEY/GEMINI_API_KEY: scrapes will fail until one is configured");
   }
 
-  unsigned threads = config.threads ? config.threads : allowed_cpus();
+  unsigned threads =
+      config.threads ? config.threads : static_cast<unsigned>(allowed_cpus_of_process().size());
   EventLoops loops(threads);
   BlockingPool pool(config.blocking_threads, config.blocking_queue);
   AsyncStore async_store(*store, pool);
@@ -144,7 +224,14 @@ int serve(const Config& config) {
   scraper.register_routes(router);
   HttpMetrics metrics(router.route_names(), loops.size());
   api.set_metrics(&metrics);
-  api.set_extra_metrics([&scraper] { return scraper.render_metrics(); });
+  api.set_extra_metrics([&scraper, worker_index] {
+    return scraper.render_metrics() +
+           fmt::format(
+               "# HELP cinestream_worker_info This worker process.\n# TYPE cinestream_worker_info "
+               "gauge\n"
+               "cinestream_worker_info{{pid=\"{}\",worker=\"{}\",cpus=\"{}\"}} 1\n",
+               ::getpid(), worker_index, format_cpu_list(allowed_cpus_of_process()));
+  });
 
   http::Server server(loops, router, metrics,
                       {.host = config.host,
@@ -164,7 +251,7 @@ int serve(const Config& config) {
   }
   server.start();
   if (!config.port_file.empty()) {
-    auto tmp = config.port_file + ".tmp";
+    auto tmp = fmt::format("{}.{}.tmp", config.port_file, ::getpid());  // workers write it too
     std::ofstream(tmp) << port << "\n";
     std::filesystem::rename(tmp, config.port_file);  // readers never see a half-written file
   }
@@ -200,5 +287,7 @@ int serve(const Config& config) {
   spdlog::info("stopped");
   return 0;
 }
+
+}  // namespace
 
 }  // namespace cinestream::cli

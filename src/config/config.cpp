@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cinestream/config/dotenv.hpp"
+#include "cinestream/runtime/cpu_layout.hpp"
 
 namespace cinestream {
 namespace {
@@ -231,6 +232,21 @@ std::vector<Setting> settings() {
       {"budget-usd",
        {"CINESTREAM_BUDGET_USD"},
        [](Config& c, const Source& s) { c.budget_usd = parse_price(s); }},
+      {"workers",
+       {"CINESTREAM_WORKERS"},
+       [](Config& c, const Source& s) {
+         c.workers = static_cast<unsigned>(parse_uint(s, 0, 256));
+       }},
+      {"cpus",
+       {"CINESTREAM_CPUS"},
+       [](Config& c, const Source& s) {
+         try {
+           if (parse_cpu_list(s.value).empty()) invalid(s, "expected CPUs such as 6-13 or 0,2,4");
+         } catch (const std::invalid_argument& e) {
+           invalid(s, e.what());
+         }
+         c.cpus = s.value;
+       }},
       {"poster-allow-private",
        {"CINESTREAM_POSTER_ALLOW_PRIVATE"},
        [](Config& c, const Source& s) { c.poster_allow_private = parse_bool(s); }},

@@ -151,10 +151,6 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Loop> loop) {
       co_await backoff.async_wait(as_tuple_awaitable);
       continue;
     }
-    if (draining_) {
-      socket.close();
-      continue;
-    }
     asio::co_spawn(loop->io, session(std::move(socket), loop), [](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -230,10 +226,12 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
   boost::system::error_code ec;
   auto remote = stream.socket().remote_endpoint(ec).address();
   beast::flat_buffer buffer;
+  bool served = false;
   for (;;) {
     // Idle: wait for the first bytes of the next request under the idle deadline.
     if (buffer.size() == 0) {
-      if (draining_) break;
+      // Draining: a connection that was already answered closes; a new one gets its request read.
+      if (draining_ && served) break;
       self->idle = true;
       stream.expires_after(options_.idle_timeout);
       auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple_awaitable);
@@ -315,6 +313,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
           hec ? "-" : log_safe(req[bh::field::user_agent], 128),
           wec ? fmt::format(" write_error=\"{}\"", wec.message()) : std::string());
     }
+    served = true;
     if (wec || close_after) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -369,8 +368,17 @@ asio::awaitable<void> Server::stream_events(beast::tcp_stream& stream, Response&
 asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {
   draining_ = true;
   for (auto& loop : per_loop_) {
-    asio::post(loop->io, [l = loop.get()] {
+    asio::post(loop->io, [this, l = loop] {
+      // Connections the kernel already queued on this listener would be reset by closing it:
+      // take them first (they get one answer with Connection: close), then close.
       boost::system::error_code ec;
+      l->acceptor.non_blocking(true, ec);
+      for (int taken = 0; taken < 10'000; ++taken) {
+        tcp::socket socket(l->io);
+        l->acceptor.accept(socket, ec);
+        if (ec) break;
+        asio::co_spawn(l->io, session(std::move(socket), l), asio::detached);
+      }
       l->acceptor.close(ec);
       for (auto& c : l->connections) {
         if (c.idle) c.stream->cancel();

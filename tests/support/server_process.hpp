@@ -9,6 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -120,10 +121,17 @@ class ServerProcess {
     auto env_file = data_dir + "/.env-none";
     std::ofstream{env_file}.flush();
     ::chmod(env_file.c_str(), 0600);
-    std::vector<std::string> args{
-        CINESTREAM_BINARY, "serve", "--data-dir",  data_dir,
-        "--port",          "0",     "--port-file", port_file_,
-        "--threads",       "2",     "--env-file",  data_dir + "/.env-none"};
+    std::vector<std::string> args{CINESTREAM_BINARY, "serve",
+                                  "--data-dir",      data_dir,
+                                  "--port",          "0",
+                                  "--port-file",     port_file_,
+                                  "--env-file",      data_dir + "/.env-none"};
+    // One process with two loops unless the test asks otherwise.
+    auto given = [&](const std::string& flag) {
+      return std::find(extra_args.begin(), extra_args.end(), flag) != extra_args.end();
+    };
+    if (!given("--threads")) args.insert(args.end(), {"--threads", "2"});
+    if (!given("--workers")) args.insert(args.end(), {"--workers", "1"});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = start(args, env, log_file_);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);

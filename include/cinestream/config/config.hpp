@@ -23,7 +23,9 @@ struct Config {
   std::string web_dir;    // empty: found next to the binary or in the source tree
   std::string port_file;  // when set, the bound port is written there (tests, port 0)
 
-  unsigned threads = 0;  // io_context threads; 0 = one per allowed CPU
+  unsigned threads = 0;  // io_context threads per worker; 0 = one per CPU of its group
+  unsigned workers = 0;  // worker processes; 0 = one per core group, 1 = no supervisor
+  std::string cpus;      // CPUs for the workers ("6-13"); empty: detected (E-cores on hybrid)
   unsigned blocking_threads = 4;
   std::size_t blocking_queue = 1024;
 

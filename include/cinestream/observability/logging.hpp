@@ -5,7 +5,9 @@
 
 namespace cinestream {
 
-void setup_logging(const std::string& level);
+// `async`: through a logging thread with a bounded queue; false for a process about to fork
+// (a supervisor), whose children set up their own.
+void setup_logging(const std::string& level, bool async = true);
 // Flushes and stops the async logger (call before exit).
 void shutdown_logging();
 
