@@ -178,9 +178,9 @@ asio::awaitable<Response> Api::locations(http::RequestContext& ctx) {
       rows.push_back({&l, std::nullopt, state_of(l)});
     }
   }
-  auto res = http::json_response(Status::ok, render_locations(rows, *lang.value));
-  res.set(bh::field::cache_control, "no-cache");
-  co_return res;
+  // Rendered per request (scrape status changes), but gzipped and validated like cached pages.
+  auto body = make_cached_body(render_locations(rows, *lang.value));
+  co_return from_cache(ctx, *body);
 }
 
 asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {

@@ -81,6 +81,11 @@ TEST_F(ServerApi, LocationsListAndNearest) {
   EXPECT_GE(doc["count"].as_int64(), 74);
   EXPECT_EQ(doc["locations"].as_array()[0].as_object()["id"].as_string(), "kyiv");
 
+  auto gz = http_get(port(), "/api/locations", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(gz.header("content-encoding"), "gzip");
+  EXPECT_LT(gz.body.size(), all.body.size() / 3);
+  EXPECT_EQ(http_get(port(), "/api/locations", {{"If-None-Match", all.header("etag")}}).status,
+            304u);
   auto near = json_of(http_get(port(), "/api/locations?lat=46.48&lon=30.72&limit=3&lang=ru"));
   auto first = near["locations"].as_array()[0].as_object();
   EXPECT_EQ(first["id"].as_string(), "odesa");
