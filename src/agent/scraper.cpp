@@ -271,7 +271,9 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       progress.step = "cinemas";
       progress.units_total = 1;
       if (hooks_.on_progress) hooks_.on_progress(progress);
-      auto res = co_await ask_list(run, cinemas_prompt(city));
+      // Named, not a temporary in the co_await expression (GCC 12, PR 100611).
+      auto prompt = cinemas_prompt(city);
+      auto res = co_await ask_list(run, prompt);
       if (res.json) run.cinemas = parse_cinemas(*res.json, progress.dropped);
       ++progress.units_done;
     }
@@ -296,7 +298,8 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       std::vector<std::string> names;
       for (const auto& c : run.cinemas)
         names.push_back(c.name);
-      auto res = co_await ask_list(run, movies_prompt(city, names));
+      auto prompt = movies_prompt(city, names);
+      auto res = co_await ask_list(run, prompt);
       if (res.json) run.movies = parse_movies(*res.json, progress.dropped);
       progress.units_done = 1;
     }
