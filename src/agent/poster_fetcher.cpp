@@ -26,7 +26,14 @@ net::HttpClientOptions client_options(const PosterOptions& o) {
   net::HttpClientOptions h;
   h.max_response_bytes = o.max_bytes;
   h.max_idle_per_host = 2;
-  if (!o.allow_private) h.address_allowed = net::is_public_address;
+  if (o.allow_private) return h;
+  if (o.allow_loopback) {
+    h.address_allowed = [](const boost::asio::ip::address& a) {
+      return a.is_loopback() || net::is_public_address(a);
+    };
+  } else {
+    h.address_allowed = net::is_public_address;
+  }
   return h;
 }
 

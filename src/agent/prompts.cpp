@@ -35,6 +35,23 @@ gemini::GenerateRequest base(std::string prompt, json::value schema) {
   return r;
 }
 
+// The request block carries names found on the web. Serialised as JSON, a name could still hold
+// "</request>" and close the block early, so angle brackets travel as JSON escapes: the data can
+// never end the fence or open a tag of its own.
+std::string fenced(const json::object& req) {
+  std::string out = "<request>";
+  for (char c : json::serialize(req)) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else {
+      out += c;
+    }
+  }
+  return out + "</request>";
+}
+
 std::string place(const Location& city) {
   return fmt::format("{}, {}", city.name.en, city.country.en);
 }
@@ -46,8 +63,8 @@ gemini::GenerateRequest cinemas_prompt(const Location& city) {
   auto prompt = fmt::format(
       "List every cinema currently operating in {} with its street address and official website.\n"
       "Return a JSON array of objects: {{\"name\", \"address\", \"website\"}}.\n"
-      "<request>{}</request>",
-      place(city), json::serialize(req));
+      "{}",
+      place(city), fenced(req));
   return base(std::move(prompt), json::parse(R"({"type":"array","items":{"type":"object",
       "properties":{"name":{"type":"string"},"address":{"type":"string"},"website":{"type":"string"}},
       "required":["name"]}})"));
@@ -63,8 +80,8 @@ gemini::GenerateRequest movies_prompt(const Location& city,
       "image.\n"
       "Return a JSON array of objects: {{\"movie_title\": {{\"en\", \"local\", \"ua\", \"ru\"}}, "
       "\"movie_description\": {{\"en\", \"ua\", \"ru\"}}, \"movie_image_url\"}}.\n"
-      "<request>{}</request>",
-      place(city), json::serialize(req));
+      "{}",
+      place(city), fenced(req));
   return base(std::move(prompt), json::parse(R"({"type":"array","items":{"type":"object",
       "properties":{"movie_title":{"type":"object"},"movie_description":{"type":"object"},
       "movie_image_url":{"type":"string"}},"required":["movie_title"]}})"));
@@ -84,8 +101,8 @@ gemini::GenerateRequest showtimes_prompt(const Location& city, const std::vector
       "(as named in the request), \"start_time\" (local time, YYYY-MM-DDTHH:MM:SS with the UTC "
       "offset), \"format\" (2D, 3D, IMAX, 4DX, ...), \"language\" (original, dubbed, original "
       "with subtitles, ...), \"hall\"}}. Leave out dates and cinemas that were not asked for.\n"
-      "<request>{}</request>",
-      place(city), movies.empty() ? "" : " for these movies", json::serialize(req));
+      "{}",
+      place(city), movies.empty() ? "" : " for these movies", fenced(req));
   return base(std::move(prompt), json::parse(R"({"type":"array","items":{"type":"object",
       "properties":{"movie":{"type":"string"},"cinema":{"type":"string"},
       "start_time":{"type":"string"},"format":{"type":"string"},"language":{"type":"string"},

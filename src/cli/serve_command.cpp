@@ -216,7 +216,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   scrape.posters.dir = (std::filesystem::path(config.data_dir) / "posters").string();
   scrape.posters.max_bytes = config.poster_max_bytes;
   // The demo's stand-in serves posters on loopback; anywhere else that is an SSRF target.
-  scrape.posters.allow_private = config.poster_allow_private || config.demo;
+  scrape.posters.allow_private = config.poster_allow_private;
+  scrape.posters.allow_loopback = config.demo;
   agent::ScrapeService scraper(loops, catalog, async_store, versions, scrape);
 
   http::Router router;

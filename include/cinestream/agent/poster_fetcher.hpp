@@ -20,7 +20,8 @@ namespace cinestream::agent {
 struct PosterOptions {
   std::string dir;  // <data-dir>/posters
   std::size_t max_bytes = 5 * 1024 * 1024;
-  bool allow_private = false;
+  bool allow_private = false;   // any address (operators with posters on a private network)
+  bool allow_loopback = false;  // the demo's stand-in; link-local and private ranges stay refused
   std::chrono::milliseconds timeout{15'000};
 };
 

@@ -40,6 +40,9 @@ struct Faults {
   double hallucination_rate =
       0;                     // per answer: invented rows (wrong dates, unknown cinemas, bad times)
   double misspell_rate = 0;  // per row: cinema or movie spelled differently
+  // per answer: a row whose text carries prompt injection, markup, control and bidi characters,
+  // and whose URLs are hostile (javascript:, credentials, cloud metadata address)
+  double injection_rate = 0;
 };
 
 Faults parse_faults(const boost::json::object& o, Faults base = {});
