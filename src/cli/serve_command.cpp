@@ -234,15 +234,20 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                ::getpid(), worker_index, format_cpu_list(allowed_cpus_of_process()));
   });
 
-  http::Server server(loops, router, metrics,
-                      {.host = config.host,
-                       .port = config.port,
-                       .header_timeout = config.header_timeout,
-                       .idle_timeout = config.idle_timeout,
-                       .write_timeout = config.write_timeout,
-                       .header_limit = config.header_limit,
-                       .body_limit = config.body_limit,
-                       .access_log = config.access_log});
+  http::Server server(
+      loops, router, metrics,
+      {.host = config.host,
+       .port = config.port,
+       .header_timeout = config.header_timeout,
+       .idle_timeout = config.idle_timeout,
+       .write_timeout = config.write_timeout,
+       .header_limit = config.header_limit,
+       .body_limit = config.body_limit,
+       .access_log = config.access_log,
+       .limits = {.requests_per_second = config.api_rate_per_second,
+                  .request_burst = config.api_burst,
+                  .max_connections = config.max_connections_per_client,
+                  .trusted_proxies = http::parse_address_blocks(config.trusted_proxies)}});
   std::uint16_t port = 0;
   try {
     port = server.listen();

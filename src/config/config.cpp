@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cinestream/config/dotenv.hpp"
+#include "cinestream/http/client_limits.hpp"
 #include "cinestream/runtime/cpu_layout.hpp"
 
 namespace cinestream {
@@ -145,6 +146,31 @@ std::vector<Setting> settings() {
       {"body-limit",
        {"CINESTREAM_BODY_LIMIT"},
        [](Config& c, const Source& s) { c.body_limit = parse_uint(s, 0, 64 << 20); }},
+      {"api-rate-per-second",
+       {"CINESTREAM_API_RATE_PER_SECOND"},
+       [](Config& c, const Source& s) {
+         c.api_rate_per_second = static_cast<double>(parse_uint(s, 0, 1'000'000));
+       }},
+      {"api-burst",
+       {"CINESTREAM_API_BURST"},
+       [](Config& c, const Source& s) {
+         c.api_burst = static_cast<double>(parse_uint(s, 1, 1'000'000));
+       }},
+      {"max-connections-per-client",
+       {"CINESTREAM_MAX_CONNECTIONS_PER_CLIENT"},
+       [](Config& c, const Source& s) {
+         c.max_connections_per_client = static_cast<std::size_t>(parse_uint(s, 0, 1'000'000));
+       }},
+      {"trusted-proxies",
+       {"CINESTREAM_TRUSTED_PROXIES"},
+       [](Config& c, const Source& s) {
+         try {
+           (void)http::parse_address_blocks(s.value);
+         } catch (const std::invalid_argument& e) {
+           invalid(s, e.what());
+         }
+         c.trusted_proxies = s.value;
+       }},
       {"refresh-interval-ms",
        {"CINESTREAM_REFRESH_INTERVAL_MS"},
        [](Config& c, const Source& s) { c.refresh_interval = parse_ms(s); }},

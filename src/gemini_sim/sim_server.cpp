@@ -138,7 +138,11 @@ std::uint16_t SimServer::start(const std::string& host, std::uint16_t port) {
   impl_->host = host;
   impl_->server = std::make_unique<http::Server>(
       impl_->loops, impl_->router, *impl_->metrics,
-      http::ServerOptions{.host = host, .port = port, .body_limit = 4 << 20, .access_log = false});
+      http::ServerOptions{.host = host,
+                          .port = port,
+                          .body_limit = 4 << 20,
+                          .access_log = false,
+                          .limits = http::ClientLimitOptions::none()});
   impl_->port = impl_->server->listen();
   impl_->server->start();
   thread_ = std::thread([this] { impl_->loops.run(); });
@@ -163,7 +167,11 @@ int SimServer::run_until_signal(const std::string& host, std::uint16_t port,
   impl_->host = host;
   impl_->server = std::make_unique<http::Server>(
       impl_->loops, impl_->router, *impl_->metrics,
-      http::ServerOptions{.host = host, .port = port, .body_limit = 4 << 20, .access_log = true});
+      http::ServerOptions{.host = host,
+                          .port = port,
+                          .body_limit = 4 << 20,
+                          .access_log = true,
+                          .limits = http::ClientLimitOptions::none()});
   impl_->port = impl_->server->listen();
   impl_->server->start();
   if (!port_file.empty()) {

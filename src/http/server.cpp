@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -98,7 +99,11 @@ std::string pick_request_id(std::string_view offered) {
 }
 
 Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, ServerOptions options)
-    : loops_(loops), router_(router), metrics_(metrics), options_(std::move(options)) {
+    : loops_(loops),
+      router_(router),
+      metrics_(metrics),
+      options_(std::move(options)),
+      limits_(std::make_shared<ClientLimits>(options_.limits)) {
   for (std::size_t i = 0; i < loops_.size(); ++i) {
     per_loop_.push_back(std::make_shared<Loop>(loops_.at(i), i, active_));
   }
@@ -188,7 +193,17 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
     }
     co_return error_response(Status::not_found, "not_found", "no such resource");
   }
-  RequestContext ctx{req, *target, request_id, remote, std::move(match.tail), {}};
+  // Handlers see the client, not the proxy in front of it.
+  auto client = limits_->client_of(remote, req["X-Real-IP"], req["X-Forwarded-For"]);
+  std::chrono::seconds retry_after{0};
+  if (target->path != "/healthz" && target->path != "/metrics" &&
+      !limits_->allow_request(client, std::chrono::steady_clock::now(), retry_after)) {
+    auto res = error_response(Status::too_many_requests, "rate_limited",
+                              "too many requests from this address; slow down and retry later");
+    res.set(bh::field::retry_after, std::to_string(retry_after.count()));
+    co_return res;
+  }
+  RequestContext ctx{req, *target, request_id, client, std::move(match.tail), {}};
   try {
     auto res = co_await (*handler)(ctx);
     stream = std::move(ctx.stream);
@@ -225,6 +240,27 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
 
   boost::system::error_code ec;
   auto remote = stream.socket().remote_endpoint(ec).address();
+  // One address may hold only so many connections: a flood of idle sockets from one client
+  // cannot take the slots of everyone else.
+  auto limits = limits_;
+  auto slot = limits->open_connection(remote);
+  if (!slot) {
+    static const std::string refusal = [] {
+      std::string body =
+          R"({"error":{"code":"too_many_connections","message":"this address has too many )"
+          R"(open connections; close some and retry"}})";
+      return fmt::format(
+          "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; "
+          "charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: "
+          "{}\r\n\r\n{}",
+          body.size(), body);
+    }();
+    stream.expires_after(options_.write_timeout);
+    auto buf = asio::buffer(refusal);
+    co_await asio::async_write(stream, buf, as_tuple_awaitable);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
   beast::flat_buffer buffer;
   bool served = false;
   for (;;) {

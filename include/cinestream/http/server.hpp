@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cinestream/http/client_limits.hpp"
 #include "cinestream/http/router.hpp"
 #include "cinestream/observability/metrics.hpp"
 #include "cinestream/runtime/event_loops.hpp"
@@ -29,6 +30,7 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 64 * 1024;
   bool access_log = true;
+  ClientLimitOptions limits;  // per-client request rate and connection bound
 };
 
 class Server {
@@ -69,6 +71,8 @@ class Server {
   ServerOptions options_;
   std::vector<std::shared_ptr<Loop>> per_loop_;
   std::atomic<bool> draining_{false};
+  // Shared with sessions, which may outlive the server (see session()).
+  std::shared_ptr<ClientLimits> limits_;
   std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
