@@ -14,7 +14,7 @@ build_pkgs=(
   clang-format
 )
 test_pkgs=(
-  curl chromium shellcheck nginx-light wrk
+  curl chromium shellcheck nginx-light wrk faketime
   python3 python3-flask gunicorn
 )
 # Node.js may come from elsewhere on the image (Debian's npm then conflicts): only add Debian's if absent.

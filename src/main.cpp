@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -101,6 +102,9 @@ struct CommonOptions {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Over a file size limit (RLIMIT_FSIZE, quotas) a write then fails with EFBIG, as on a full
+  // disk, and the store reports it, instead of the signal killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"CineStream: movie showtimes for every city, found by an AI agent", "cinestream"};
   app.set_version_flag("--version", std::string("cinestream ") + cinestream::kVersion);
   app.require_subcommand(1);

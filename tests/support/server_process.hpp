@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -112,8 +113,10 @@ inline HttpResult http_get(std::uint16_t port, const std::string& target,
 // The server binary as a child process; killed (SIGKILL) if still running at destruction.
 class ServerProcess {
  public:
+  // `in_child` runs in the child between fork and exec (async-signal-safe calls only, e.g.
+  // setrlimit), for tests that constrain the server.
   ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args = {},
-                std::map<std::string, std::string> env = {}) {
+                std::map<std::string, std::string> env = {}, std::function<void()> in_child = {}) {
     static int counter = 0;
     port_file_ = data_dir + "/port-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
     log_file_ = port_file_ + ".log";
@@ -135,7 +138,7 @@ class ServerProcess {
     // Tests fire requests faster than a visitor; the limits have tests of their own.
     if (!given("--api-rate-per-second")) args.insert(args.end(), {"--api-rate-per-second", "0"});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    pid_ = start(args, env, log_file_);
+    pid_ = start(args, env, log_file_, in_child);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (std::chrono::steady_clock::now() < until) {
       std::ifstream in(port_file_);
@@ -194,9 +197,11 @@ class ServerProcess {
 
  private:
   static pid_t start(const std::vector<std::string>& args,
-                     const std::map<std::string, std::string>& env, const std::string& log) {
+                     const std::map<std::string, std::string>& env, const std::string& log,
+                     const std::function<void()>& in_child = {}) {
     pid_t pid = ::fork();
     if (pid == 0) {
+      if (in_child) in_child();
       FILE* f = std::fopen(log.c_str(), "w");
       if (f) {
         ::dup2(::fileno(f), 1);

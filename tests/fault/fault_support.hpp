@@ -1,0 +1,253 @@
+#pragma once
+// Shared pieces of the fault suite: bounded waits, a loopback read load that records every status
+// and latency, the scraped data of a city as a comparable set, and process memory.
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/server_process.hpp"
+
+namespace cinestream::fault {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+template <class F>
+bool eventually(F fn, std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return fn();
+}
+
+// A client retries a request whose connection was reset: right after a worker is killed, a
+// connection can still land in its dying listener's queue.
+template <class F>
+auto with_retries(F fn) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return fn();
+    } catch (const std::exception&) {
+      if (attempt == 5) throw;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+}
+
+inline testing::HttpResult get(std::uint16_t port, const std::string& target) {
+  return with_retries([&] { return testing::http_get(port, target); });
+}
+
+struct LoadStats {
+  std::map<unsigned, std::int64_t> statuses;
+  std::int64_t connection_errors = 0;  // connect/read failures (a killed worker's connections)
+  std::vector<double> latency_ms;
+
+  std::int64_t answered() const {
+    std::int64_t n = 0;
+    for (const auto& [s, c] : statuses)
+      n += c;
+    return n;
+  }
+  std::int64_t server_errors() const {
+    std::int64_t n = 0;
+    for (const auto& [s, c] : statuses)
+      if (s >= 500) n += c;
+    return n;
+  }
+  double percentile(double q) {
+    if (latency_ms.empty()) return 0;
+    std::sort(latency_ms.begin(), latency_ms.end());
+    auto i = static_cast<std::size_t>(q * static_cast<double>(latency_ms.size() - 1));
+    return latency_ms[i];
+  }
+  std::string summary() {
+    std::string s = "answered=" + std::to_string(answered());
+    for (const auto& [st, c] : statuses)
+      s += " " + std::to_string(st) + ":" + std::to_string(c);
+    s += " connection_errors=" + std::to_string(connection_errors);
+    s += " p50_ms=" + std::to_string(percentile(0.5)) +
+         " p99_ms=" + std::to_string(percentile(0.99));
+    return s;
+  }
+};
+
+// Keep-alive readers on loopback cycling through `targets` until stop() or `max_requests` in all;
+// a failed connection is counted and replaced.
+class ReadLoad {
+ public:
+  ReadLoad(std::uint16_t port, std::vector<std::string> targets, int connections,
+           std::int64_t max_requests = 200'000)
+      : targets_(std::move(targets)), max_requests_(max_requests) {
+    for (int i = 0; i < connections; ++i) {
+      threads_.emplace_back([this, port, i] { run(port, i); });
+    }
+  }
+  ~ReadLoad() { stop(); }
+
+  void stop() {
+    stop_ = true;
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  LoadStats stats() {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+  std::int64_t sent() const { return sent_.load(); }
+
+ private:
+  void run(std::uint16_t port, int index) {
+    LoadStats local;
+    std::unique_ptr<testing::HttpClient> client;
+    std::size_t next = static_cast<std::size_t>(index);
+    while (!stop_ && sent_.fetch_add(1) < max_requests_) {
+      const auto& target = targets_[next++ % targets_.size()];
+      try {
+        if (!client) client = std::make_unique<testing::HttpClient>(port);
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = client->get(target, {{"Accept-Encoding", "gzip"}});
+        local.latency_ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
+        ++local.statuses[res.status];
+        if (res.header("connection") == "close") client.reset();
+      } catch (const std::exception&) {
+        ++local.connection_errors;
+        client.reset();
+        std::this_thread::sleep_for(5ms);
+      }
+    }
+    std::lock_guard lock(mutex_);
+    for (const auto& [s, c] : local.statuses)
+      stats_.statuses[s] += c;
+    stats_.connection_errors += local.connection_errors;
+    stats_.latency_ms.insert(stats_.latency_ms.end(), local.latency_ms.begin(),
+                             local.latency_ms.end());
+  }
+
+  std::vector<std::string> targets_;
+  std::int64_t max_requests_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int64_t> sent_{0};
+  std::mutex mutex_;
+  LoadStats stats_;
+  std::vector<std::thread> threads_;
+};
+
+// Every showtime of a city as (movie, cinema, start, format, language), and how many rows the
+// API listed: equal sizes mean no duplicates.
+struct CityData {
+  std::set<std::string> showtimes;
+  std::size_t rows = 0;
+};
+
+inline CityData city_data(std::uint16_t port, const std::string& city) {
+  CityData out;
+  auto res = get(port, "/api/movies?city=" + city);
+  if (res.status != 200) return out;
+  auto doc = json::parse(res.body).as_object();
+  for (const auto& m : doc.at("movies").as_array()) {
+    std::string title(m.at("title").as_string());
+    for (const auto& t : m.at("theaters").as_array()) {
+      for (const auto& s : t.at("showtimes").as_array()) {
+        const auto& o = s.as_object();
+        out.showtimes.insert(title + "|" + std::string(t.at("name").as_string()) + "|" +
+                             std::string(o.at("start_time").as_string()) + "|" +
+                             std::string(o.at("format").as_string()) + "|" +
+                             std::string(o.at("language").as_string()));
+        ++out.rows;
+      }
+    }
+  }
+  return out;
+}
+
+// The showtimes strictly inside the window: a run moments later may have dropped one that has
+// just started today, or reached one more day after midnight.
+inline std::set<std::string> inner_days(const std::set<std::string>& showtimes) {
+  std::set<std::string> days;
+  for (const auto& s : showtimes) {
+    auto at = s.find('|', s.find('|') + 1);
+    days.insert(s.substr(at + 1, 10));
+  }
+  std::set<std::string> out;
+  if (days.size() < 3) return out;
+  for (const auto& s : showtimes) {
+    auto at = s.find('|', s.find('|') + 1);
+    auto day = s.substr(at + 1, 10);
+    if (day != *days.begin() && day != *days.rbegin()) out.insert(s);
+  }
+  return out;
+}
+
+// Children of a process (the supervisor's workers).
+inline std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  pid_t child = 0;
+  while (in >> child)
+    out.push_back(child);
+  return out;
+}
+
+inline std::string scrape_status(std::uint16_t port, const std::string& city) {
+  try {
+    auto res = get(port, "/api/scrape/status/" + city);
+    if (res.status != 200) return "http " + std::to_string(res.status);
+    return std::string(json::parse(res.body).as_object().at("status").as_string());
+  } catch (const std::exception& e) {
+    return std::string("unreachable: ") + e.what();
+  }
+}
+
+inline unsigned post_scrape(std::uint16_t port, const std::string& city) {
+  return with_retries([&] {
+    testing::HttpClient c(port);
+    return c
+        .request(boost::beast::http::verb::post, "/api/scrape",
+                 {{"Content-Type", "application/json"}},
+                 json::serialize(json::object{{"city", city}}))
+        .status;
+  });
+}
+
+// Scrapes until the city is fresh (each round only asks for what is still missing), at most
+// `rounds` times. Returns the last status.
+inline std::string scrape_until_fresh(std::uint16_t port, const std::string& city, int rounds,
+                                      std::chrono::milliseconds per_round = 60s) {
+  std::string status;
+  for (int i = 0; i < rounds; ++i) {
+    post_scrape(port, city);
+    eventually(
+        [&] {
+          status = scrape_status(port, city);
+          return status != "processing";
+        },
+        per_round);
+    if (status == "fresh") break;
+  }
+  return status;
+}
+
+// Resident memory of a process in KiB (VmRSS).
+inline long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+}  // namespace cinestream::fault

@@ -1,0 +1,94 @@
+// The stand-in's faults at high rates during scrapes of several cities, with readers on the API
+// the whole time. What must hold: every read is answered without a 5xx, scrapes end with a clear
+// status, repeated scrapes reach exactly the data of a fault-free run (nothing lost, nothing
+// duplicated), and the faults were really injected.
+#include <gtest/gtest.h>
+
+#include "fault/fault_support.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cinestream::fault {
+namespace {
+
+const std::vector<std::string> kCities = {"kyiv", "lviv", "odesa"};
+
+std::vector<std::string> demo(std::string faults) {
+  return {"--demo",
+          "--demo-seed",
+          "5",
+          "--demo-faults",
+          std::move(faults),
+          "--gemini-timeout-ms",
+          "600",
+          "--scrape-rate-per-minute",
+          "1000",
+          "--refresh-interval-ms",
+          "100",
+          "--log-level",
+          "error"};
+}
+
+std::int64_t metric_sum(std::uint16_t port, const std::string& prefix) {
+  auto body = testing::http_get(port, "/metrics").body;
+  std::int64_t sum = 0;
+  std::size_t at = 0;
+  while ((at = body.find("\n" + prefix, at)) != std::string::npos) {
+    auto space = body.find(' ', at + 1);
+    auto end = body.find('\n', space);
+    sum += static_cast<std::int64_t>(std::stod(body.substr(space + 1, end - space - 1)));
+    at = end;
+  }
+  return sum;
+}
+
+TEST(GeminiFaults, StormsDuringScrapesLoseNothingAndReadsKeepAnswering) {
+  testing::TempDir clean_dir, dir;
+  std::map<std::string, CityData> truth;
+  {
+    testing::ServerProcess clean(clean_dir.str(), demo("{}"));
+    for (const auto& c : kCities) {
+      ASSERT_EQ(scrape_until_fresh(clean.port(), c, 1), "fresh");
+      truth[c] = city_data(clean.port(), c);
+      ASSERT_GT(truth[c].showtimes.size(), 50u);
+    }
+  }
+  testing::ServerProcess s(
+      dir.str(),
+      demo(R"({"rate_429": 0.35, "retry_delay_ms": 20, "rate_503": 0.15, "rate_500": 0.05,
+               "stall_rate": 0.05, "stall_ms": 5000, "cut_rate": 0.2, "malformed_rate": 0.1,
+               "fence_rate": 0.3, "prose_rate": 0.3, "latency_ms": 10, "jitter_ms": 20})"));
+  std::vector<std::string> targets;
+  for (const auto& c : kCities) {
+    targets.push_back("/api/showtimes?city=" + c);
+    targets.push_back("/api/movies?city=" + c);
+    targets.push_back("/api/scrape/status/" + c);
+  }
+  targets.push_back("/api/locations?lat=50.45&lon=30.52");
+  targets.push_back("/");
+  ReadLoad readers(s.port(), targets, 6);
+  std::map<std::string, std::string> status;
+  for (const auto& c : kCities)
+    post_scrape(s.port(), c);
+  for (const auto& c : kCities)
+    status[c] = scrape_until_fresh(s.port(), c, 8);
+  readers.stop();
+  auto stats = readers.stats();
+  std::cout << "[ fault    ] reads during Gemini storms: " << stats.summary() << "\n";
+  std::cout << "[ fault    ] Gemini attempts by outcome: retried="
+            << metric_sum(s.port(), "cinestream_gemini_retries_total") << "\n";
+
+  EXPECT_EQ(stats.server_errors(), 0) << stats.summary();
+  EXPECT_EQ(stats.connection_errors, 0) << stats.summary();
+  EXPECT_GT(stats.answered(), 100);
+  for (const auto& c : kCities) {
+    EXPECT_EQ(status[c], "fresh") << c;
+    auto got = city_data(s.port(), c);
+    EXPECT_EQ(got.rows, got.showtimes.size()) << c << ": duplicated showtimes";
+    EXPECT_EQ(inner_days(got.showtimes), inner_days(truth[c].showtimes)) << c;
+  }
+  // The storm was real: the client retried many times.
+  EXPECT_GT(metric_sum(s.port(), "cinestream_gemini_retries_total"), 5);
+}
+
+}  // namespace
+}  // namespace cinestream::fault

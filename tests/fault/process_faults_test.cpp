@@ -1,0 +1,196 @@
+// Process and clock faults: a worker killed with SIGKILL in the middle of requests and in the
+// middle of a scrape, and the wall clock jumping forwards and backwards during a scrape. What
+// must hold: the other worker keeps answering and the dead one is replaced, a dead holder's lock
+// is recovered after its lease and its finished days are kept, and a clock jump neither stops
+// reads nor duplicates or loses showtimes.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+
+#include "fault/fault_support.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cinestream::fault {
+namespace {
+
+std::vector<std::string> demo(std::string faults, std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"--demo",
+                                   "--demo-seed",
+                                   "7",
+                                   "--demo-faults",
+                                   std::move(faults),
+                                   "--scrape-rate-per-minute",
+                                   "1000",
+                                   "--refresh-interval-ms",
+                                   "100",
+                                   "--log-level",
+                                   "error"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// The worker behind one fresh connection, and whether it runs a scrape.
+std::pair<pid_t, bool> worker_and_scraping(std::uint16_t port) {
+  auto body = get(port, "/metrics").body;
+  std::smatch m;
+  pid_t pid = 0;
+  if (std::regex_search(body, m, std::regex(R"re(cinestream_worker_info\{pid="([0-9]+)")re")))
+    pid = std::stoi(m[1]);
+  bool scraping = body.find("\ncinestream_scrapes_running 1") != std::string::npos;
+  return {pid, scraping};
+}
+
+std::map<std::string, CityData> reference(const std::vector<std::string>& cities) {
+  testing::TempDir dir;
+  testing::ServerProcess s(dir.str(), demo("{}"));
+  std::map<std::string, CityData> out;
+  for (const auto& c : cities) {
+    EXPECT_EQ(scrape_until_fresh(s.port(), c, 1), "fresh");
+    out[c] = city_data(s.port(), c);
+  }
+  return out;
+}
+
+TEST(ProcessFaults, WorkerKilledMidRequestIsReplacedAndTheOtherKeepsServing) {
+  testing::TempDir dir;
+  testing::ServerProcess s(dir.str(), demo("{}", {"--workers", "2", "--threads", "1"}));
+  ASSERT_EQ(scrape_until_fresh(s.port(), "kyiv", 1), "fresh");
+  std::vector<pid_t> workers;
+  ASSERT_TRUE(eventually(
+      [&] {
+        workers = children_of(s.pid());
+        return workers.size() == 2;
+      },
+      10s));
+  ReadLoad readers(s.port(), {"/api/showtimes?city=kyiv", "/api/movies?city=kyiv"}, 8);
+  ASSERT_TRUE(eventually([&] { return readers.sent() > 2000; }, 30s));
+  ::kill(workers[0], SIGKILL);
+  auto sent_at_kill = readers.sent();
+  std::vector<pid_t> now;
+  ASSERT_TRUE(eventually(
+      [&] {
+        now = children_of(s.pid());
+        return now.size() == 2 && std::find(now.begin(), now.end(), workers[0]) == now.end();
+      },
+      15s));
+  ASSERT_TRUE(eventually([&] { return readers.sent() > sent_at_kill + 2000; }, 30s));
+  readers.stop();
+  auto stats = readers.stats();
+  std::cout << "[ fault    ] reads across a SIGKILLed worker: " << stats.summary() << "\n";
+  EXPECT_EQ(stats.server_errors(), 0) << stats.summary();
+  // Only connections the dead worker held can fail, each once before reconnecting.
+  EXPECT_LE(stats.connection_errors, 8) << stats.summary();
+  EXPECT_GT(stats.statuses[200], 4000);
+  // The replacement serves too.
+  bool replacement_answered = false;
+  for (int i = 0; i < 200 && !replacement_answered; ++i) {
+    auto pid = worker_and_scraping(s.port()).first;
+    replacement_answered = pid != workers[0] && pid != workers[1];
+  }
+  EXPECT_TRUE(replacement_answered);
+}
+
+TEST(ProcessFaults, WorkerKilledMidScrapeIsRecoveredAfterTheLease) {
+  auto truth = reference({"lviv"});
+  testing::TempDir dir;
+  testing::ServerProcess s(dir.str(), demo(R"({"latency_ms": 500})",
+                                           {"--workers", "2", "--threads", "1", "--scrape-lease-ms",
+                                            "2000", "--scrape-watchdog-ms", "300"}));
+  ASSERT_EQ(post_scrape(s.port(), "lviv"), 202u);
+  // Find the worker running the scrape and kill it once some days are stored.
+  pid_t holder = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto [pid, scraping] = worker_and_scraping(s.port());
+        if (scraping) holder = pid;
+        return holder != 0;
+      },
+      20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto st = json::parse(get(s.port(), "/api/scrape/status/lviv").body);
+        return st.as_object()["days_covered"].as_int64() >= 2;
+      },
+      30s));
+  ReadLoad readers(s.port(), {"/api/showtimes?city=lviv", "/api/scrape/status/lviv"}, 4);
+  ::kill(holder, SIGKILL);
+  // The lease lapses, the watchdog frees the lock, and a new request scrapes what is missing.
+  auto status = scrape_until_fresh(s.port(), "lviv", 5);
+  readers.stop();
+  auto stats = readers.stats();
+  std::cout << "[ fault    ] reads across a worker killed mid-scrape: " << stats.summary() << "\n";
+  EXPECT_EQ(status, "fresh");
+  EXPECT_EQ(stats.server_errors(), 0) << stats.summary();
+  auto lviv = city_data(s.port(), "lviv");
+  EXPECT_EQ(lviv.rows, lviv.showtimes.size()) << "duplicated showtimes";
+  EXPECT_EQ(inner_days(lviv.showtimes), inner_days(truth["lviv"].showtimes));
+}
+
+// Drops the first `skip` inner days too: after a jump of hours "today" may have moved on.
+std::set<std::string> later_days(const std::set<std::string>& all, std::size_t skip) {
+  auto inner = inner_days(all);
+  std::set<std::string> days;
+  for (const auto& s : inner)
+    days.insert(s.substr(s.find('|', s.find('|') + 1) + 1, 10));
+  std::set<std::string> out;
+  auto first_kept = days.begin();
+  for (std::size_t i = 0; i < skip && first_kept != days.end(); ++i)
+    ++first_kept;
+  if (first_kept == days.end()) return out;
+  for (const auto& s : inner) {
+    if (s.substr(s.find('|', s.find('|') + 1) + 1, 10) >= *first_kept) out.insert(s);
+  }
+  return out;
+}
+
+TEST(ProcessFaults, ClockJumpsDuringAScrape) {
+  const char* faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+  if (!std::ifstream(faketime)) GTEST_SKIP() << "libfaketime is not installed (Debian: faketime)";
+  auto truth = reference({"lviv", "odesa"});
+  testing::TempDir dir;
+  auto clock_file = dir.str() + "/clock";
+  std::ofstream(clock_file) << "+0\n";
+  // Only the wall clock jumps; monotonic timers run on, as on a real host whose NTP steps.
+  std::map<std::string, std::string> env = {{"LD_PRELOAD", faketime},
+                                            {"FAKETIME_TIMESTAMP_FILE", clock_file},
+                                            {"FAKETIME_NO_CACHE", "1"},
+                                            {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+  testing::ServerProcess s(
+      dir.str(),
+      demo(R"({"latency_ms": 300})", {"--scrape-lease-ms", "60000", "--scrape-watchdog-ms", "300"}),
+      env);
+  ReadLoad readers(s.port(), {"/api/showtimes?city=lviv", "/api/locations", "/healthz"}, 3);
+  // Forwards past the lease while the scrape runs: the watchdog frees the lock, a second scrape
+  // may run beside the first, and their merges must not duplicate anything.
+  ASSERT_EQ(post_scrape(s.port(), "lviv"), 202u);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto st = json::parse(get(s.port(), "/api/scrape/status/lviv").body);
+        return st.as_object()["days_covered"].as_int64() >= 1;
+      },
+      30s));
+  std::ofstream(clock_file) << "+2h\n";
+  auto lviv_status = scrape_until_fresh(s.port(), "lviv", 5);
+  // Backwards during another scrape: leases look longer, but the scrape finishes and releases.
+  ASSERT_EQ(post_scrape(s.port(), "odesa"), 202u);
+  std::this_thread::sleep_for(200ms);
+  std::ofstream(clock_file) << "+0\n";
+  auto odesa_status = scrape_until_fresh(s.port(), "odesa", 5);
+  readers.stop();
+  auto stats = readers.stats();
+  std::cout << "[ fault    ] reads across clock jumps of +2h and -2h: " << stats.summary() << "\n";
+  EXPECT_EQ(stats.server_errors(), 0) << stats.summary();
+  EXPECT_EQ(stats.connection_errors, 0) << stats.summary();
+  EXPECT_EQ(lviv_status, "fresh");
+  EXPECT_EQ(odesa_status, "fresh");
+  for (const auto& city : {"lviv", "odesa"}) {
+    auto got = city_data(s.port(), city);
+    EXPECT_EQ(got.rows, got.showtimes.size()) << city << ": duplicated showtimes";
+    EXPECT_EQ(later_days(got.showtimes, 1), later_days(truth[city].showtimes, 1)) << city;
+  }
+}
+
+}  // namespace
+}  // namespace cinestream::fault
