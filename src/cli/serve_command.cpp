@@ -225,8 +225,15 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   scraper.register_routes(router);
   HttpMetrics metrics(router.route_names(), loops.size());
   api.set_metrics(&metrics);
-  api.set_extra_metrics([&scraper, worker_index] {
+  const http::Server* server_ptr = nullptr;  // set once the server exists, before any request
+  api.set_extra_metrics([&scraper, worker_index, &server_ptr] {
+    auto open = server_ptr ? server_ptr->active_connections() : 0;
     return scraper.render_metrics() +
+           fmt::format(
+               "# HELP cinestream_connections_open Client connections open in this "
+               "worker.\n# TYPE cinestream_connections_open gauge\n"
+               "cinestream_connections_open {}\n",
+               open) +
            fmt::format(
                "# HELP cinestream_worker_info This worker process.\n# TYPE cinestream_worker_info "
                "gauge\n"
@@ -248,6 +255,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                   .request_burst = config.api_burst,
                   .max_connections = config.max_connections_per_client,
                   .trusted_proxies = http::parse_address_blocks(config.trusted_proxies)}});
+  server_ptr = &server;
   std::uint16_t port = 0;
   try {
     port = server.listen();

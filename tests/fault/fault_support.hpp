@@ -97,6 +97,10 @@ class ReadLoad {
 
   void stop() {
     stop_ = true;
+    finish();
+  }
+  // Waits until `max_requests` have been made.
+  void finish() {
     for (auto& t : threads_)
       if (t.joinable()) t.join();
   }
