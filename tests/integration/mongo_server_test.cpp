@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <regex>
 
 #include "support/mongo_peer.hpp"
 #include "support/server_process.hpp"
@@ -43,8 +44,16 @@ json::object status_of(std::uint16_t port, const std::string& city) {
 }
 
 std::vector<std::string> demo_args() {
-  return {"--demo",          "--demo-seed", "9", "--demo-faults", R"({"latency_ms": 100})",
-          "--refresh-interval-ms", "50", "--scrape-rate-per-minute", "1000", "--log-level",
+  return {"--demo",
+          "--demo-seed",
+          "9",
+          "--demo-faults",
+          R"({"latency_ms": 100})",
+          "--refresh-interval-ms",
+          "50",
+          "--scrape-rate-per-minute",
+          "1000",
+          "--log-level",
           "warn"};
 }
 
@@ -76,8 +85,8 @@ TEST(MongoServer, ServesTheWholeApiFromMongo) {
 
   auto env_file = dir.str() + "/.env-none";
   std::ofstream{env_file}.flush();
-  std::filesystem::permissions(env_file, std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      env_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   ASSERT_EQ(ServerProcess::run({"init-db", "--data-dir", dir.str(), "--env-file", env_file},
                                dir.str() + "/init.log", env),
             0);
@@ -112,8 +121,8 @@ TEST(MongoServer, ServesTheWholeApiFromMongo) {
   }
   EXPECT_EQ(started, 1);
   EXPECT_EQ(count(uri, "locations", R"({"city_id": "lviv", "status": "processing"})"), 1);
-  ASSERT_TRUE(eventually(
-      [&] { return status_of(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s))
+  ASSERT_TRUE(
+      eventually([&] { return status_of(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s))
       << a.log() << b.log();
   EXPECT_EQ(status_of(a.port(), "lviv")["days_covered"].as_int64(), 14);
   // Released: no owner left in the store.
@@ -136,6 +145,32 @@ TEST(MongoServer, ServesTheWholeApiFromMongo) {
   EXPECT_EQ(post_scrape(a.port(), "lviv").status, 200u);
   auto stats = testing::http_get(b.port(), "/api/stats");
   EXPECT_EQ(stats.status, 200u);
+}
+
+TEST(MongoServer, ForkedWorkersEachOpenTheirOwnPool) {
+  CINESTREAM_SKIP_WITHOUT_MONGO();
+  testing::TempDir dir;
+  std::string uri = testing::mongo_target().uri(testing::unique_database("cs_workers"));
+  struct Drop {
+    std::string uri;
+    ~Drop() { testing::drop_database(uri); }
+  } drop{uri};
+  // The supervisor creates the schema before forking; each worker then creates its client pool.
+  ServerProcess s(dir.str(), {"--workers", "2", "--threads", "1", "--log-level", "warn"},
+                  {{"MONGO_URI", uri}});
+  std::map<int, int> healthy_by_pid;
+  static const std::regex re("cinestream_worker_info\\{pid=\"([0-9]+)\"");
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (healthy_by_pid.size() < 2 && std::chrono::steady_clock::now() < until) {
+    HttpClient c(s.port());  // a new connection may land on either worker
+    std::smatch m;
+    auto metrics = c.get("/metrics").body;
+    if (!std::regex_search(metrics, m, re)) continue;
+    if (c.get("/healthz").status == 200u && c.get("/api/locations?limit=1").status == 200u)
+      ++healthy_by_pid[std::stoi(m[1])];
+  }
+  EXPECT_EQ(healthy_by_pid.size(), 2u) << s.log();
+  EXPECT_FALSE(healthy_by_pid.contains(s.pid()));
 }
 
 TEST(MongoServer, LostConnectionIsServiceUnavailable) {

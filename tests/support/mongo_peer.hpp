@@ -34,10 +34,10 @@ class MongoPeer {
       return;
     }
     static std::atomic<int> counter{0};
-    std::string base = (fs::temp_directory_path() / ("cinestream-mongo-peer-" +
-                                                     std::to_string(::getpid()) + "-" +
-                                                     std::to_string(++counter)))
-                           .string();
+    std::string base =
+        (fs::temp_directory_path() /
+         ("cinestream-mongo-peer-" + std::to_string(::getpid()) + "-" + std::to_string(++counter)))
+            .string();
     port_file_ = base + ".port";
     log_file_ = base + ".log";
     int fds[2];
@@ -132,7 +132,7 @@ class MongoPeer {
 // Where MongoDB tests connect. `real` only for CINESTREAM_TEST_MONGO_URI.
 struct MongoTarget {
   bool real = false;
-  std::string base_uri;     // empty: no server (see reason)
+  std::string base_uri;  // empty: no server (see reason)
   std::string reason;
   std::unique_ptr<MongoPeer> peer;
 
@@ -188,20 +188,20 @@ inline void drop_database(const std::string& uri) {
   mongoc_client_destroy(client);
 }
 
-#define CINESTREAM_SKIP_WITHOUT_MONGO()                                                  \
-  do {                                                                                   \
-    if (::cinestream::testing::mongo_target().base_uri.empty())                          \
+#define CINESTREAM_SKIP_WITHOUT_MONGO()                                                      \
+  do {                                                                                       \
+    if (::cinestream::testing::mongo_target().base_uri.empty())                              \
       GTEST_SKIP() << "no MongoDB server: " << ::cinestream::testing::mongo_target().reason; \
   } while (0)
 
 // For behaviour the wire-protocol peer only fakes (unique indexes, TTL, geo, positional updates).
-#define CINESTREAM_SKIP_UNLESS_REAL_MONGO(what)                                            \
-  do {                                                                                     \
-    CINESTREAM_SKIP_WITHOUT_MONGO();                                                       \
-    if (!::cinestream::testing::mongo_target().real)                                       \
+#define CINESTREAM_SKIP_UNLESS_REAL_MONGO(what)                                              \
+  do {                                                                                       \
+    CINESTREAM_SKIP_WITHOUT_MONGO();                                                         \
+    if (!::cinestream::testing::mongo_target().real)                                         \
       GTEST_SKIP() << "needs a real MongoDB (set CINESTREAM_TEST_MONGO_URI): the test peer " \
-                      "fakes "                                                             \
-                   << what;                                                                \
+                      "fakes "                                                               \
+                   << what;                                                                  \
   } while (0)
 
 }  // namespace cinestream::testing

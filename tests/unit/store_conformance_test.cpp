@@ -1,7 +1,7 @@
 // One suite for every storage backend: each case states a behaviour of the Store interface.
-// Backends register a factory in kBackends. MongoDB runs against CINESTREAM_TEST_MONGO_URI when set,
-// else against the wire-protocol peer (tests/support/mongo_peer.hpp); cases that need what the peer
-// only fakes are skipped there with the reason, never passed.
+// Backends register a factory in kBackends. MongoDB runs against CINESTREAM_TEST_MONGO_URI when
+// set, else against the wire-protocol peer (tests/support/mongo_peer.hpp); cases that need what the
+// peer only fakes are skipped there with the reason, never passed.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -46,7 +46,10 @@ const std::vector<Backend> kBackends = {
     {"sqlite", [](const std::string& dir) { return make_sqlite_store(dir + "/test.sqlite3", 4); },
      false},
     {"mongodb",
-     [](const std::string& dir) { return make_mongo_store({mongo_uri_for(dir), "", 4}); }, true},
+     [](const std::string& dir) {
+       return make_mongo_store({mongo_uri_for(dir), "", 4});
+     },
+     true},
 };
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
@@ -463,8 +466,9 @@ TEST_P(StoreConformance, TheatersAreTheCitysCinemas) {
       {test_movie("Dune", "",
                   {test_theater("Oskar", "", {{utc(2026, 11, 21, 9, 0), "", "", ""}}),
                    test_theater("Lavina", "Berkovetska 6", {})}),
-       test_movie("Wicked", "",
-                  {test_theater("oskar", "Hnata Yury 9", {{utc(2026, 11, 21, 9, 0), "", "", ""}})})},
+       test_movie(
+           "Wicked", "",
+           {test_theater("oskar", "Hnata Yury 9", {{utc(2026, 11, 21, 9, 0), "", "", ""}})})},
       now);
   auto theaters = store_->theaters("kyiv");
   ASSERT_EQ(theaters.size(), 2u);
@@ -483,8 +487,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBacken
 
 TEST(MongoStore, UnreachableServerIsStoreUnavailable) {
   // Port 1 on loopback: nothing listens, so server selection fails fast.
-  auto store =
-      make_mongo_store({"mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300", "", 1});
+  auto store = make_mongo_store({"mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300", "", 1});
   EXPECT_THROW(store->check_health(), StoreUnavailable);
   EXPECT_THROW(store->locations(), StoreUnavailable);
 }
@@ -535,9 +538,9 @@ class MongoSchema : public ::testing::Test {
     bson_error_t error;
     bson_t* cmd = bson_new_from_json(reinterpret_cast<const std::uint8_t*>(json), -1, &error);
     bson_t reply;
-    bool ok = mongoc_client_command_simple(
-        client_, mongoc_uri_get_database(mongoc_client_get_uri(client_)), cmd, nullptr, &reply,
-        &error);
+    bool ok = mongoc_client_command_simple(client_,
+                                           mongoc_uri_get_database(mongoc_client_get_uri(client_)),
+                                           cmd, nullptr, &reply, &error);
     std::string out;
     if (ok) {
       char* s = bson_as_relaxed_extended_json(&reply, nullptr);

@@ -69,8 +69,8 @@ bool is_transient_server_code(std::uint32_t code) {
 // StoreUnavailable (the API's 503); a duplicate key is handled by the caller; anything else is a
 // failed request.
 [[noreturn]] void fail(const char* what, const bson_error_t& e) {
-  std::string msg = fmt::format("mongodb {}: {} (domain {}, code {})", what, e.message, e.domain,
-                                e.code);
+  std::string msg =
+      fmt::format("mongodb {}: {} (domain {}, code {})", what, e.message, e.domain, e.code);
   if (is_duplicate_key(e)) throw DuplicateKey(msg);
   if (e.domain == MONGOC_ERROR_STREAM || e.domain == MONGOC_ERROR_SERVER_SELECTION ||
       e.domain == MONGOC_ERROR_CLIENT || e.domain == MONGOC_ERROR_WRITE_CONCERN ||
@@ -275,8 +275,7 @@ class MongoStore final : public Store {
         mongoc_uri_get_option_as_int32(uri, MONGOC_URI_MAXPOOLSIZE, 0) < clients) {
       mongoc_uri_set_option_as_int32(uri, MONGOC_URI_MAXPOOLSIZE, clients);
     }
-    if (!mongoc_uri_has_option(uri, MONGOC_URI_APPNAME))
-      mongoc_uri_set_appname(uri, "cinestream");
+    if (!mongoc_uri_has_option(uri, MONGOC_URI_APPNAME)) mongoc_uri_set_appname(uri, "cinestream");
     pool_ = mongoc_client_pool_new_with_error(uri, &error);
     if (!pool_) throw std::invalid_argument(fmt::format("MONGO_URI: {}", error.message));
     mongoc_client_pool_set_error_api(pool_, MONGOC_ERROR_API_VERSION_2);
@@ -369,8 +368,7 @@ class MongoStore final : public Store {
       std::vector<Location> out;
       Doc sort;
       sort.i32("_id", 1);  // insertion order
-      find(c, "locations", Doc(), sort,
-           [&](const bson_t* d) { out.push_back(read_location(d)); });
+      find(c, "locations", Doc(), sort, [&](const bson_t* d) { out.push_back(read_location(d)); });
       return out;
     });
   }
@@ -380,8 +378,7 @@ class MongoStore final : public Store {
       std::vector<LocationState> out;
       Doc sort;
       sort.i32("_id", 1);
-      find(c, "locations", Doc(), sort,
-           [&](const bson_t* d) { out.push_back(read_state(d)); });
+      find(c, "locations", Doc(), sort, [&](const bson_t* d) { out.push_back(read_state(d)); });
       return out;
     });
   }
@@ -786,12 +783,10 @@ class MongoStore final : public Store {
     cmd.str("createIndexes", collection).array("indexes", list);
     bson_error_t error;
     bson_t reply;
-    bool ok =
-        mongoc_database_write_command_with_opts(c.db, cmd.get(), nullptr, &reply, &error);
+    bool ok = mongoc_database_write_command_with_opts(c.db, cmd.get(), nullptr, &reply, &error);
     bson_destroy(&reply);
     if (!ok) fail("createIndexes", error);
   }
-
 
   template <class F>
   void find(Conn& c, std::string_view collection, const Doc& filter, const Doc& sort, F&& each) {
@@ -858,8 +853,8 @@ class MongoStore final : public Store {
   }
 
   // The document after the update, or null when nothing matched.
-  std::unique_ptr<Doc> find_and_modify(Conn& c, std::string_view collection,
-                                                      const Doc& filter, const Doc& update) {
+  std::unique_ptr<Doc> find_and_modify(Conn& c, std::string_view collection, const Doc& filter,
+                                       const Doc& update) {
     mongoc_find_and_modify_opts_t* opts = mongoc_find_and_modify_opts_new();
     struct FreeOpts {
       mongoc_find_and_modify_opts_t* o;
@@ -1026,7 +1021,8 @@ class MongoStore final : public Store {
       Doc filter;
       filter.str("city_id", city_id).str("title_key", key);
       auto stored = find_movie(c, filter);
-      std::vector<StoredTheater> theaters = stored ? stored->theaters : std::vector<StoredTheater>{};
+      std::vector<StoredTheater> theaters =
+          stored ? stored->theaters : std::vector<StoredTheater>{};
       const std::size_t stored_count = theaters.size();
       std::vector<std::size_t> grown;  // stored theaters that got new showtimes
       for (const auto& [row_index, t] : input) {
@@ -1043,16 +1039,15 @@ class MongoStore final : public Store {
         for (const auto& s : it->showtimes)
           seen.emplace(s.start_ms, s.format, s.language);
         for (const auto& s : t->showtimes) {
-          StoredShowtime sh{mongo::to_millis(s.start), canonical_format(s.format),
-                            trim(s.language), trim(s.hall)};
+          StoredShowtime sh{mongo::to_millis(s.start), canonical_format(s.format), trim(s.language),
+                            trim(s.hall)};
           if (!seen.emplace(sh.start_ms, sh.format, sh.language).second) {
             ++stats.showtimes_duplicate;
             continue;
           }
           it->showtimes.push_back(std::move(sh));
           ++stats.showtimes_added;
-          if (index < stored_count &&
-              std::find(grown.begin(), grown.end(), index) == grown.end())
+          if (index < stored_count && std::find(grown.begin(), grown.end(), index) == grown.end())
             grown.push_back(index);
         }
       }
