@@ -36,11 +36,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node test packages (the Gemini SDK fidelity test, browser tests), exactly as locked.
+# Node test packages (the Gemini SDK fidelity test, browser tests, the MongoDB test peer), exactly
+# as locked.
 if [ "${1:-}" != "--build-only" ]; then
   repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   if command -v npm >/dev/null 2>&1; then
     npm ci --no-audit --no-fund --prefix "$repo/tests/node"
+    # The MongoDB wire-protocol peer the MongoDB store tests run against (tests/mongo_peer).
+    bash "$repo/tests/mongo_peer/install.sh"
   else
     echo "install-deps: npm not found; skipping the Node test packages in tests/node" >&2
   fi

@@ -12,7 +12,9 @@ int init_db(const Config& config) {
   auto locations = bundled_locations();
   CityCatalog check(locations);  // refuses unknown time zones before anything is written
   auto inserted = store->seed_locations(locations);
-  spdlog::info("init-db: schema ready in {}; {} locations ({} new)", config.data_dir,
+  // The URI may hold credentials: name the backend, not the URI.
+  spdlog::info("init-db: schema ready in {}; {} locations ({} new)",
+               config.mongo_uri.empty() ? config.data_dir : std::string("MongoDB"),
                locations.size(), inserted);
   return 0;
 }

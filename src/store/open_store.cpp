@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "cinestream/store/mongo_store.hpp"
 #include "cinestream/store/sqlite_store.hpp"
 #include "cinestream/store/store.hpp"
 
@@ -8,10 +9,9 @@ namespace cinestream {
 
 std::unique_ptr<Store> open_store(const StoreOptions& options) {
   if (!options.mongo_uri.empty()) {
-    // The MongoDB backend is its own issue; refuse clearly rather than silently use SQLite.
-    throw std::invalid_argument(
-        "MONGO_URI: the MongoDB backend is not part of this build yet; unset MONGO_URI to use "
-        "the embedded store");
+    // The database and credentials (authSource included) come from the URI, as in the original's
+    // .env: mongodb://user:pass@127.0.0.1:27017/movie_db?authSource=admin
+    return make_mongo_store({options.mongo_uri, "", options.max_connections});
   }
   std::filesystem::create_directories(options.data_dir);
   auto path = (std::filesystem::path(options.data_dir) / "cinestream.sqlite3").string();

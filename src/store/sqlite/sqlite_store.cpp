@@ -9,6 +9,7 @@
 
 #include "cinestream/text/normalize.hpp"
 #include "store/sqlite/sqlite_db.hpp"
+#include "store/store_keys.hpp"
 
 namespace cinestream {
 namespace {
@@ -99,27 +100,9 @@ LocationState read_state(const Statement& st) {
   return s;
 }
 
-// Formats are compared upper-case ("3d" == "3D"); other fields trimmed.
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-std::string canonical_format(std::string_view s) {
-  std::string f = trim(s);
-  for (auto& c : f)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return f;
-}
-
-std::string movie_key(const MovieTitles& t) {
-  for (const std::string* s : {&t.en, &t.local, &t.ua, &t.ru}) {
-    std::string k = normalize_key(*s);
-    if (!k.empty()) return k;
-  }
-  return {};
-}
+using store_keys::canonical_format;
+using store_keys::movie_key;
+using store_keys::trim;
 
 class SqliteStore final : public Store {
  public:
