@@ -109,24 +109,19 @@ void Api::register_routes(http::Router& router) {
   router.set_fallback(bind(&Api::web));
 }
 
-Response Api::from_cache(const http::RequestContext& ctx, const CachedBody& body) const {
+Response Api::from_cache(http::RequestContext& ctx, std::shared_ptr<const CachedBody> body) const {
   const auto& req = ctx.request;
+  auto variant = CachedVariant::json;
   if (auto inm = req[bh::field::if_none_match];
-      !inm.empty() && http::etag_matches(inm, body.etag)) {
-    Response res = http::make_response(Status::not_modified, "application/json", nullptr);
-    res.erase(bh::field::content_type);
-    res.set(bh::field::etag, body.etag);
-    res.set(bh::field::cache_control, "no-cache");
-    return res;
+      !inm.empty() && http::etag_matches(inm, body->etag)) {
+    variant = CachedVariant::not_modified;
+  } else if (body->gzip && http::accepts_gzip(req[bh::field::accept_encoding])) {
+    variant = CachedVariant::gzip;
   }
-  bool gzip = body.gzip && http::accepts_gzip(req[bh::field::accept_encoding]);
-  Response res = http::make_response(Status::ok, "application/json; charset=utf-8",
-                                     gzip ? body.gzip : body.json);
-  if (gzip) res.set(bh::field::content_encoding, "gzip");
-  if (body.gzip) res.set(bh::field::vary, "Accept-Encoding");
-  res.set(bh::field::etag, body.etag);
-  // Clients revalidate with the ETag: cheap 304s, never stale showtimes.
-  res.set(bh::field::cache_control, "no-cache");
+  // The server writes the entry's ready header bytes; the Response only carries the status.
+  const auto& prebuilt = body->prebuilt(variant);
+  Response res{prebuilt.status, 11};
+  ctx.prebuilt = std::shared_ptr<const http::PrebuiltResponse>(std::move(body), &prebuilt);
   return res;
 }
 
@@ -180,7 +175,7 @@ asio::awaitable<Response> Api::locations(http::RequestContext& ctx) {
   }
   // Rendered per request (scrape status changes), but gzipped and validated like cached pages.
   auto body = make_cached_body(render_locations(rows, *lang.value));
-  co_return from_cache(ctx, *body);
+  co_return from_cache(ctx, std::move(body));
 }
 
 asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
@@ -201,7 +196,7 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
   auto key = fmt::format("showtimes|{}|{}|{}", c.location->id, format_iso_date(day),
                          to_string(*lang.value));
   auto version = versions_.version(c.index);
-  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, *hit);
+  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, std::move(hit));
 
   auto range = local_day(c.zone, day);
   std::string id = c.location->id;
@@ -211,7 +206,7 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
       render_showtimes({*c.location, c.zone}, day, *lang.value, movies, options_.demo));
   // Tagged with the version read before the query: a change during it invalidates the entry.
   if (version >= 0) cache().put(std::move(key), version, body);
-  co_return from_cache(ctx, *body);
+  co_return from_cache(ctx, std::move(body));
 }
 
 asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
@@ -225,7 +220,7 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   auto key = fmt::format("movies|{}|{}|{}", c.location->id, format_iso_date(today),
                          to_string(*lang.value));
   auto version = versions_.version(c.index);
-  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, *hit);
+  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, std::move(hit));
 
   auto from = local_day(c.zone, today).begin;
   auto to = local_day(c.zone, last).end;
@@ -235,7 +230,7 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   auto body = make_cached_body(
       render_movies({*c.location, c.zone}, today, last, *lang.value, movies, options_.demo));
   if (version >= 0) cache().put(std::move(key), version, body);
-  co_return from_cache(ctx, *body);
+  co_return from_cache(ctx, std::move(body));
 }
 
 asio::awaitable<Response> Api::stats(http::RequestContext&) {

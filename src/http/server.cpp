@@ -11,9 +11,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <ctime>
 #include <random>
+#include <tuple>
 
+#include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/query.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/store/store.hpp"
@@ -83,6 +86,18 @@ bool is_body_allowed(Status s) {
 
 }  // namespace
 
+void finalize_response(Response& res, std::string_view date, std::string_view request_id,
+                       bool close, bool head) {
+  res.version(11);
+  if (res.find(bh::field::server) == res.end()) res.set(bh::field::server, "cinestream");
+  res.set(bh::field::date, date);
+  res.set("X-Request-Id", request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+  if (is_body_allowed(res.result())) res.content_length(SharedBody::size(res.body()));
+  if (head) res.body() = nullptr;
+  res.keep_alive(!close);
+}
+
 std::string pick_request_id(std::string_view offered) {
   bool ok = !offered.empty() && offered.size() <= 128;
   for (char c : offered) {
@@ -94,7 +109,13 @@ std::string pick_request_id(std::string_view offered) {
   }
   if (ok) return std::string(offered);
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
+  // 16 hex digits, by hand: this runs for nearly every request.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t v = rng();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4)
+    id[static_cast<std::size_t>(i)] = kHex[v & 0xf];
+  return id;
 }
 
 Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, ServerOptions options)
@@ -164,7 +185,8 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Loop> loop) {
 
 asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::address& remote,
                                            std::string& request_id, std::size_t& route_index,
-                                           StreamProducer& stream) {
+                                           StreamProducer& stream,
+                                           std::shared_ptr<const PrebuiltResponse>& prebuilt) {
   request_id = pick_request_id(req["X-Request-Id"]);
   auto target = parse_target(req.target());
   if (!target) {
@@ -192,6 +214,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
   try {
     auto res = co_await (*handler)(ctx);
     stream = std::move(ctx.stream);
+    prebuilt = std::move(ctx.prebuilt);
     co_return res;
   } catch (const PoolOverloaded&) {
     spdlog::warn("request_id={} blocking pool full", request_id);
@@ -225,7 +248,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
 
   boost::system::error_code ec;
   auto remote = stream.socket().remote_endpoint(ec).address();
+  // Each response leaves in one write; do not let Nagle hold its last segment.
+  stream.socket().set_option(tcp::no_delay(true), ec);
   beast::flat_buffer buffer;
+  std::string fields;  // the per-request header fields of a prebuilt response, reused
   bool served = false;
   for (;;) {
     // Idle: wait for the first bytes of the next request under the idle deadline.
@@ -250,6 +276,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     std::string request_id;
     std::size_t route_index = 0;
     StreamProducer producer;
+    std::shared_ptr<const PrebuiltResponse> prebuilt;
     Response res;
     bool close_after = false;
     if (hec) {
@@ -270,20 +297,17 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       close_after = true;
     } else {
       const Request& req = parser.get();
-      res = co_await dispatch(req, remote, request_id, route_index, producer);
+      res = co_await dispatch(req, remote, request_id, route_index, producer, prebuilt);
       close_after = !req.keep_alive();
     }
     if (draining_) close_after = true;
 
     const bool head = !hec && parser.get().method() == bh::verb::head;
-    res.version(11);
-    if (res.find(bh::field::server) == res.end()) res.set(bh::field::server, "cinestream");
-    res.set(bh::field::date, http_date_now());
-    res.set("X-Request-Id", request_id);
-    res.set("X-Content-Type-Options", "nosniff");
-    if (is_body_allowed(res.result())) res.content_length(SharedBody::size(res.body()));
-    if (head) res.body() = nullptr;
-    res.keep_alive(!close_after);
+    if (prebuilt) {
+      res.result(prebuilt->status);  // for the metrics and the log
+    } else {
+      finalize_response(res, http_date_now(), request_id, close_after, head);
+    }
 
     // Counted before the write: a client that reads /metrics right after its answer sees it.
     auto status = static_cast<unsigned>(res.result_int());
@@ -300,7 +324,21 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       break;
     }
     stream.expires_after(options_.write_timeout);
-    auto [wec, wn] = co_await bh::async_write(stream, res, as_tuple_awaitable);
+    boost::system::error_code wec;
+    std::size_t wn = 0;
+    if (prebuilt) {
+      // Ready header bytes, the per-request fields and the shared body in one gather write.
+      format_request_fields(fields, http_date_now(), request_id);
+      std::string_view end = close_after ? "Connection: close\r\n\r\n" : "\r\n";
+      const auto& body = prebuilt->body;
+      std::array<asio::const_buffer, 5> parts{
+          asio::buffer(prebuilt->head), asio::buffer(fields), asio::buffer(prebuilt->tail),
+          asio::buffer(end.data(), end.size()),
+          (body && !head) ? asio::buffer(*body) : asio::const_buffer()};
+      std::tie(wec, wn) = co_await asio::async_write(stream, parts, as_tuple_awaitable);
+    } else {
+      std::tie(wec, wn) = co_await bh::async_write(stream, res, as_tuple_awaitable);
+    }
     auto elapsed = std::chrono::steady_clock::now() - started;
     if (options_.access_log) {
       const auto& req = parser.get();

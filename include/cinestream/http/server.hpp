@@ -58,7 +58,8 @@ class Server {
   boost::asio::awaitable<Response> dispatch(const Request& req,
                                             const boost::asio::ip::address& remote,
                                             std::string& request_id, std::size_t& route_index,
-                                            StreamProducer& stream);
+                                            StreamProducer& stream,
+                                            std::shared_ptr<const PrebuiltResponse>& prebuilt);
 
   boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream& stream, Response& res,
                                              const StreamProducer& producer);
@@ -71,6 +72,12 @@ class Server {
   std::atomic<bool> draining_{false};
   std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
+
+// What the server adds to every response a handler returns: Server (unless set), Date,
+// X-Request-Id, X-Content-Type-Options, Content-Length when a body is allowed, Connection: close
+// when `close`; a HEAD answer keeps the length and loses the body. prebuild() must match it.
+void finalize_response(Response& res, std::string_view date, std::string_view request_id,
+                       bool close, bool head);
 
 // Accepts a client's X-Request-Id when it is short and plain, else makes a new one.
 std::string pick_request_id(std::string_view offered);
