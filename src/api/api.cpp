@@ -69,6 +69,39 @@ Parsed<CityParam> city_param(const http::RequestContext& ctx, const CityCatalog&
   return {CityParam{l, catalog.zone(*l), catalog.index_of(*l)}, std::nullopt};
 }
 
+// "kind|city|YYYY-MM-DD|lang", the cache key, built for every request: appends, not fmt.
+std::string cache_key(std::string_view kind, std::string_view city, date::year_month_day day,
+                      Lang lang) {
+  auto lang_name = to_string(lang);
+  std::string key;
+  key.reserve(kind.size() + city.size() + lang_name.size() + 16);
+  key.append(kind);
+  key.push_back('|');
+  key.append(city);
+  key.push_back('|');
+  int y = static_cast<int>(day.year());
+  if (y >= 0 && y <= 9999) {
+    auto m = static_cast<unsigned>(day.month());
+    auto d = static_cast<unsigned>(day.day());
+    const char digits[10] = {static_cast<char>('0' + y / 1000),
+                             static_cast<char>('0' + y / 100 % 10),
+                             static_cast<char>('0' + y / 10 % 10),
+                             static_cast<char>('0' + y % 10),
+                             '-',
+                             static_cast<char>('0' + m / 10),
+                             static_cast<char>('0' + m % 10),
+                             '-',
+                             static_cast<char>('0' + d / 10),
+                             static_cast<char>('0' + d % 10)};
+    key.append(digits, sizeof digits);
+  } else {
+    key.append(format_iso_date(day));
+  }
+  key.push_back('|');
+  key.append(lang_name);
+  return key;
+}
+
 SysSeconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
@@ -193,8 +226,7 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
     }
     day = *parsed;
   }
-  auto key = fmt::format("showtimes|{}|{}|{}", c.location->id, format_iso_date(day),
-                         to_string(*lang.value));
+  auto key = cache_key("showtimes", c.location->id, day, *lang.value);
   auto version = versions_.version(c.index);
   if (auto hit = cache().find(key, version)) co_return from_cache(ctx, std::move(hit));
 
@@ -217,8 +249,7 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   const auto& c = *city.value;
   auto today = local_date(c.zone, now_seconds());
   auto last = date::year_month_day{date::sys_days{today} + date::days{options_.horizon_days - 1}};
-  auto key = fmt::format("movies|{}|{}|{}", c.location->id, format_iso_date(today),
-                         to_string(*lang.value));
+  auto key = cache_key("movies", c.location->id, today, *lang.value);
   auto version = versions_.version(c.index);
   if (auto hit = cache().find(key, version)) co_return from_cache(ctx, std::move(hit));
 

@@ -4,7 +4,6 @@
 // limit, X-Request-Id on every response, an access log line per request, and a graceful drain.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -51,6 +50,8 @@ class Server {
   struct Connection;
   struct Loop;
   boost::asio::awaitable<void> accept_loop(std::shared_ptr<Loop> loop);
+  // Closes connections whose deadline has passed, every few milliseconds, on the loop's thread.
+  static boost::asio::awaitable<void> sweep_deadlines(std::shared_ptr<Loop> loop);
   // Sessions share ownership of their loop's state: a session frame destroyed with its io_context
   // (after the Server is gone) still finds the list it must leave.
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket,
@@ -61,8 +62,8 @@ class Server {
                                             StreamProducer& stream,
                                             std::shared_ptr<const PrebuiltResponse>& prebuilt);
 
-  boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream& stream, Response& res,
-                                             const StreamProducer& producer);
+  boost::asio::awaitable<void> stream_events(boost::asio::ip::tcp::socket& socket, Connection& conn,
+                                             Response& res, const StreamProducer& producer);
 
   EventLoops& loops_;
   const Router& router_;
