@@ -295,7 +295,7 @@ warm() {
   for ((i = 0; i < 16; i++)); do curl -sf --max-time 5 -o /dev/null "${URL[$1]}"; done
 }
 
-declare -A RPS P50 P99 ERR RUNS RSS
+declare -A RPS P50 P99 ERR RUNS P99RUNS RSS
 WRK_PIN=""
 WRK_T=$WRK_THREADS
 # run_wrk NAME ROUND: one wrk run; keeps the better (higher requests/s) run per target.
@@ -318,6 +318,7 @@ run_wrk() {
   read -r rps p50 p99 err <<<"$line"
   log "  round $round $name: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $err"
   RUNS[$name]="${RUNS[$name]:+${RUNS[$name]} / }$rps"
+  P99RUNS[$name]="${P99RUNS[$name]:+${P99RUNS[$name]} / }$p99"
   if [[ -z ${RPS[$name]:-} ]] || ((rps > ${RPS[$name]})); then
     RPS[$name]=$rps P50[$name]=$p50 P99[$name]=$p99 ERR[$name]=$err
   fi
@@ -444,8 +445,8 @@ echo "payload: GET $URL_PATH = $BODY_BYTES bytes JSON ($GZIP_BYTES gzipped; $BOD
 echo "load: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency, keep-alive, no Accept-Encoding; wrk unpinned on the same $NCPU CPUs"
 echo "order: ${ORDER_N[*]}, twice${ORDER_1[*]:+; then ${ORDER_1[*]}, twice}${ORDER_P[*]:+; then ${ORDER_P[*]}, twice}; the better run by req/s is shown"
 echo
-echo "| target | workers | req/s (best) | req/s (runs) | p50 ms | p99 ms | errors | RSS MB per worker |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| target | workers | req/s (best) | req/s (runs) | p50 ms | p99 ms | p99 ms (runs) | errors | RSS MB per worker |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for name in "${ORDER_N[@]}" "${ORDER_1[@]}" "${ORDER_P[@]}"; do
   workers=$WORKERS
   [[ $name == *-1w || $name == *-pin ]] && workers=1
@@ -461,8 +462,8 @@ for name in "${ORDER_N[@]}" "${ORDER_1[@]}" "${ORDER_P[@]}"; do
   flask-gthread*) label="Flask/gunicorn gthread x4${name#flask-gthread}" ;;
   flask-dumps*) label="Flask/gunicorn sync, json.dumps per request (reference)" ;;
   esac
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$workers" "${RPS[$name]}" \
-    "${RUNS[$name]}" "${P50[$name]}" "${P99[$name]}" "${ERR[$name]}" "${RSS[$name]}"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$workers" "${RPS[$name]}" \
+    "${RUNS[$name]}" "${P50[$name]}" "${P99[$name]}" "${P99RUNS[$name]}" "${ERR[$name]}" "${RSS[$name]}"
 done
 echo
 
