@@ -12,6 +12,8 @@
 #      re-serialising the document per request; N workers each (N = cores), pinned one per CPU;
 #      each target twice, alternating; the better run is reported;
 #      then the same with 1 worker (ONE_WORKER=0 skips it);
+#      then (PINNED=1, 2+ CPUs) 1 worker of each target pinned to the second CPU and wrk -t1
+#      pinned to the first, so that the load generator does not compete with the target;
 #   4. memory: VmRSS of each worker with every city's showtimes cached (one request per city);
 #   5. soak: SOAK seconds of load over all 100 cities, VmRSS sampled every 5 s; at its start every
 #      city's data changes (data_version bumped), so all 100 are re-rendered under 64 connections.
@@ -20,7 +22,7 @@
 # The load generator runs on the same cores as the targets: figures are for this machine only.
 #
 # Environment: SOAK (60), WORKERS (nproc), DURATION (10), CONNECTIONS (64), WRK_THREADS (2),
-# CITY (kyiv), ONE_WORKER (1), BUILD_DIR (build-release), JOBS (1), KEEP=1 keeps the temp dir.
+# CITY (kyiv), ONE_WORKER (1), PINNED (1), BUILD_DIR (build-release), JOBS (1), KEEP=1 keeps the temp dir.
 # shellcheck disable=SC2317  # cleanup and the watchdog run via trap
 set -uo pipefail
 
@@ -34,6 +36,7 @@ CONNS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 CITY=${CITY:-kyiv}
 ONE_WORKER=${ONE_WORKER:-1}
+PINNED=${PINNED:-1}
 JOBS=${JOBS:-1}
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=$(command -v python3)
@@ -80,12 +83,12 @@ die() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Build (ninja does nothing when up to date). Warnings are not errors here: this build only
-# measures, `ops/test.sh` is the warnings gate (GCC 12 at -O3 reports false -Wstringop-overflow).
+# Build (ninja does nothing when up to date). Warnings are errors here too: the Release build
+# (-O3) is warning-free with GCC 12 (it once reported false -Wstringop-overflow warnings).
 log "build: $BUILD_DIR (Release)"
 if [[ ! -f $BUILD_DIR/build.ninja ]]; then
   cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCINESTREAM_BUILD_TESTS=OFF -DCINESTREAM_WERROR=OFF >"$T/cmake.log" 2>&1 ||
+    -DCINESTREAM_BUILD_TESTS=OFF -DCINESTREAM_WERROR=ON >"$T/cmake.log" 2>&1 ||
     { tail -20 "$T/cmake.log" >&2; die "cmake failed"; }
 fi
 ninja -C "$BUILD_DIR" -j"$JOBS" cinestream cinestream_bench_seed >"$T/build.log" 2>&1 ||
@@ -96,7 +99,7 @@ SEED=$BUILD_DIR/bench/cinestream_bench_seed
 # Every step below is bounded; the watchdog bounds the whole.
 (
   trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep $((SOAK + 480)) &
+  sleep $((SOAK + 600)) &
   sleeper=$!
   wait "$sleeper" && kill -TERM $$
 ) </dev/null >/dev/null 2>&1 &
@@ -161,7 +164,7 @@ cpu_list() { tr ',' '\n' <<<"$ALLOWED" | head -"$1" | paste -sd, -; }
 # nginx_affinity N: worker_cpu_affinity masks, one CPU per worker (same CPUs as cpu_list N).
 nginx_affinity() {
   local cpu masks=""
-  for cpu in $(tr ',' ' ' <<<"$(cpu_list "$1")"); do
+  for cpu in $(tr ',' ' ' <<<"${PIN_CPUS:-$(cpu_list "$1")}"); do
     masks+=" 1$(printf '%*s' "$cpu" '' | tr ' ' 0)"
   done
   echo "${masks# }"
@@ -192,7 +195,7 @@ start_flask() {
   local name=$1 workers=$2 mode=$3 port
   shift 3
   port=$("$PY" "$HERE/probe.py" freeport)
-  CINESTREAM_BENCH_BODY=$BODY CINESTREAM_BENCH_MODE=$mode CINESTREAM_BENCH_CPUS=$(cpu_list "$workers") \
+  CINESTREAM_BENCH_BODY=$BODY CINESTREAM_BENCH_MODE=$mode CINESTREAM_BENCH_CPUS=${PIN_CPUS:-$(cpu_list "$workers")} \
     setsid "$GUNICORN" -w "$workers" -b "127.0.0.1:$port" -c "$HERE/gunicorn_conf.py" \
     --chdir "$HERE" "$@" flask_app:app >"$T/$name.log" 2>&1 &
   LAST_PID=$!
@@ -292,12 +295,15 @@ warm() {
   for ((i = 0; i < 16; i++)); do curl -sf --max-time 5 -o /dev/null "${URL[$1]}"; done
 }
 
-declare -A RPS P50 P99 ERR RUNS RSS
+declare -A RPS P50 P99 ERR RUNS P99RUNS RSS
+WRK_PIN=""
+WRK_T=$WRK_THREADS
 # run_wrk NAME ROUND: one wrk run; keeps the better (higher requests/s) run per target.
 run_wrk() {
   local name=$1 round=$2 out line rps p50 p99 err
   out=$T/wrk.$name.$round.txt
-  "$WRK" -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency "${URL[$name]}" >"$out" 2>&1
+  # shellcheck disable=SC2086  # WRK_PIN is a command prefix or empty
+  $WRK_PIN "$WRK" -t"$WRK_T" -c"$CONNS" -d"${DURATION}s" --latency "${URL[$name]}" >"$out" 2>&1
   line=$(awk '
     function ms(v) {
       if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
@@ -312,6 +318,7 @@ run_wrk() {
   read -r rps p50 p99 err <<<"$line"
   log "  round $round $name: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $err"
   RUNS[$name]="${RUNS[$name]:+${RUNS[$name]} / }$rps"
+  P99RUNS[$name]="${P99RUNS[$name]:+${P99RUNS[$name]} / }$p99"
   if [[ -z ${RPS[$name]:-} ]] || ((rps > ${RPS[$name]})); then
     RPS[$name]=$rps P50[$name]=$p50 P99[$name]=$p99 ERR[$name]=$err
   fi
@@ -353,6 +360,32 @@ if [[ $ONE_WORKER == 1 ]]; then
   # the single-process server has no supervisor: its RSS is its own
   RSS[server-1w]=$(awk -v k="$(rss_kb "${PID_OF[server-1w]}")" 'BEGIN { printf "%.1f", k / 1024 }')
   for name in "${ORDER_1[@]}"; do stop_target "${PID_OF[$name]}"; done
+fi
+
+ORDER_P=()
+WRK_CPU=$(cpu_list 1)
+TARGET_CPU=$(tr ',' '\n' <<<"$ALLOWED" | sed -n 2p)
+if [[ $PINNED == 1 && -n $TARGET_CPU ]]; then
+  log "load: 1 worker each pinned to CPU $TARGET_CPU, wrk -t1 pinned to CPU $WRK_CPU"
+  PIN_CPUS=$TARGET_CPU
+  start_server serverp 1 --cpus "$TARGET_CPU"
+  URL[server-pin]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[server-pin]=$LAST_PID
+  start_nginx nginxp 1
+  URL[nginx-pin]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[nginx-pin]=$LAST_PID
+  start_flask flask-syncp 1 bytes
+  URL[flask-sync-pin]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[flask-sync-pin]=$LAST_PID
+  unset PIN_CPUS
+  ORDER_P=(server-pin nginx-pin flask-sync-pin)
+  WRK_PIN="taskset -c $WRK_CPU"
+  WRK_T=1
+  load_rounds "${ORDER_P[@]}"
+  WRK_PIN=""
+  WRK_T=$WRK_THREADS
+  RSS[server-pin]=$(awk -v k="$(rss_kb "${PID_OF[server-pin]}")" 'BEGIN { printf "%.1f", k / 1024 }')
+  for name in "${ORDER_P[@]}"; do stop_target "${PID_OF[$name]}"; done
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -410,23 +443,27 @@ echo "machine: $NCPU CPUs ($CPU_MODEL), $(uname -sr); load average before: $LOAD
 echo "server: $BIN (Release, rev $REV); data: 100 cities x 14 days seeded in ${SEED_S}s"
 echo "payload: GET $URL_PATH = $BODY_BYTES bytes JSON ($GZIP_BYTES gzipped; $BODY_SUMMARY), identical bytes from all targets"
 echo "load: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency, keep-alive, no Accept-Encoding; wrk unpinned on the same $NCPU CPUs"
-echo "order: ${ORDER_N[*]}, twice${ORDER_1[*]:+; then ${ORDER_1[*]}, twice}; the better run by req/s is shown"
+echo "order: ${ORDER_N[*]}, twice${ORDER_1[*]:+; then ${ORDER_1[*]}, twice}${ORDER_P[*]:+; then ${ORDER_P[*]}, twice}; the better run by req/s is shown"
 echo
-echo "| target | workers | req/s (best) | req/s (runs) | p50 ms | p99 ms | errors | RSS MB per worker |"
-echo "|---|---|---|---|---|---|---|---|"
-for name in "${ORDER_N[@]}" "${ORDER_1[@]}"; do
+echo "| target | workers | req/s (best) | req/s (runs) | p50 ms | p99 ms | p99 ms (runs) | errors | RSS MB per worker |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for name in "${ORDER_N[@]}" "${ORDER_1[@]}" "${ORDER_P[@]}"; do
   workers=$WORKERS
-  [[ $name == *-1w ]] && workers=1
+  [[ $name == *-1w || $name == *-pin ]] && workers=1
   label=$name
   case $name in
   server*) label="cinestream${name#server}" ;;
   nginx*) label="nginx static file${name#nginx}" ;;
+  *-pin) label="${name%-pin}"
+    label="${label/server/cinestream}"
+    label="${label/nginx/nginx static file}"
+    label="${label/flask-sync/Flask/gunicorn sync}, pinned (wrk -t1 on CPU $WRK_CPU)" ;;
   flask-sync*) label="Flask/gunicorn sync${name#flask-sync}" ;;
   flask-gthread*) label="Flask/gunicorn gthread x4${name#flask-gthread}" ;;
   flask-dumps*) label="Flask/gunicorn sync, json.dumps per request (reference)" ;;
   esac
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$workers" "${RPS[$name]}" \
-    "${RUNS[$name]}" "${P50[$name]}" "${P99[$name]}" "${ERR[$name]}" "${RSS[$name]}"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$workers" "${RPS[$name]}" \
+    "${RUNS[$name]}" "${P50[$name]}" "${P99[$name]}" "${P99RUNS[$name]}" "${ERR[$name]}" "${RSS[$name]}"
 done
 echo
 
@@ -443,6 +480,12 @@ if [[ $ONE_WORKER == 1 ]]; then
   echo "ratios (1 worker):"
   echo "  server / nginx req/s           $(f1 "${RPS[server-1w]}" "${RPS[nginx-1w]}")   (p50 $(f1 "${P50[server-1w]}" "${P50[nginx-1w]}"), p99 $(f1 "${P99[server-1w]}" "${P99[nginx-1w]}"))"
   echo "  server / Flask sync req/s      $(f1 "${RPS[server-1w]}" "${RPS[flask-sync-1w]}")"
+fi
+if ((${#ORDER_P[@]} > 0)); then
+  echo "ratios (1 worker on CPU $TARGET_CPU, wrk -t1 alone on CPU $WRK_CPU):"
+  echo "  server / nginx req/s           $(f1 "${RPS[server-pin]}" "${RPS[nginx-pin]}")   (p50 $(f1 "${P50[server-pin]}" "${P50[nginx-pin]}"), p99 $(f1 "${P99[server-pin]}" "${P99[nginx-pin]}"))"
+  echo "  server / Flask sync req/s      $(f1 "${RPS[server-pin]}" "${RPS[flask-sync-pin]}")"
+  echo "  nginx / Flask sync req/s       $(f1 "${RPS[nginx-pin]}" "${RPS[flask-sync-pin]}")"
 fi
 echo
 echo "cache miss (1 worker, 1 loop; server time from the /metrics histogram sum, 20 misses):"

@@ -69,6 +69,39 @@ Parsed<CityParam> city_param(const http::RequestContext& ctx, const CityCatalog&
   return {CityParam{l, catalog.zone(*l), catalog.index_of(*l)}, std::nullopt};
 }
 
+// "kind|city|YYYY-MM-DD|lang", the cache key, built for every request: appends, not fmt.
+std::string cache_key(std::string_view kind, std::string_view city, date::year_month_day day,
+                      Lang lang) {
+  auto lang_name = to_string(lang);
+  std::string key;
+  key.reserve(kind.size() + city.size() + lang_name.size() + 16);
+  key.append(kind);
+  key.push_back('|');
+  key.append(city);
+  key.push_back('|');
+  int y = static_cast<int>(day.year());
+  if (y >= 0 && y <= 9999) {
+    auto m = static_cast<unsigned>(day.month());
+    auto d = static_cast<unsigned>(day.day());
+    const char digits[10] = {static_cast<char>('0' + y / 1000),
+                             static_cast<char>('0' + y / 100 % 10),
+                             static_cast<char>('0' + y / 10 % 10),
+                             static_cast<char>('0' + y % 10),
+                             '-',
+                             static_cast<char>('0' + m / 10),
+                             static_cast<char>('0' + m % 10),
+                             '-',
+                             static_cast<char>('0' + d / 10),
+                             static_cast<char>('0' + d % 10)};
+    key.append(digits, sizeof digits);
+  } else {
+    key.append(format_iso_date(day));
+  }
+  key.push_back('|');
+  key.append(lang_name);
+  return key;
+}
+
 SysSeconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
@@ -109,24 +142,19 @@ void Api::register_routes(http::Router& router) {
   router.set_fallback(bind(&Api::web));
 }
 
-Response Api::from_cache(const http::RequestContext& ctx, const CachedBody& body) const {
+Response Api::from_cache(http::RequestContext& ctx, std::shared_ptr<const CachedBody> body) const {
   const auto& req = ctx.request;
+  auto variant = CachedVariant::json;
   if (auto inm = req[bh::field::if_none_match];
-      !inm.empty() && http::etag_matches(inm, body.etag)) {
-    Response res = http::make_response(Status::not_modified, "application/json", nullptr);
-    res.erase(bh::field::content_type);
-    res.set(bh::field::etag, body.etag);
-    res.set(bh::field::cache_control, "no-cache");
-    return res;
+      !inm.empty() && http::etag_matches(inm, body->etag)) {
+    variant = CachedVariant::not_modified;
+  } else if (body->gzip && http::accepts_gzip(req[bh::field::accept_encoding])) {
+    variant = CachedVariant::gzip;
   }
-  bool gzip = body.gzip && http::accepts_gzip(req[bh::field::accept_encoding]);
-  Response res = http::make_response(Status::ok, "application/json; charset=utf-8",
-                                     gzip ? body.gzip : body.json);
-  if (gzip) res.set(bh::field::content_encoding, "gzip");
-  if (body.gzip) res.set(bh::field::vary, "Accept-Encoding");
-  res.set(bh::field::etag, body.etag);
-  // Clients revalidate with the ETag: cheap 304s, never stale showtimes.
-  res.set(bh::field::cache_control, "no-cache");
+  // The server writes the entry's ready header bytes; the Response only carries the status.
+  const auto& prebuilt = body->prebuilt(variant);
+  Response res{prebuilt.status, 11};
+  ctx.prebuilt = std::shared_ptr<const http::PrebuiltResponse>(std::move(body), &prebuilt);
   return res;
 }
 
@@ -180,7 +208,7 @@ asio::awaitable<Response> Api::locations(http::RequestContext& ctx) {
   }
   // Rendered per request (scrape status changes), but gzipped and validated like cached pages.
   auto body = make_cached_body(render_locations(rows, *lang.value));
-  co_return from_cache(ctx, *body);
+  co_return from_cache(ctx, std::move(body));
 }
 
 asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
@@ -198,10 +226,9 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
     }
     day = *parsed;
   }
-  auto key = fmt::format("showtimes|{}|{}|{}", c.location->id, format_iso_date(day),
-                         to_string(*lang.value));
+  auto key = cache_key("showtimes", c.location->id, day, *lang.value);
   auto version = versions_.version(c.index);
-  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, *hit);
+  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, std::move(hit));
 
   auto range = local_day(c.zone, day);
   std::string id = c.location->id;
@@ -211,7 +238,7 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
       render_showtimes({*c.location, c.zone}, day, *lang.value, movies, options_.demo));
   // Tagged with the version read before the query: a change during it invalidates the entry.
   if (version >= 0) cache().put(std::move(key), version, body);
-  co_return from_cache(ctx, *body);
+  co_return from_cache(ctx, std::move(body));
 }
 
 asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
@@ -222,10 +249,9 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   const auto& c = *city.value;
   auto today = local_date(c.zone, now_seconds());
   auto last = date::year_month_day{date::sys_days{today} + date::days{options_.horizon_days - 1}};
-  auto key = fmt::format("movies|{}|{}|{}", c.location->id, format_iso_date(today),
-                         to_string(*lang.value));
+  auto key = cache_key("movies", c.location->id, today, *lang.value);
   auto version = versions_.version(c.index);
-  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, *hit);
+  if (auto hit = cache().find(key, version)) co_return from_cache(ctx, std::move(hit));
 
   auto from = local_day(c.zone, today).begin;
   auto to = local_day(c.zone, last).end;
@@ -235,7 +261,7 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   auto body = make_cached_body(
       render_movies({*c.location, c.zone}, today, last, *lang.value, movies, options_.demo));
   if (version >= 0) cache().put(std::move(key), version, body);
-  co_return from_cache(ctx, *body);
+  co_return from_cache(ctx, std::move(body));
 }
 
 asio::awaitable<Response> Api::stats(http::RequestContext&) {

@@ -9,12 +9,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <array>
 #include <ctime>
 #include <random>
+#include <tuple>
 
+#include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/query.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/store/store.hpp"
@@ -28,18 +31,26 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-// A connection as its loop sees it: closed at once on drain when idle between requests.
+using Clock = std::chrono::steady_clock;
+constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+
+// A connection as its loop sees it: closed at once on drain when idle between requests, and by
+// the loop's sweeper once the deadline of the operation it waits for has passed. Deadlines are
+// plain time stamps checked lazily: no timer is armed and cancelled per request.
 struct Server::Connection {
-  beast::tcp_stream* stream;
+  tcp::socket* socket;
   bool idle;
+  Clock::time_point deadline;  // kNoDeadline while nothing is awaited (or a handler runs)
 };
 
 struct Server::Loop {
-  Loop(asio::io_context& ctx, std::size_t i, std::shared_ptr<std::atomic<std::size_t>> counter)
-      : io(ctx), acceptor(ctx), index(i), active(std::move(counter)) {}
+  Loop(asio::io_context& ctx, std::size_t i, std::shared_ptr<std::atomic<std::size_t>> counter,
+       std::chrono::milliseconds sweep)
+      : io(ctx), acceptor(ctx), index(i), sweep_every(sweep), active(std::move(counter)) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
   std::size_t index;
+  std::chrono::milliseconds sweep_every;
   std::list<Connection> connections;                 // touched only on this loop's thread
   std::shared_ptr<std::atomic<std::size_t>> active;  // connections open on every loop
 };
@@ -84,6 +95,18 @@ bool is_body_allowed(Status s) {
 
 }  // namespace
 
+void finalize_response(Response& res, std::string_view date, std::string_view request_id,
+                       bool close, bool head) {
+  res.version(11);
+  if (res.find(bh::field::server) == res.end()) res.set(bh::field::server, "cinestream");
+  res.set(bh::field::date, date);
+  res.set("X-Request-Id", request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+  if (is_body_allowed(res.result())) res.content_length(SharedBody::size(res.body()));
+  if (head) res.body() = nullptr;
+  res.keep_alive(!close);
+}
+
 std::string pick_request_id(std::string_view offered) {
   bool ok = !offered.empty() && offered.size() <= 128;
   for (char c : offered) {
@@ -95,7 +118,13 @@ std::string pick_request_id(std::string_view offered) {
   }
   if (ok) return std::string(offered);
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
+  // 16 hex digits, by hand: this runs for nearly every request.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t v = rng();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4)
+    id[static_cast<std::size_t>(i)] = kHex[v & 0xf];
+  return id;
 }
 
 Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, ServerOptions options)
@@ -104,8 +133,13 @@ Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, Se
       metrics_(metrics),
       options_(std::move(options)),
       limits_(std::make_shared<ClientLimits>(options_.limits)) {
+  // Deadlines are checked this often: a tenth of the shortest timeout, 5 to 100 ms late at most.
+  auto shortest =
+      std::min({options_.header_timeout, options_.idle_timeout, options_.write_timeout});
+  auto sweep =
+      std::clamp(shortest / 10, std::chrono::milliseconds(5), std::chrono::milliseconds(100));
   for (std::size_t i = 0; i < loops_.size(); ++i) {
-    per_loop_.push_back(std::make_shared<Loop>(loops_.at(i), i, active_));
+    per_loop_.push_back(std::make_shared<Loop>(loops_.at(i), i, active_, sweep));
   }
 }
 
@@ -133,6 +167,7 @@ std::uint16_t Server::listen() {
 
 void Server::start() {
   for (auto& loop : per_loop_) {
+    asio::co_spawn(loop->io, sweep_deadlines(loop), asio::detached);
     asio::co_spawn(loop->io, accept_loop(loop), [](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -141,6 +176,25 @@ void Server::start() {
         spdlog::error("accept loop ended: {}", ex.what());
       }
     });
+  }
+}
+
+asio::awaitable<void> Server::sweep_deadlines(std::shared_ptr<Loop> loop) {
+  asio::steady_timer timer(loop->io);
+  // Ends once the listener is closed and the last connection is gone (after a drain).
+  while (loop->acceptor.is_open() || !loop->connections.empty()) {
+    timer.expires_after(loop->sweep_every);
+    auto [ec] = co_await timer.async_wait(as_tuple_awaitable);
+    if (ec) co_return;
+    auto now = Clock::now();
+    for (auto& c : loop->connections) {
+      if (c.deadline <= now) {
+        // Timed out: closing ends the pending operation; the session sees an error and leaves.
+        c.deadline = kNoDeadline;
+        boost::system::error_code ignored;
+        c.socket->close(ignored);
+      }
+    }
   }
 }
 
@@ -169,7 +223,8 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Loop> loop) {
 
 asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::address& remote,
                                            std::string& request_id, std::size_t& route_index,
-                                           StreamProducer& stream) {
+                                           StreamProducer& stream,
+                                           std::shared_ptr<const PrebuiltResponse>& prebuilt) {
   request_id = pick_request_id(req["X-Request-Id"]);
   auto target = parse_target(req.target());
   if (!target) {
@@ -203,10 +258,11 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
     res.set(bh::field::retry_after, std::to_string(retry_after.count()));
     co_return res;
   }
-  RequestContext ctx{req, *target, request_id, client, std::move(match.tail), {}};
+  RequestContext ctx{req, *target, request_id, client, std::move(match.tail), {}, {}};
   try {
     auto res = co_await (*handler)(ctx);
     stream = std::move(ctx.stream);
+    prebuilt = std::move(ctx.prebuilt);
     co_return res;
   } catch (const PoolOverloaded&) {
     spdlog::warn("request_id={} blocking pool full", request_id);
@@ -226,8 +282,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
 asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> loop_ptr) {
   Loop& loop = *loop_ptr;
   ++*loop.active;
-  beast::tcp_stream stream(std::move(socket));
-  loop.connections.push_back({&stream, true});
+  loop.connections.push_back({&socket, true, kNoDeadline});
   auto self = std::prev(loop.connections.end());
   struct Leave {
     Loop& loop;
@@ -239,7 +294,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
   } leave{loop, self};
 
   boost::system::error_code ec;
-  auto remote = stream.socket().remote_endpoint(ec).address();
+  auto remote = socket.remote_endpoint(ec).address();
+  Connection& conn = *self;
   // One address may hold only so many connections: a flood of idle sockets from one client
   // cannot take the slots of everyone else.
   auto limits = limits_;
@@ -255,13 +311,17 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
           "{}\r\n\r\n{}",
           body.size(), body);
     }();
-    stream.expires_after(options_.write_timeout);
+    conn.deadline = Clock::now() + options_.write_timeout;
     auto buf = asio::buffer(refusal);
-    co_await asio::async_write(stream, buf, as_tuple_awaitable);
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_await asio::async_write(socket, buf, as_tuple_awaitable);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
     co_return;
   }
+  // Each response leaves in one write; do not let Nagle hold its last segment.
+  socket.set_option(tcp::no_delay(true), ec);
+  auto now = Clock::now();
   beast::flat_buffer buffer;
+  std::string fields;  // the per-request header fields of a prebuilt response, reused
   bool served = false;
   for (;;) {
     // Idle: wait for the first bytes of the next request under the idle deadline.
@@ -269,23 +329,28 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       // Draining: a connection that was already answered closes; a new one gets its request read.
       if (draining_ && served) break;
       self->idle = true;
-      stream.expires_after(options_.idle_timeout);
-      auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple_awaitable);
+      conn.deadline = now + options_.idle_timeout;
+      auto [rec, n] = co_await socket.async_read_some(buffer.prepare(4096), as_tuple_awaitable);
+      conn.deadline = kNoDeadline;
       self->idle = false;
       if (rec) break;  // closed, idle timeout, or drained
       buffer.commit(n);
     }
-    auto started = std::chrono::steady_clock::now();
+    auto started = Clock::now();
     // The whole request (headers and body) must arrive within the header deadline.
-    stream.expires_after(options_.header_timeout);
+    conn.deadline = started + options_.header_timeout;
     bh::request_parser<bh::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
     parser.body_limit(options_.body_limit);
-    auto [hec, hn] = co_await bh::async_read(stream, buffer, parser, as_tuple_awaitable);
+    auto [hec, hn] = co_await bh::async_read(socket, buffer, parser, as_tuple_awaitable);
     (void)hn;
+    conn.deadline = kNoDeadline;
+    // A closed socket (the sweeper's timeout) reads as bad_descriptor or operation_aborted.
+    const bool timed_out = !socket.is_open();
     std::string request_id;
     std::size_t route_index = 0;
     StreamProducer producer;
+    std::shared_ptr<const PrebuiltResponse> prebuilt;
     Response res;
     bool close_after = false;
     if (hec) {
@@ -295,9 +360,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       } else if (hec == bh::error::body_limit) {
         res = error_response(Status::payload_too_large, "body_too_large",
                              fmt::format("the request body is over {} bytes", options_.body_limit));
-      } else if (hec == beast::error::timeout || hec == asio::error::eof ||
-                 hec == asio::error::connection_reset || hec == bh::error::end_of_stream ||
-                 hec == asio::error::operation_aborted) {
+      } else if (timed_out || hec == asio::error::eof || hec == asio::error::connection_reset ||
+                 hec == bh::error::end_of_stream || hec == asio::error::operation_aborted) {
         break;  // nothing useful to answer
       } else {
         res = error_response(Status::bad_request, "bad_request", "malformed HTTP request");
@@ -306,38 +370,51 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       close_after = true;
     } else {
       const Request& req = parser.get();
-      res = co_await dispatch(req, remote, request_id, route_index, producer);
+      res = co_await dispatch(req, remote, request_id, route_index, producer, prebuilt);
       close_after = !req.keep_alive();
     }
     if (draining_) close_after = true;
 
     const bool head = !hec && parser.get().method() == bh::verb::head;
-    res.version(11);
-    if (res.find(bh::field::server) == res.end()) res.set(bh::field::server, "cinestream");
-    res.set(bh::field::date, http_date_now());
-    res.set("X-Request-Id", request_id);
-    res.set("X-Content-Type-Options", "nosniff");
-    if (is_body_allowed(res.result())) res.content_length(SharedBody::size(res.body()));
-    if (head) res.body() = nullptr;
-    res.keep_alive(!close_after);
+    if (prebuilt) {
+      res.result(prebuilt->status);  // for the metrics and the log
+    } else {
+      finalize_response(res, http_date_now(), request_id, close_after, head);
+    }
 
     // Counted before the write: a client that reads /metrics right after its answer sees it.
     auto status = static_cast<unsigned>(res.result_int());
+    now = Clock::now();
     metrics_.observe(loop.index, route_index, status,
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now() - started));
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(now - started));
     if (producer && res.result() == Status::ok) {
       if (options_.access_log) {
         spdlog::info(
             "access request_id={} remote={} method=GET target=\"{}\" status=200 stream=events",
             request_id, remote.to_string(), log_safe(parser.get().target()));
       }
-      co_await stream_events(stream, res, producer);
+      co_await stream_events(socket, conn, res, producer);
       break;
     }
-    stream.expires_after(options_.write_timeout);
-    auto [wec, wn] = co_await bh::async_write(stream, res, as_tuple_awaitable);
-    auto elapsed = std::chrono::steady_clock::now() - started;
+    conn.deadline = now + options_.write_timeout;
+    boost::system::error_code wec;
+    std::size_t wn = 0;
+    if (prebuilt) {
+      // Ready header bytes, the per-request fields and the shared body in one gather write.
+      format_request_fields(fields, http_date_now(), request_id);
+      std::string_view end = close_after ? "Connection: close\r\n\r\n" : "\r\n";
+      const auto& body = prebuilt->body;
+      std::array<asio::const_buffer, 5> parts{
+          asio::buffer(prebuilt->head), asio::buffer(fields), asio::buffer(prebuilt->tail),
+          asio::buffer(end.data(), end.size()),
+          (body && !head) ? asio::buffer(*body) : asio::const_buffer()};
+      std::tie(wec, wn) = co_await asio::async_write(socket, parts, as_tuple_awaitable);
+    } else {
+      std::tie(wec, wn) = co_await bh::async_write(socket, res, as_tuple_awaitable);
+    }
+    conn.deadline = kNoDeadline;
+    now = Clock::now();
+    auto elapsed = now - started;
     if (options_.access_log) {
       const auto& req = parser.get();
       spdlog::info(
@@ -352,8 +429,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     served = true;
     if (wec || close_after) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.socket().close(ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
 }
 
 namespace {
@@ -361,22 +438,24 @@ namespace {
 // The open connection as an SSE sink: every write has the write deadline.
 class SocketSink final : public EventSink {
  public:
-  SocketSink(beast::tcp_stream& stream, std::chrono::milliseconds timeout,
+  SocketSink(tcp::socket& socket, Clock::time_point& deadline, std::chrono::milliseconds timeout,
              const std::atomic<bool>& stopping)
-      : stream_(stream), timeout_(timeout), stopping_(stopping) {}
+      : socket_(socket), deadline_(deadline), timeout_(timeout), stopping_(stopping) {}
   asio::awaitable<bool> send(std::string_view bytes) override {
     if (broken_) co_return false;
-    stream_.expires_after(timeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()),
+    deadline_ = Clock::now() + timeout_;
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
                                               as_tuple_awaitable);
     (void)n;
+    deadline_ = kNoDeadline;
     broken_ = static_cast<bool>(ec);
     co_return !broken_;
   }
   bool stopping() const override { return stopping_.load(); }
 
  private:
-  beast::tcp_stream& stream_;
+  tcp::socket& socket_;
+  Clock::time_point& deadline_;
   std::chrono::milliseconds timeout_;
   const std::atomic<bool>& stopping_;
   bool broken_ = false;
@@ -384,7 +463,7 @@ class SocketSink final : public EventSink {
 
 }  // namespace
 
-asio::awaitable<void> Server::stream_events(beast::tcp_stream& stream, Response& res,
+asio::awaitable<void> Server::stream_events(tcp::socket& socket, Connection& conn, Response& res,
                                             const StreamProducer& producer) {
   // The body runs until the producer ends: no length, no keep-alive, the close delimits it.
   res.erase(bh::field::content_length);
@@ -393,11 +472,12 @@ asio::awaitable<void> Server::stream_events(beast::tcp_stream& stream, Response&
   res.set("X-Accel-Buffering", "no");  // nginx: pass events through as they come
   res.body() = nullptr;
   bh::response_serializer<SharedBody> head{res};
-  stream.expires_after(options_.write_timeout);
-  auto [ec, n] = co_await bh::async_write_header(stream, head, as_tuple_awaitable);
+  conn.deadline = Clock::now() + options_.write_timeout;
+  auto [ec, n] = co_await bh::async_write_header(socket, head, as_tuple_awaitable);
   (void)n;
+  conn.deadline = kNoDeadline;
   if (ec) co_return;
-  SocketSink sink(stream, options_.write_timeout, draining_);
+  SocketSink sink(socket, conn.deadline, options_.write_timeout, draining_);
   co_await producer(sink);
 }
 
@@ -417,7 +497,7 @@ asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {
       }
       l->acceptor.close(ec);
       for (auto& c : l->connections) {
-        if (c.idle) c.stream->cancel();
+        if (c.idle) c.socket->cancel(ec);
       }
     });
   }
@@ -432,8 +512,9 @@ asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {
                  active_->load());
     for (auto& loop : per_loop_) {
       asio::post(loop->io, [l = loop.get()] {
+        boost::system::error_code ignored;
         for (auto& c : l->connections)
-          c.stream->cancel();
+          c.socket->cancel(ignored);
       });
     }
   }

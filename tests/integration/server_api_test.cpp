@@ -6,6 +6,8 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <thread>
+
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/store/sqlite_store.hpp"
 #include "support/sample_data.hpp"
@@ -344,6 +346,29 @@ TEST(ServerStartup, InvalidConfigurationExitsTwoNamingTheSetting) {
   EXPECT_EQ(ServerProcess::run({"--version"}, log), 0);
   EXPECT_EQ(ServerProcess::run({"bogus-command"}, log), 2);
   EXPECT_EQ(ServerProcess::run({"serve", "--no-such-flag"}, log), 2);
+}
+
+// Deadlines: a client that stops halfway through its headers and one that stays idle after an
+// answer are both closed (and the server goes on serving); a client whose requests keep coming
+// keeps its connection for longer than either deadline in total.
+TEST(ServerDeadlines, SlowAndIdleClientsAreClosed) {
+  testing::TempDir dir;
+  ServerProcess server(dir.str(), {"--header-timeout-ms", "300", "--idle-timeout-ms", "500"});
+  HttpClient slow(server.port());
+  boost::asio::write(slow.socket(),
+                     boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+  EXPECT_TRUE(slow.closed_by_server());  // within the client's 5 s read timeout
+
+  HttpClient idle(server.port());
+  EXPECT_EQ(idle.get("/healthz").status, 200u);
+  EXPECT_TRUE(idle.closed_by_server());
+
+  HttpClient busy(server.port());
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(busy.get("/healthz").status, 200u) << "request " << i;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(http_get(server.port(), "/api/locations?limit=1").status, 200u);
 }
 
 }  // namespace

@@ -56,7 +56,9 @@ class Api {
 
  private:
   ResponseCache& cache();
-  http::Response from_cache(const http::RequestContext& ctx, const CachedBody& body) const;
+  // Answers from a rendered page (200 JSON or gzip, or 304) through ctx.prebuilt.
+  http::Response from_cache(http::RequestContext& ctx,
+                            std::shared_ptr<const CachedBody> body) const;
 
   const CityCatalog& catalog_;
   AsyncStore& store_;

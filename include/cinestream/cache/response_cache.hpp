@@ -8,15 +8,31 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "cinestream/http/prebuilt.hpp"
+#include "cinestream/http/response.hpp"
+
 namespace cinestream {
+
+// The three answers a cached page can give.
+enum class CachedVariant { json, gzip, not_modified };
 
 struct CachedBody {
   std::shared_ptr<const std::string> json;
   std::shared_ptr<const std::string> gzip;  // null when not smaller
   std::string etag;
+  // The same answers as response() gives, as header bytes built once (see http/prebuilt.hpp).
+  http::PrebuiltResponse plain, gzipped, not_modified;
+
+  // The answer as a handler returns it (JSON, no-cache, ETag, Vary when there is a gzip form).
+  http::Response response(CachedVariant variant) const;
+  const http::PrebuiltResponse& prebuilt(CachedVariant variant) const {
+    return variant == CachedVariant::gzip           ? gzipped
+           : variant == CachedVariant::not_modified ? not_modified
+                                                    : plain;
+  }
 };
 
-// Renders once: gzip and ETag included.
+// Renders once: gzip, ETag and the header bytes of each variant included.
 std::shared_ptr<const CachedBody> make_cached_body(std::string json);
 
 class ResponseCache {

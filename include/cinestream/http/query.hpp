@@ -20,4 +20,9 @@ struct Target {
 // starting with '/', a path that climbs out with "..", NUL bytes).
 std::optional<Target> parse_target(std::string_view target);
 
+namespace detail {
+// The general parser parse_target() falls back to (Boost.URL); exposed for the tests.
+std::optional<Target> parse_target_generic(std::string_view target);
+}  // namespace detail
+
 }  // namespace cinestream::http

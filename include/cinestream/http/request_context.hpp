@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cinestream/http/event_stream.hpp"
+#include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/query.hpp"
 #include "cinestream/http/response.hpp"
 
@@ -18,6 +19,10 @@ struct RequestContext {
   std::string route_param;  // the tail matched by a prefix route, e.g. the city of /status/{city}
   // Set by a handler whose response streams (SSE): the response head is written, then this runs.
   StreamProducer stream;
+  // Set by a handler that answers with ready bytes (a cached page): the server writes them as
+  // they are, adding only the per-request fields, and the returned Response then only gives the
+  // status for the metrics and the log.
+  std::shared_ptr<const PrebuiltResponse> prebuilt;
 };
 
 }  // namespace cinestream::http

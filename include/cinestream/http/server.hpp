@@ -4,7 +4,6 @@
 // limit, X-Request-Id on every response, an access log line per request, and a graceful drain.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -53,6 +52,8 @@ class Server {
   struct Connection;
   struct Loop;
   boost::asio::awaitable<void> accept_loop(std::shared_ptr<Loop> loop);
+  // Closes connections whose deadline has passed, every few milliseconds, on the loop's thread.
+  static boost::asio::awaitable<void> sweep_deadlines(std::shared_ptr<Loop> loop);
   // Sessions share ownership of their loop's state: a session frame destroyed with its io_context
   // (after the Server is gone) still finds the list it must leave.
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket,
@@ -60,10 +61,11 @@ class Server {
   boost::asio::awaitable<Response> dispatch(const Request& req,
                                             const boost::asio::ip::address& remote,
                                             std::string& request_id, std::size_t& route_index,
-                                            StreamProducer& stream);
+                                            StreamProducer& stream,
+                                            std::shared_ptr<const PrebuiltResponse>& prebuilt);
 
-  boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream& stream, Response& res,
-                                             const StreamProducer& producer);
+  boost::asio::awaitable<void> stream_events(boost::asio::ip::tcp::socket& socket, Connection& conn,
+                                             Response& res, const StreamProducer& producer);
 
   EventLoops& loops_;
   const Router& router_;
@@ -75,6 +77,12 @@ class Server {
   std::shared_ptr<ClientLimits> limits_;
   std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
+
+// What the server adds to every response a handler returns: Server (unless set), Date,
+// X-Request-Id, X-Content-Type-Options, Content-Length when a body is allowed, Connection: close
+// when `close`; a HEAD answer keeps the length and loses the body. prebuild() must match it.
+void finalize_response(Response& res, std::string_view date, std::string_view request_id,
+                       bool close, bool head);
 
 // Accepts a client's X-Request-Id when it is short and plain, else makes a new one.
 std::string pick_request_id(std::string_view offered);
