@@ -17,7 +17,9 @@ case "$mode" in
 esac
 if [ "${CI:-}" = "true" ]; then export CCACHE_DISABLE=1; fi
 
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -O1 with line tables only: what the sanitizers recommend, and it builds much faster than -O2 -g
+# on the 2 CI cores; assertions stay on.
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" \
   -DCINESTREAM_SANITIZE="$sanitize" -DCINESTREAM_WERROR=ON >/dev/null
 cmake --build "$build_dir" --parallel "$(nproc)" \
   --target cinestream cinestream_unit_tests cinestream_integration_tests

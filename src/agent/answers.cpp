@@ -37,6 +37,9 @@ std::string clean_text(std::string_view s, std::size_t max_bytes) {
     while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
       out.pop_back();
     if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+    // The cut may land after a space (found by tests/fuzz/fuzz_answers): trimmed means trimmed.
+    while (!out.empty() && out.back() == ' ')
+      out.pop_back();
   }
   return out;
 }

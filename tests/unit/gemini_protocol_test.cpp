@@ -123,6 +123,16 @@ TEST(JsonExtract, PlainFencedAndProse) {
   EXPECT_EQ(prose->value.as_array()[0].as_object().at("name").as_string(), "Kino {1}");
 }
 
+// Found by tests/fuzz/fuzz_json_extract: a fence inside a string of a JSON-only answer was taken
+// for the answer's fence, and the value inside it returned instead of the answer.
+TEST(JsonExtract, FenceInsideAStringOfAJsonAnswerIsData) {
+  auto text = R"([{"name": "Kino", "description": "use ```json [1] ``` here"}, {"name": "B"}])";
+  auto v = extract_json(text);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->repaired);
+  EXPECT_EQ(v->value, json::parse(text));
+}
+
 TEST(JsonExtract, SkipsBracesInProseBeforeTheData) {
   auto v = extract_json("Note {see below} and [citation 1]: [{\"a\": 2}]");
   ASSERT_TRUE(v);
