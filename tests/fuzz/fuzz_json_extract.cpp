@@ -28,11 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto v = json::parse(text, ec);
   if (ec || !(v.is_object() || v.is_array())) return 0;
   auto s = json::serialize(v);
+  // Compared with what `s` parses to: Boost.JSON 1.81 may read a huge number back one ULP off.
+  auto expected = json::parse(s);
 
   auto plain = extract_json(s);
   FUZZ_CHECK(plain.has_value());
   FUZZ_CHECK(!plain->repaired);
-  FUZZ_CHECK(plain->value == v);
+  FUZZ_CHECK(plain->value == expected);
 
   auto as_sent = extract_json(text);  // the original spelling (whitespace, escapes) too
   FUZZ_CHECK(as_sent.has_value());
@@ -43,10 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (s.find("```") == std::string::npos) {
     auto fenced = extract_json("Here are the results:\n```json\n" + s + "\n```\nHope this helps.");
     FUZZ_CHECK(fenced.has_value());
-    FUZZ_CHECK(fenced->value == v);
+    FUZZ_CHECK(fenced->value == expected);
     auto prose = extract_json("Sure. " + s + " These are all.");
     FUZZ_CHECK(prose.has_value());
-    FUZZ_CHECK(prose->value == v);
+    FUZZ_CHECK(prose->value == expected);
   }
 
   // Cut short (MAX_TOKENS): never a scalar, never the whole value claimed unrepaired.

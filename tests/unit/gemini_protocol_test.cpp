@@ -87,6 +87,17 @@ TEST(GeminiResponse, BlockedPromptAndGarbage) {
   EXPECT_THROW(parse_response(json::parse(R"({"candidates": [5]})")), std::invalid_argument);
 }
 
+// Found by tests/fuzz/fuzz_gemini_protocol under UBSan: a count too large for int64 was converted
+// anyway (undefined behaviour).
+TEST(GeminiResponse, CountsOutOfRangeCountAsAbsent) {
+  auto r = parse_response(json::parse(
+      R"({"usageMetadata": {"promptTokenCount": 4e85, "candidatesTokenCount": 12.0,
+          "totalTokenCount": -1e300}})"));
+  EXPECT_EQ(r.usage.prompt_tokens, 0);
+  EXPECT_EQ(r.usage.output_tokens, 12);
+  EXPECT_EQ(r.usage.total_tokens, 0);
+}
+
 TEST(GeminiErrors, ParseRetryInfoAndReason) {
   auto body = error_body(429, "RESOURCE_EXHAUSTED", "quota", {}, 26s);
   auto e = parse_error(body);
