@@ -11,6 +11,7 @@ repo=$(pwd)
 seconds=${1:-30}
 shift || true
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+if [ "${CI:-}" = "true" ]; then export CCACHE_DISABLE=1; fi
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found (ops/install-deps.sh installs clang and libclang-rt-14-dev)" >&2
