@@ -16,6 +16,7 @@ build_pkgs=(
 test_pkgs=(
   curl chromium shellcheck nginx-light wrk faketime
   python3 python3-flask gunicorn
+  clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (tests/fuzz/run.sh)
 )
 # Node.js may come from elsewhere on the image (Debian's npm then conflicts): only add Debian's if absent.
 if ! command -v npm >/dev/null 2>&1; then test_pkgs+=(nodejs npm); fi

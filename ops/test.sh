@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test on a fresh Debian 12 machine: install what is needed, build with warnings as errors,
-# check formatting, and run the whole suite (unit and integration, through ctest).
+# check formatting, run the whole suite (through ctest), then the sanitizer suites and the fuzzers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ops/install-deps.sh
@@ -8,3 +8,13 @@ bash ops/build.sh -DCINESTREAM_WERROR=ON
 bash ops/check-format.sh
 # The MongoDB store cases must run here (against the test peer), not be skipped for want of it.
 CINESTREAM_REQUIRE_MONGO=1 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --parallel "$(nproc)" --timeout 300
+# Then the unit and integration suites under ASan+UBSan and under TSan, and a short fuzz run of
+# each target, each in its own build directory (README, "Tests"). Skip them locally with
+# CINESTREAM_SKIP_SANITIZERS=1 and CINESTREAM_SKIP_FUZZ=1; CINESTREAM_FUZZ_SECONDS per target.
+if [ "${CINESTREAM_SKIP_SANITIZERS:-0}" != 1 ]; then
+  bash ops/test-sanitizers.sh asan
+  bash ops/test-sanitizers.sh tsan
+fi
+if [ "${CINESTREAM_SKIP_FUZZ:-0}" != 1 ]; then
+  bash tests/fuzz/run.sh "${CINESTREAM_FUZZ_SECONDS:-30}"
+fi

@@ -58,12 +58,12 @@ struct ScrapeService::Running {
   std::unique_ptr<asio::steady_timer> wake;
 };
 
+// Caches need no word from here: merges bump the city's data_version, which CityVersions polls.
 ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog, AsyncStore& store,
-                             CityVersions& versions, ScrapeServiceOptions options)
+                             CityVersions& /*versions*/, ScrapeServiceOptions options)
     : loops_(loops),
       catalog_(catalog),
       store_(store),
-      versions_(versions),
       options_(std::move(options)),
       limiter_(options_.gemini_max_in_flight) {
   char host[256] = {};

@@ -146,7 +146,8 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
       auto again = co_await call(run, request);
       if (!malformed(again) || (again.json && !result.json)) result = std::move(again);
     }
-    incomplete = result.json_repaired;
+    // Cut short by the output limit, even when what arrived parses cleanly, the tail is missing.
+    incomplete = result.json_repaired || result.response.finish_reason == "MAX_TOKENS";
   } catch (const BudgetExhausted& e) {
     run.report.budget_exhausted = true;
     if (run.report.error.empty()) run.report.error = e.what();
@@ -208,6 +209,9 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
   // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
   bool split = result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 &&
                depth < options_.max_splits;
+  spdlog::debug("scrape {}: showtimes {} x{} cinemas depth {}: finish {}, repaired {}, {} rows{}",
+                run.city.id, days.front(), cinemas.size(), depth, result.response.finish_reason,
+                result.json_repaired, rows.size(), split ? ", split" : "");
   if (split) {
     incomplete = false;  // the halves cover what is missing
     auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);

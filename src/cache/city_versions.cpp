@@ -12,7 +12,8 @@ CityVersions::CityVersions(const CityCatalog& catalog)
 }
 
 std::shared_ptr<const std::vector<LocationState>> CityVersions::states() const {
-  return states_.load(std::memory_order_acquire);
+  std::lock_guard lock(states_mutex_);
+  return states_;
 }
 
 std::size_t CityVersions::update(std::vector<LocationState> states) {
@@ -23,8 +24,9 @@ std::size_t CityVersions::update(std::vector<LocationState> states) {
     auto& v = versions_[catalog_.index_of(*l)];
     if (v.exchange(s.data_version, std::memory_order_acq_rel) != s.data_version) ++changed;
   }
-  states_.store(std::make_shared<const std::vector<LocationState>>(std::move(states)),
-                std::memory_order_release);
+  auto fresh = std::make_shared<const std::vector<LocationState>>(std::move(states));
+  std::lock_guard lock(states_mutex_);
+  states_.swap(fresh);  // the old vector is freed after the unlock, by `fresh`
   return changed;
 }
 

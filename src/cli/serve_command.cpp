@@ -192,8 +192,11 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
 
   agent::ScrapeServiceOptions scrape;
   scrape.plan = agent::parse_plan(config.scrape_plan).value_or(agent::Plan::by_day);
-  scrape.lease = std::chrono::duration_cast<std::chrono::seconds>(config.scrape_lease);
-  if (scrape.lease < std::chrono::seconds(1)) scrape.lease = std::chrono::seconds(1);
+  // The store keeps lease expiries in whole seconds of a floored clock, so a lease of N s may
+  // lapse up to a second early, between two renewals (seen under ASan: 1.5 s became 1 s, and the
+  // watchdog freed a live holder's lock). Round up and add that second.
+  scrape.lease =
+      std::chrono::ceil<std::chrono::seconds>(config.scrape_lease) + std::chrono::seconds(1);
   scrape.watchdog_interval = config.scrape_watchdog;
   scrape.max_age = std::chrono::duration_cast<std::chrono::seconds>(config.scrape_max_age);
   scrape.rate_per_minute = config.scrape_rate_per_minute;
@@ -296,7 +299,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
 
   loops.run();
   if (demo_sim) demo_sim->stop();
-  pool.stop();
+  pool.stop();       // before the loops' shutdown: its threads post completions to them
+  loops.shutdown();  // coroutines cut short by the drain end while the services exist
   visits.flush_blocking(*store);
   spdlog::info("stopped");
   return 0;

@@ -336,7 +336,9 @@ Config load_config(const FlagValues& flags, const EnvLookup& env, const std::str
                    bool env_file_explicit) {
   auto dotenv = read_env_file(env_file, env_file_explicit);
   const auto table = settings();
-  for (const auto& [name, value] : flags) {
+  for (const auto& flag : flags) {
+    // Not a structured binding: clang before 16 cannot capture one in a lambda (fuzz build).
+    const auto& name = flag.first;
     bool known =
         std::any_of(table.begin(), table.end(), [&](const Setting& st) { return name == st.flag; });
     if (!known) throw ConfigError(fmt::format("--{}: no such setting", name));

@@ -104,7 +104,10 @@ std::optional<ExtractedJson> from(std::string_view s) {
 }  // namespace
 
 std::optional<ExtractedJson> extract_json(std::string_view text) {
-  // A fenced block wins: the model's own marking of where the data is.
+  // An answer that is JSON and nothing else is taken whole: a fence inside one of its strings is
+  // data, not a fence (found by tests/fuzz/fuzz_json_extract).
+  if (auto v = try_parse(text)) return ExtractedJson{*v, false};
+  // Else a fenced block wins: the model's own marking of where the data is.
   for (std::string_view fence : {"```json", "```JSON", "```"}) {
     auto open = text.find(fence);
     if (open == std::string_view::npos) continue;

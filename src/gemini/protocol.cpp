@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <cmath>
 
 namespace cinestream::gemini {
 namespace json = boost::json;
@@ -45,7 +46,12 @@ std::int64_t num(const json::object& o, std::string_view key) {
   if (!v) return 0;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
+  if (v->is_double()) {
+    // Converting a double out of int64's range is undefined (UBSan, tests/fuzz): such a count
+    // is nonsense from the service, so it counts as absent.
+    double d = v->as_double();
+    return std::isfinite(d) && std::fabs(d) < 9.0e18 ? static_cast<std::int64_t>(d) : 0;
+  }
   return 0;
 }
 

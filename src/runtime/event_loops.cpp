@@ -11,7 +11,7 @@ EventLoops::EventLoops(unsigned count) {
   if (count == 0) count = 1;
   for (unsigned i = 0; i < count; ++i) {
     // Concurrency hint 1: each context is run by exactly one thread.
-    loops_.push_back(std::make_unique<boost::asio::io_context>(1));
+    loops_.push_back(std::make_unique<Context>(1));
   }
 }
 
@@ -46,6 +46,12 @@ void EventLoops::run() {
 void EventLoops::stop() {
   for (auto& l : loops_)
     l->stop();
+}
+
+void EventLoops::shutdown() {
+  stop();
+  for (auto& l : loops_)
+    l->shutdown();
 }
 
 std::size_t EventLoops::current() {

@@ -205,6 +205,17 @@ inline std::vector<pid_t> children_of(pid_t pid) {
   return out;
 }
 
+// What one set has that the other lacks, for a readable failure.
+inline std::string difference(const std::set<std::string>& got, const std::set<std::string>& want) {
+  std::string out;
+  int shown = 0;
+  for (const auto& s : want)
+    if (!got.contains(s) && shown++ < 10) out += "\n  missing: " + s;
+  for (const auto& s : got)
+    if (!want.contains(s) && shown++ < 20) out += "\n  extra:   " + s;
+  return out;
+}
+
 inline std::string scrape_status(std::uint16_t port, const std::string& city) {
   try {
     auto res = get(port, "/api/scrape/status/" + city);

@@ -134,7 +134,9 @@ TEST(Scrape, KilledHolderIsReplacedAndItsWorkKept) {
       10s);
   ASSERT_TRUE(started);
   ASSERT_TRUE(eventually(
-      [&] { return status_of(other.port(), "kyiv")["status"].as_string() == "fresh"; }, 60s));
+      [&] { return status_of(other.port(), "kyiv")["status"].as_string() == "fresh"; }, 60s))
+      << json::serialize(status_of(other.port(), "kyiv")) << "\n"
+      << other.log();
   EXPECT_EQ(status_of(other.port(), "kyiv")["days_covered"].as_int64(), 14);
   // Known cinemas and movies are reused and covered days skipped: one call per missing day.
   EXPECT_EQ(metric(other.port(), "cinestream_gemini_grounded_calls_total"), 14 - covered_before);

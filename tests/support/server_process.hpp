@@ -1,5 +1,6 @@
 #pragma once
 // Starts the real `cinestream` binary on an ephemeral port and speaks HTTP to it.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -154,22 +156,35 @@ class ServerProcess {
   }
   ~ServerProcess() {
     if (pid_ > 0) {
+#ifdef CINESTREAM_SANITIZED
+      // A clean exit, so LeakSanitizer runs and races at shutdown are seen; killed if it hangs.
+      ::kill(pid_, SIGTERM);
+      if (wait_exit(std::chrono::seconds(20)) == -1 && pid_ > 0) ::kill(pid_, SIGKILL);
+#else
       ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
+#endif
+      if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
     }
+    expect_no_sanitizer_reports(log_file_);
   }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  std::uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  std::uint16_t port() const {
+    return port_;
+  }
+  pid_t pid() const {
+    return pid_;
+  }
   std::string log() const {
     std::ifstream in(log_file_);
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
   }
-  void signal(int sig) { ::kill(pid_, sig); }
+  void signal(int sig) {
+    ::kill(pid_, sig);
+  }
   // Waits for exit; returns the exit status, or -1 on timeout / death by signal.
   int wait_exit(std::chrono::milliseconds timeout) {
     auto until = std::chrono::steady_clock::now() + timeout;
@@ -177,6 +192,7 @@ class ServerProcess {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
+        expect_no_sanitizer_reports(log_file_);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -192,7 +208,25 @@ class ServerProcess {
     pid_t pid = start(full, env, log_file);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    expect_no_sanitizer_reports(log_file);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // A sanitized binary writes its reports to `<log>.san.<pid>` (log_path, set in start()); any
+  // such file fails the running test, whichever process (worker, supervisor) wrote it.
+  static void expect_no_sanitizer_reports(const std::string& log) {
+    namespace fs = std::filesystem;
+    fs::path p(log);
+    auto prefix = p.filename().string() + ".san.";
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(p.parent_path(), ec)) {
+      if (!e.path().filename().string().starts_with(prefix)) continue;
+      std::ifstream in(e.path());
+      std::stringstream report;
+      report << in.rdbuf();
+      ADD_FAILURE() << "sanitizer report from " << e.path().filename() << ":\n" << report.str();
+      fs::remove(e.path(), ec);  // reported once
+    }
   }
 
  private:
@@ -209,6 +243,14 @@ class ServerProcess {
       }
       for (const auto& [k, v] : env)
         ::setenv(k.c_str(), v.c_str(), 1);
+      // Sanitizer reports into files of their own (see expect_no_sanitizer_reports); the later
+      // log_path wins over one already in the options.
+      for (const char* var : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
+        const char* given = std::getenv(var);
+        std::string options = given ? std::string(given) + ":" : std::string();
+        options += "log_path=" + log + ".san";
+        ::setenv(var, options.c_str(), 1);
+      }
       std::vector<char*> argv;
       for (const auto& a : args)
         argv.push_back(const_cast<char*>(a.c_str()));

@@ -71,7 +71,9 @@ TEST(Answers, LocalStartTimes) {
 TEST(Answers, UntrustedTextAndUrls) {
   EXPECT_EQ(clean_text("  Dune\x01\x1b[31m\n Part Two "), "Dune [31m Part Two");
   EXPECT_EQ(clean_text(std::string(500, 'x')).size(), 200u);
-  EXPECT_EQ(clean_text("Дюна", 3), "Д");  // never half a character
+  EXPECT_EQ(clean_text("Дюна", 3), "Д");              // never half a character
+  EXPECT_EQ(clean_text("Dune Part Two", 5), "Dune");  // no space left where it was cut
+  EXPECT_EQ(clean_text("ab \xD0\x94", 4), "ab");
   EXPECT_EQ(clean_url("https://kino.example/poster.jpg"), "https://kino.example/poster.jpg");
   EXPECT_EQ(clean_url("javascript:alert(1)"), "");
   EXPECT_EQ(clean_url("https://user:pass@kino.example/"), "");

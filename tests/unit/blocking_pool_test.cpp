@@ -71,17 +71,17 @@ TEST(BlockingPool, FullQueueFailsFastInsteadOfGrowing) {
   asio::co_spawn(io, pool.run([] {}), asio::detached);
   io.poll();
   EXPECT_EQ(pool.queued(), 1u);
-  auto third = asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<std::string> {
-        try {
-          co_await pool.run([] {});
-          co_return "ran";
-        } catch (const PoolOverloaded&) {
-          co_return "overloaded";
-        }
-      }(),
-      asio::use_future);
+  // A named lambda: the coroutine reads its captures after this statement ends (a temporary
+  // closure was a stack-use-after-scope, found by ASan).
+  auto call = [&]() -> asio::awaitable<std::string> {
+    try {
+      co_await pool.run([] {});
+      co_return "ran";
+    } catch (const PoolOverloaded&) {
+      co_return "overloaded";
+    }
+  };
+  auto third = asio::co_spawn(io, call(), asio::use_future);
   io.poll();
   release.set_value();
   io.run();

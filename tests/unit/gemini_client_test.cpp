@@ -285,24 +285,24 @@ TEST_F(GeminiClientTest, TheKeyNeverReachesLogsErrorsOrMetrics) {
 TEST(CallLimiter, QueueIsBounded) {
   CallLimiter limiter(1, 1);
   asio::io_context io;
-  auto outcome = asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<std::string> {
-        auto held = co_await limiter.acquire();
-        auto ex = co_await asio::this_coro::executor;
-        auto waiter = asio::co_spawn(ex, limiter.acquire(), asio::use_future);  // waits
-        asio::steady_timer t(ex);
-        t.expires_after(1ms);
-        co_await t.async_wait(asio::use_awaitable);
-        try {
-          co_await limiter.acquire();  // a second waiter: over the bound
-          co_return "acquired";
-        } catch (const std::length_error&) {
-        }
-        held.release();  // hands the slot to the waiter
-        co_return limiter.waiting() == 0 ? "bounded" : "stuck";
-      }(),
-      asio::use_future);
+  // A named lambda: the coroutine reads its captures after this statement ends (a temporary
+  // closure was a stack-use-after-scope, found by ASan).
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto held = co_await limiter.acquire();
+    auto ex = co_await asio::this_coro::executor;
+    auto waiter = asio::co_spawn(ex, limiter.acquire(), asio::use_future);  // waits
+    asio::steady_timer t(ex);
+    t.expires_after(1ms);
+    co_await t.async_wait(asio::use_awaitable);
+    try {
+      co_await limiter.acquire();  // a second waiter: over the bound
+      co_return "acquired";
+    } catch (const std::length_error&) {
+    }
+    held.release();  // hands the slot to the waiter
+    co_return limiter.waiting() == 0 ? "bounded" : "stuck";
+  };
+  auto outcome = asio::co_spawn(io, body(), asio::use_future);
   io.run();
   EXPECT_EQ(outcome.get(), "bounded");
   EXPECT_EQ(limiter.in_flight(), 0u);

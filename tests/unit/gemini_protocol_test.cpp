@@ -87,6 +87,17 @@ TEST(GeminiResponse, BlockedPromptAndGarbage) {
   EXPECT_THROW(parse_response(json::parse(R"({"candidates": [5]})")), std::invalid_argument);
 }
 
+// Found by tests/fuzz/fuzz_gemini_protocol under UBSan: a count too large for int64 was converted
+// anyway (undefined behaviour).
+TEST(GeminiResponse, CountsOutOfRangeCountAsAbsent) {
+  auto r = parse_response(json::parse(
+      R"({"usageMetadata": {"promptTokenCount": 4e85, "candidatesTokenCount": 12.0,
+          "totalTokenCount": -1e300}})"));
+  EXPECT_EQ(r.usage.prompt_tokens, 0);
+  EXPECT_EQ(r.usage.output_tokens, 12);
+  EXPECT_EQ(r.usage.total_tokens, 0);
+}
+
 TEST(GeminiErrors, ParseRetryInfoAndReason) {
   auto body = error_body(429, "RESOURCE_EXHAUSTED", "quota", {}, 26s);
   auto e = parse_error(body);
@@ -121,6 +132,16 @@ TEST(JsonExtract, PlainFencedAndProse) {
       "Enjoy!");
   ASSERT_TRUE(prose);
   EXPECT_EQ(prose->value.as_array()[0].as_object().at("name").as_string(), "Kino {1}");
+}
+
+// Found by tests/fuzz/fuzz_json_extract: a fence inside a string of a JSON-only answer was taken
+// for the answer's fence, and the value inside it returned instead of the answer.
+TEST(JsonExtract, FenceInsideAStringOfAJsonAnswerIsData) {
+  auto text = R"([{"name": "Kino", "description": "use ```json [1] ``` here"}, {"name": "B"}])";
+  auto v = extract_json(text);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->repaired);
+  EXPECT_EQ(v->value, json::parse(text));
 }
 
 TEST(JsonExtract, SkipsBracesInProseBeforeTheData) {

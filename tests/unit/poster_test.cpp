@@ -29,17 +29,25 @@ TEST(PosterRules, OnlyPublicAddressesByDefault) {
   }
 }
 
+// `n` times `c`, then `ext`. Appended in place: GCC 12 at -O1 with sanitizers misreports
+// `std::string(n, c) + ext` as out of bounds (-Warray-bounds).
+std::string name_of(std::size_t n, char c, std::string_view ext) {
+  std::string s(n, c);
+  s.append(ext);
+  return s;
+}
+
 TEST(PosterRules, ImagesAreRecognisedByTheirBytes) {
   EXPECT_EQ(image_extension("\xFF\xD8\xFF\xE0rest"), "jpg");
   EXPECT_EQ(image_extension(std::string("\x89PNG\r\n\x1a\n....", 12)), "png");
   EXPECT_EQ(image_extension(std::string_view("RIFF\x10\x00\x00\x00WEBPVP8 ", 16)), "webp");
   EXPECT_FALSE(image_extension("<html><script>"));
   EXPECT_FALSE(image_extension("GIF89a"));
-  EXPECT_TRUE(is_poster_name(std::string(64, 'a') + ".png"));
-  EXPECT_FALSE(is_poster_name(std::string(64, 'a') + ".svg"));
-  EXPECT_FALSE(is_poster_name(std::string(63, 'a') + ".png"));
+  EXPECT_TRUE(is_poster_name(name_of(64, 'a', ".png")));
+  EXPECT_FALSE(is_poster_name(name_of(64, 'a', ".svg")));
+  EXPECT_FALSE(is_poster_name(name_of(63, 'a', ".png")));
   EXPECT_FALSE(is_poster_name("../../etc/passwd"));
-  EXPECT_FALSE(is_poster_name(std::string(64, 'A') + ".png"));
+  EXPECT_FALSE(is_poster_name(name_of(64, 'A', ".png")));
 }
 
 class PosterFetcherTest : public ::testing::Test {

@@ -156,6 +156,32 @@ TEST_P(StoreConformance, MergeDeduplicatesAcrossSpellings) {
   EXPECT_EQ(movies[0].title.ua, "Дюна 2");          // and not blanked by the second
 }
 
+// Found by tests/fuzz/fuzz_merge: a theater first known without an address took the address of
+// the next same-named one, and then of a third with another address, so that third theater's
+// showtimes landed under the wrong address and a re-merge of the same answer added them again.
+TEST_P(StoreConformance, TheaterAddressIsLearnedOnceAndMergeIsIdempotent) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  std::vector<Movie> scraped{test_movie(
+      "Dune", "Дюна",
+      {test_theater("Multiplex", "", {{utc(2026, 11, 21, 16, 0), "2D", "", ""}}),
+       test_theater("Multiplex", "Main St 1", {{utc(2026, 11, 21, 17, 0), "2D", "", ""}}),
+       test_theater("Multiplex", "Other 2", {{utc(2026, 11, 21, 18, 0), "2D", "", ""}})})};
+  auto first = store_->merge_movies("kyiv", scraped, now);
+  EXPECT_EQ(first.theaters_added, 2);
+  EXPECT_EQ(first.showtimes_added, 3);
+  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  ASSERT_EQ(movies.size(), 1u);
+  std::map<std::string, std::size_t> by_address;
+  for (const auto& t : movies[0].theaters)
+    by_address[t.address] += t.showtimes.size();
+  EXPECT_EQ(by_address["Main St 1"], 2u);  // the address-less showtime joined the first address
+  EXPECT_EQ(by_address["Other 2"], 1u);
+  auto again = store_->merge_movies("kyiv", scraped, now);
+  EXPECT_EQ(again.theaters_added, 0);
+  EXPECT_EQ(again.showtimes_added, 0);
+  EXPECT_EQ(again.showtimes_duplicate, 3);
+}
+
 TEST_P(StoreConformance, SameStartDifferentFormatIsTwoShowtimes) {
   auto now = utc(2026, 11, 21, 8, 0);
   auto stats = store_->merge_movies(

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "cinestream/catalog/city_catalog.hpp"
@@ -27,7 +28,10 @@ class CityVersions {
  private:
   const CityCatalog& catalog_;
   std::unique_ptr<std::atomic<std::int64_t>[]> versions_;
-  std::atomic<std::shared_ptr<const std::vector<LocationState>>> states_;
+  // A mutex, not std::atomic<std::shared_ptr>: libstdc++ 12's load() unlocks with a relaxed
+  // store, so a read of the pointer is not ordered before the next store's write (TSan: race).
+  mutable std::mutex states_mutex_;
+  std::shared_ptr<const std::vector<LocationState>> states_;
 };
 
 }  // namespace cinestream

@@ -548,7 +548,8 @@ class SqliteStore final : public Store {
   }
 
   static std::vector<TheaterRow> load_theaters(Connection& c, std::string_view city_id) {
-    auto st = c.prepare("SELECT id, name_key, address_key FROM theaters WHERE city_id = ?1");
+    auto st =
+        c.prepare("SELECT id, name_key, address_key FROM theaters WHERE city_id = ?1 ORDER BY id");
     st.bind(1, city_id);
     std::vector<TheaterRow> rows;
     while (st.step())
@@ -561,7 +562,7 @@ class SqliteStore final : public Store {
                                           std::vector<TheaterRow>& known, MergeStats& stats) {
     std::string name_key = normalize_key(t.name);
     std::string address_key = normalize_key(t.address);
-    for (const auto& row : known) {
+    for (auto& row : known) {
       if (row.name_key != name_key) continue;
       if (row.address_key == address_key || row.address_key.empty() || address_key.empty()) {
         if (row.address_key.empty() && !address_key.empty()) {
@@ -572,6 +573,9 @@ class SqliteStore final : public Store {
           up.bind(1, row.id).bind(2, trim(t.address)).bind(3, address_key).bind(4, city_id);
           up.bind(5, name_key);
           up.run();
+          // The row now has this address: later theaters of this merge must see it, or one with
+          // yet another address would match the row again and move it there.
+          if (c.changes() > 0) row.address_key = address_key;
         }
         if (!t.website.empty()) {
           auto web = c.prepare("UPDATE theaters SET website = ?2 WHERE id = ?1 AND website = ''");

@@ -1,0 +1,127 @@
+// The request target: parse_target (path and query decoding, dot segments, NUL) and the router.
+// Invariants: an accepted target has a clean path; re-encoding what was decoded parses back to the
+// same Target; every route match is consistent (a prefix route's prefix + tail is the path).
+#include <boost/beast/http/verb.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cinestream/http/query.hpp"
+#include "cinestream/http/router.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+using cinestream::http::Handler;
+using cinestream::http::Router;
+using cinestream::http::Status;
+using cinestream::http::Verb;
+
+std::string encode(std::string_view s, bool keep_slash) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
+    if (plain) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// The API's route shapes (exact, prefix, same path with two methods); handlers are never called.
+const Router& router() {
+  static const Router r = [] {
+    Router out;
+    Handler none;
+    out.add(Verb::get, "/api/locations", none);
+    out.add(Verb::get, "/api/showtimes", none);
+    out.add(Verb::get, "/api/movies", none);
+    out.add(Verb::post, "/api/scrape", none);
+    out.add_prefix(Verb::get, "/api/scrape/status/", none);
+    out.add_prefix(Verb::get, "/api/scrape/events/", none);
+    out.add(Verb::get, "/api/session", none);
+    out.add(Verb::post, "/api/session", none);
+    out.add_prefix(Verb::get, "/posters/", none);
+    out.add_prefix(Verb::get, "/api/", none);
+    out.add(Verb::get, "/healthz", none);
+    return out;
+  }();
+  return r;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
+  auto target = cinestream::http::parse_target(raw);
+  if (!target) return 0;
+  const auto& path = target->path;
+  FUZZ_CHECK(!path.empty() && path.front() == '/');
+  FUZZ_CHECK(path.find('\0') == std::string::npos);
+  for (std::size_t pos = 0; pos <= path.size();) {
+    auto next = path.find('/', pos);
+    if (next == std::string::npos) next = path.size();
+    std::string_view seg(path.data() + pos, next - pos);
+    FUZZ_CHECK(seg != "." && seg != "..");
+    pos = next + 1;
+  }
+
+  // Round trip: what was decoded, encoded again, decodes to the same thing.
+  std::string again = encode(path, true);
+  if (!target->params.empty()) {
+    again += '?';
+    for (std::size_t i = 0; i < target->params.size(); ++i) {
+      if (i) again += '&';
+      again +=
+          encode(target->params[i].first, false) + "=" + encode(target->params[i].second, false);
+    }
+  }
+  auto reparsed = cinestream::http::parse_target(again);
+  FUZZ_CHECK(reparsed.has_value());
+  FUZZ_CHECK(reparsed->path == path);
+  FUZZ_CHECK(reparsed->params == target->params);
+
+  // param() answers the first value of a key.
+  for (const auto& [key, value] : target->params) {
+    auto got = target->param(key);
+    FUZZ_CHECK(got.has_value());
+    for (const auto& [k, v] : target->params) {
+      if (k == key) {
+        FUZZ_CHECK(*got == v);
+        break;
+      }
+    }
+  }
+
+  for (Verb verb : {Verb::get, Verb::head, Verb::post, Verb::delete_}) {
+    auto m = router().match(verb, path);
+    const auto& names = router().route_names();
+    FUZZ_CHECK(m.route_index < names.size());
+    if (m.status == Status::ok) {
+      FUZZ_CHECK(m.handler != nullptr);
+      const auto& name = names[m.route_index];
+      if (!name.empty() && name.back() == '*') {
+        auto prefix = name.substr(0, name.size() - 1);
+        FUZZ_CHECK(!m.tail.empty());
+        FUZZ_CHECK(prefix + m.tail == path);
+      } else {
+        FUZZ_CHECK(name == path);
+        FUZZ_CHECK(m.tail.empty());
+      }
+    } else if (m.status == Status::method_not_allowed) {
+      FUZZ_CHECK(m.handler == nullptr);
+      FUZZ_CHECK(!m.allow.empty());
+    } else {
+      FUZZ_CHECK(m.status == Status::not_found);
+      FUZZ_CHECK(m.handler == nullptr);
+    }
+  }
+  return 0;
+}

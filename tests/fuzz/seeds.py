@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of each fuzz target into tests/fuzz/corpus/<target>/ (committed).
+
+FuzzedDataProvider takes integers from the END of the input and strings from the front, so the
+seeds are text followed by the control bytes each target reads (see each fuzz_*.cpp).
+Re-run after changing a target's input layout: python3 tests/fuzz/seeds.py
+"""
+import hashlib
+import json
+import os
+import random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, seeds):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    for s in seeds:
+        if isinstance(s, str):
+            s = s.encode()
+        name = hashlib.sha1(s).hexdigest()[:16]
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(s)
+
+
+write("fuzz_http_target", [
+    "/api/showtimes?city=Kyiv&date=2026-11-21&lang=ua",
+    "/api/showtimes?city=%D0%9A%D0%B8%D1%97%D0%B2",
+    "/api/showtimes?city=Київ&lang=uk",
+    "/api/locations?lat=50.45&lon=30.52&limit=3",
+    "/api/scrape/status/lviv",
+    "/api/scrape/events/new-york",
+    "/posters/0123456789abcdef.jpg",
+    "/api/scrape",
+    "/%2e%2e/etc/passwd",
+    "/a/./b",
+    "/?a&b=&=c&&d=%20+x",
+    "/a%00b",
+    "/index.html?x=%zz",
+    "/healthz",
+])
+
+showtimes = [
+    {"movie": "Dune: Part Two", "cinema": "Multiplex Gulliver",
+     "start_time": "2026-11-21T18:00", "format": "IMAX", "language": "original", "hall": 5},
+    {"movie": "Дюна: Частина друга", "cinema": "Планета Кіно", "start_time": "2026-11-22 10:30:00Z",
+     "format": "3D", "language": "Ukrainian dubbing", "hall": "Зал 2"},
+    {"movie": "Inside Out 2", "cinema": "kinopalace", "start_time": "2026-11-23T21:15:00+02:00"},
+    {"movie": "Oppenheimer", "cinema": "Unknown Cinema", "start_time": "2026-11-21T12:00"},
+    {"movie": "X", "cinema": "Oscar", "start_time": "2026-13-01T25:00"},
+    "not an object",
+]
+cinemas = [
+    {"name": "Multiplex Gulliver", "address": "Sportyvna Sq 1A", "website": "https://multiplex.ua/"},
+    {"name": "Планета Кіно", "address": "вул. Велика Васильківська, 72", "website": "javascript:x"},
+    {"name": "  ", "address": "nowhere"},
+]
+movies = [
+    {"movie_title": {"en": "Dune: Part Two", "ua": "Дюна: Частина друга", "ru": "Дюна: Часть вторая"},
+     "movie_description": {"en": "Paul Atreides unites with the Fremen.", "ua": "Пол Атрід."},
+     "movie_image_url": "https://image.tmdb.org/t/p/w500/dune.jpg"},
+    {"movie_title": "Inside Out 2", "movie_image_url": "http://user:pw@example.com/a.png"},
+    {"movie_title": {}},
+]
+answers_text = [
+    json.dumps(showtimes, ensure_ascii=False),
+    "```json\n" + json.dumps({"showtimes": showtimes}, ensure_ascii=False, indent=1) + "\n```",
+    json.dumps(cinemas, ensure_ascii=False),
+    "Here are the cinemas:\n" + json.dumps({"cinemas": cinemas}),
+    json.dumps(movies, ensure_ascii=False),
+    json.dumps(showtimes, ensure_ascii=False)[:300],
+]
+# zone (last byte), first day = 320 (2026-11-17), 14 days
+answers_tail = bytes([13, 64, 1, 0])
+write("fuzz_answers", [t.encode() + answers_tail for t in answers_text] +
+      [t.encode() + bytes([6, 64, 1, 4]) for t in answers_text[:2]])
+
+write("fuzz_json_extract", answers_text + [
+    '{"a": [1, 2, {"b": "```"}]}',
+    "Sure! ```\n[1, 2, 3]\n``` and more",
+    '[{"movie": "A", "start_time": "2026-11-21T18:00"}, {"movie": "B", "start_',
+    "{\"k\": \"v\\\"}\", \"n\": [true, false, null]}",
+    "no json here {",
+    "[[[[[[[[[[]]]]]]]]]]",
+])
+
+stream = ('data: {"candidates": [{"content": {"parts": [{"text": "[{\\"a\\":"}]}}]}\n\n'
+          'data: {"candidates": [{"content": {"parts": [{"text": "1}]"}]}, "finishReason": "STOP"}],'
+          ' "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15}}\r\n\r\n'
+          'event: ping\ndata:\n\n: comment\n\n')
+response = json.dumps({
+    "candidates": [{"content": {"parts": [{"text": "thinking", "thought": True}, {"text": "[]"}]},
+                    "finishReason": "MAX_TOKENS",
+                    "groundingMetadata": {"webSearchQueries": ["kyiv cinemas"],
+                                          "groundingChunks": [{"web": {"uri": "https://x", "title": "x"}}]}}],
+    "usageMetadata": {"promptTokenCount": 1, "totalTokenCount": 2}, "modelVersion": "gemini-2.5-flash",
+    "responseId": "abc"})
+error = json.dumps({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED",
+                              "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "26s"},
+                                          {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED"}]}})
+write("fuzz_gemini_protocol", [
+    stream.encode() + bytes([0, 0]),
+    stream.encode() + bytes([7, 0, 40, 0, 3, 0, 3]) ,
+    response.encode() + bytes([1]),
+    json.dumps({"promptFeedback": {"blockReason": "SAFETY"}}).encode() + bytes([1]),
+    error.encode() + bytes([2]),
+    b"1.5s" + bytes([2]),
+    b"0.250s" + bytes([2]),
+    b"\x05RESOURCE_EXHAUSTED\x10quota exceeded!!\x03KEY" + bytes([1, 0, 0, 1, 3]),
+])
+
+# text, then day, month, year (bytes), the instant (4 bytes), the zone (last byte)
+def lt(text, d=20, m=10, y=36, t=(0x30, 0x00, 0x00, 0x80), zone=0):
+    return text.encode() + bytes([d, m, y]) + bytes(t) + bytes([zone])
+
+write("fuzz_local_time", [
+    lt("2026-11-21"), lt("2026-02-29"), lt("2024-02-29", zone=2),
+    lt("2026-03-29T03:30", m=2, d=28, zone=0), lt("2026-10-25T03:30:00+03:00", m=9, d=24),
+    lt("2026-11-21 18:00:00Z-03:00", zone=6), lt("2026-11-21T18:00:00.000Z", zone=3),
+    lt("2014-03-30T02:30", y=24, m=2, d=29, zone=8), lt("9999-12-31T23:59:59", zone=9),
+    lt("2026-1-1"), lt("2026-11-21T24:00"),
+])
+
+rng = random.Random(8)
+write("fuzz_merge", [bytes(rng.randrange(256) for _ in range(n)) for n in (16, 64, 128, 256, 512, 1024)])
