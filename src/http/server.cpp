@@ -251,7 +251,9 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
   // Handlers see the client, not the proxy in front of it.
   auto client = limits_->client_of(remote, req["X-Real-IP"], req["X-Forwarded-For"]);
   std::chrono::seconds retry_after{0};
-  if (target->path != "/healthz" && target->path != "/metrics" &&
+  // The API is what costs (the store, scrapes); the page, its assets and posters are served from
+  // memory or disk, and nginx serves them in production.
+  if (target->path.starts_with("/api/") &&
       !limits_->allow_request(client, std::chrono::steady_clock::now(), retry_after)) {
     auto res = error_response(Status::too_many_requests, "rate_limited",
                               "too many requests from this address; slow down and retry later");

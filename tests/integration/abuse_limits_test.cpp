@@ -35,6 +35,9 @@ TEST(AbuseLimits, RequestRatePerClientBehindTheProxy) {
   EXPECT_EQ(visitor.get("/api/locations", {{"X-Real-IP", "203.0.113.8"}}).status, 200u);
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(visitor.get("/healthz", {{"X-Real-IP", "203.0.113.7"}}).status, 200u);
+  // The page itself is not limited: only the API is.
+  EXPECT_EQ(visitor.get("/", {{"X-Real-IP", "203.0.113.7"}}).status, 200u);
+  EXPECT_EQ(visitor.get("/api/locations", {{"X-Real-IP", "203.0.113.7"}}).status, 429u);
   // A scrape request counts too, and is refused before any paid work.
   auto scrape = visitor.request(
       boost::beast::http::verb::post, "/api/scrape",
