@@ -58,12 +58,14 @@ struct ScrapeService::Running {
   std::unique_ptr<asio::steady_timer> wake;
 };
 
-// Caches need no word from here: merges bump the city's data_version, which CityVersions polls.
+// Merges bump the city's data_version, which CityVersions polls; a status read also raises it
+// (see status_document).
 ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog, AsyncStore& store,
-                             CityVersions& /*versions*/, ScrapeServiceOptions options)
+                             CityVersions& versions, ScrapeServiceOptions options)
     : loops_(loops),
       catalog_(catalog),
       store_(store),
+      versions_(versions),
       options_(std::move(options)),
       limiter_(options_.gemini_max_in_flight) {
   char host[256] = {};
@@ -329,6 +331,10 @@ asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const
   };
   auto [state, covered] = co_await store_.call(std::move(look));
   if (!state) co_return std::nullopt;
+  // A visitor told "fresh" asks for the showtimes next: this process's cached pages must not be
+  // older than the data version this status was read with (the poll may be up to an interval
+  // behind).
+  versions_.observe(catalog_.index_of(city), state->data_version);
   json::object body{
       {"city", id},
       {"status", to_string(state->status)},

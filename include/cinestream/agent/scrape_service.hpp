@@ -74,6 +74,7 @@ class ScrapeService {
   EventLoops& loops_;
   const CityCatalog& catalog_;
   AsyncStore& store_;
+  CityVersions& versions_;
   ScrapeServiceOptions options_;
   gemini::UsageMeter meter_;
   gemini::CallLimiter limiter_;

@@ -22,6 +22,14 @@ class CityVersions {
   }
   // The last states read from the store (shared, immutable).
   std::shared_ptr<const std::vector<LocationState>> states() const;
+  // Raises one city's version to a newer one read by a request (never lowers it).
+  void observe(std::size_t city_index, std::int64_t version) {
+    auto& v = versions_[city_index];
+    auto current = v.load(std::memory_order_acquire);
+    while (current < version &&
+           !v.compare_exchange_weak(current, version, std::memory_order_acq_rel)) {
+    }
+  }
   // Applies fresh states; returns how many cities changed version.
   std::size_t update(std::vector<LocationState> states);
 
