@@ -46,16 +46,6 @@ std::optional<std::string_view> image_extension(std::string_view b) {
   return std::nullopt;
 }
 
-bool is_poster_name(std::string_view name) {
-  auto dot = name.find('.');
-  if (dot != 64) return false;
-  for (char c : name.substr(0, 64)) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  auto ext = name.substr(65);
-  return ext == "jpg" || ext == "png" || ext == "webp";
-}
-
 PosterFetcher::PosterFetcher(asio::any_io_executor executor, AsyncStore& store,
                              PosterOptions options, PosterStats& stats)
     : http_(std::move(executor), client_options(options)),

@@ -11,8 +11,8 @@
 #include <cmath>
 #include <fstream>
 
-#include "cinestream/agent/poster_fetcher.hpp"
 #include "cinestream/api/render.hpp"
+#include "cinestream/domain/poster_name.hpp"
 #include "cinestream/http/encoding.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 
@@ -322,7 +322,7 @@ asio::awaitable<Response> Api::web(http::RequestContext& ctx) {
 
 asio::awaitable<Response> Api::poster(http::RequestContext& ctx) {
   const std::string& name = ctx.route_param;
-  if (!agent::is_poster_name(name) || options_.posters_dir.empty()) {
+  if (!is_poster_name(name) || options_.posters_dir.empty()) {
     co_return error_response(Status::not_found, "not_found", "no such poster");
   }
   auto etag = fmt::format("\"{}\"", name.substr(0, 64));

@@ -3,7 +3,6 @@
 
 #include <charconv>
 
-#include "cinestream/agent/answers.hpp"
 #include "cinestream/api/api.hpp"
 #include "cinestream/http/encoding.hpp"
 
@@ -63,7 +62,7 @@ boost::asio::awaitable<Response> Api::showtime_ics(http::RequestContext& ctx) {
   auto movie_raw = ctx.target.param("movie_id").value_or("");
   std::int64_t movie_id = 0;
   auto [p, ec] = std::from_chars(movie_raw.data(), movie_raw.data() + movie_raw.size(), movie_id);
-  auto local = agent::parse_local_start(ctx.target.param("start").value_or(""));
+  auto local = parse_local_start(ctx.target.param("start").value_or(""));
   std::string theater(ctx.target.param("theater").value_or(""));
   if (ec != std::errc{} || p != movie_raw.data() + movie_raw.size() || !local || theater.empty()) {
     co_return error_response(Status::bad_request, "invalid_showtime",

@@ -26,7 +26,9 @@
 #include "cinestream/runtime/cpu_layout.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 #include "cinestream/runtime/supervisor.hpp"
+#include "cinestream/runtime/task_processors.hpp"
 #include "cinestream/store/store.hpp"
+#include "store_setup.hpp"
 
 namespace cinestream::cli {
 namespace asio = boost::asio;
@@ -102,8 +104,7 @@ int serve(const Config& config) {
   }
   {
     // Schema and bundled cities once, before any worker: they must not race to create them.
-    auto store = open_store({config.data_dir, config.mongo_uri, 1});
-    store->ensure_schema();
+    auto store = open_migrated_store(config, 1);
     if (store->locations().empty()) store->seed_locations(bundled_locations());
   }
   std::uint16_t port = config.port;
@@ -137,8 +138,7 @@ namespace {
 
 int serve_worker(const Config& config, const std::string& secret_key, unsigned worker_index) {
   // Start-up runs before any loop: blocking calls here delay nothing but start-up itself.
-  auto store = open_store({config.data_dir, config.mongo_uri, config.blocking_threads});
-  store->ensure_schema();
+  auto store = open_migrated_store(config, config.blocking_threads);
   auto locations = store->locations();
   if (locations.empty()) {
     store->seed_locations(bundled_locations());
@@ -178,7 +178,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   unsigned threads =
       config.threads ? config.threads : static_cast<unsigned>(allowed_cpus_of_process().size());
   EventLoops loops(threads);
-  BlockingPool pool(config.blocking_threads, config.blocking_queue);
+  TaskProcessors pools({.db_threads = config.blocking_threads, .db_queue = config.blocking_queue});
+  BlockingPool& pool = pools.db();
   AsyncStore async_store(*store, pool);
   VisitCounter visits;
 
@@ -229,9 +230,9 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   HttpMetrics metrics(router.route_names(), loops.size());
   api.set_metrics(&metrics);
   const http::Server* server_ptr = nullptr;  // set once the server exists, before any request
-  api.set_extra_metrics([&scraper, worker_index, &server_ptr] {
+  api.set_extra_metrics([&scraper, &pools, worker_index, &server_ptr] {
     auto open = server_ptr ? server_ptr->active_connections() : 0;
-    return scraper.render_metrics() +
+    return scraper.render_metrics() + pools.render_metrics() +
            fmt::format(
                "# HELP cinestream_connections_open Client connections open in this "
                "worker.\n# TYPE cinestream_connections_open gauge\n"
@@ -299,7 +300,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
 
   loops.run();
   if (demo_sim) demo_sim->stop();
-  pool.stop();       // before the loops' shutdown: its threads post completions to them
+  pools.stop();      // before the loops' shutdown: their threads post completions to them
   loops.shutdown();  // coroutines cut short by the drain end while the services exist
   visits.flush_blocking(*store);
   spdlog::info("stopped");

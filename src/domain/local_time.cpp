@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 
 namespace cinestream {
@@ -74,6 +75,46 @@ std::string format_utc(SysSeconds t) {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                      tod.hours().count(), tod.minutes().count(), tod.seconds().count());
+}
+
+std::optional<LocalStart> parse_local_start(std::string_view s) {
+  auto digits = [&](std::size_t pos, std::size_t n) -> std::optional<int> {
+    if (pos + n > s.size()) return std::nullopt;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 16 || (s[10] != 'T' && s[10] != ' ') || s[13] != ':') return std::nullopt;
+  auto day = parse_iso_date(s.substr(0, 10));
+  auto hh = digits(11, 2), mm = digits(14, 2);
+  if (!day || !hh || !mm || *hh > 23 || *mm > 59) return std::nullopt;
+  int ss = 0;
+  std::size_t rest = 16;
+  if (s.size() >= 19 && s[16] == ':') {
+    auto sec = digits(17, 2);
+    if (!sec || *sec > 59) return std::nullopt;
+    ss = *sec;
+    rest = 19;
+    if (rest < s.size() && s[rest] == '.') {  // fractions, as some sites write them
+      ++rest;
+      while (rest < s.size() && std::isdigit(static_cast<unsigned char>(s[rest])))
+        ++rest;
+    }
+  }
+  auto tail = s.substr(rest);
+  // Real JSON-LD has "...00.000Z-03:00": a Z followed by an offset. The wall time is what counts.
+  if (!tail.empty() && tail.front() == 'Z') {
+    tail.remove_prefix(1);
+    ++rest;
+  }
+  bool offset_ok = tail.empty() || (tail.size() == 6 && (tail[0] == '+' || tail[0] == '-') &&
+                                    digits(rest + 1, 2) && tail[3] == ':' && digits(rest + 4, 2));
+  if (!offset_ok) return std::nullopt;
+  return LocalStart{*day,
+                    std::chrono::hours(*hh) + std::chrono::minutes(*mm) + std::chrono::seconds(ss)};
 }
 
 }  // namespace cinestream

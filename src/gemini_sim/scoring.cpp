@@ -5,7 +5,7 @@
 #include <set>
 #include <tuple>
 
-#include "cinestream/agent/name_matching.hpp"
+#include "cinestream/text/name_matching.hpp"
 
 namespace cinestream::gemini_sim {
 namespace {
@@ -14,8 +14,8 @@ using Row = std::tuple<std::string, std::string, std::string, std::string, std::
 
 Row row_of(std::string_view movie, std::string_view cinema, std::string start, std::string format,
            std::string language) {
-  auto m = agent::movie_keys(movie);
-  auto c = agent::cinema_keys(cinema);
+  auto m = text::movie_keys(movie);
+  auto c = text::cinema_keys(cinema);
   return {m.empty() ? std::string() : m.front(), c.empty() ? std::string() : c.front(),
           std::move(start), std::move(format), std::move(language)};
 }

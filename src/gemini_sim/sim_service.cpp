@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <array>
 
-#include "cinestream/agent/name_matching.hpp"
 #include "cinestream/gemini/model.hpp"
 #include "cinestream/gemini/protocol.hpp"
+#include "cinestream/text/name_matching.hpp"
 #include "cinestream/text/normalize.hpp"
 
 namespace cinestream::gemini_sim {
@@ -90,10 +90,10 @@ bool matches_any(const std::vector<std::string>& wanted,
                  std::initializer_list<std::string_view> names, bool movie) {
   if (wanted.empty()) return true;
   for (const auto& w : wanted) {
-    auto wanted_keys = movie ? agent::movie_keys(w) : agent::cinema_keys(w);
+    auto wanted_keys = movie ? text::movie_keys(w) : text::cinema_keys(w);
     for (auto n : names) {
       if (n.empty()) continue;
-      for (const auto& k : movie ? agent::movie_keys(n) : agent::cinema_keys(n)) {
+      for (const auto& k : movie ? text::movie_keys(n) : text::cinema_keys(n)) {
         if (std::find(wanted_keys.begin(), wanted_keys.end(), k) != wanted_keys.end()) return true;
       }
     }

@@ -2,9 +2,10 @@
 
 namespace cinestream {
 
-BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit)
-    : queue_limit_(queue_limit == 0 ? 1 : queue_limit) {
+BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name)
+    : name_(std::move(name)), queue_limit_(queue_limit == 0 ? 1 : queue_limit) {
   if (threads == 0) threads = 1;
+  thread_count_ = threads;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i)
     threads_.emplace_back([this] { worker(); });
@@ -32,10 +33,18 @@ std::size_t BlockingPool::queued() const {
   return queue_.size();
 }
 
+BlockingPool::Stats BlockingPool::stats() const {
+  std::lock_guard lock(mutex_);
+  return {thread_count_, queue_limit_, queue_.size(), busy_, completed_, rejected_};
+}
+
 bool BlockingPool::try_submit(std::unique_ptr<Task>& task) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= queue_limit_) return false;
+    if (stopping_ || queue_.size() >= queue_limit_) {
+      ++rejected_;
+      return false;
+    }
     queue_.push_back(std::move(task));
   }
   ready_.notify_one();
@@ -52,8 +61,12 @@ void BlockingPool::worker() {
       if (queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++busy_;
     }
     task->run();
+    std::lock_guard lock(mutex_);
+    --busy_;
+    ++completed_;
   }
 }
 

@@ -9,12 +9,12 @@
 #include <boost/json.hpp>
 
 #include "cinestream/agent/answers.hpp"
-#include "cinestream/agent/name_matching.hpp"
 #include "cinestream/agent/prompts.hpp"
 #include "cinestream/agent/scraper.hpp"
 #include "cinestream/gemini_sim/scoring.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/store/sqlite_store.hpp"
+#include "cinestream/text/name_matching.hpp"
 #include "support/catalog.hpp"
 #include "support/temp_dir.hpp"
 
@@ -52,7 +52,7 @@ TEST(NameMatching, SameCinemaWrittenDifferently) {
   }
   EXPECT_EQ(cinemas.find("planeta kino forum"), 1u);
   EXPECT_FALSE(cinemas.find("Kino Phantom Plaza"));
-  EXPECT_EQ(transliterate("київ"), "kyiv");
+  EXPECT_EQ(text::transliterate("київ"), "kyiv");
 }
 
 TEST(Answers, LocalStartTimes) {

@@ -84,6 +84,38 @@ TEST_P(StoreConformance, SchemaAndSeedAreIdempotent) {
   EXPECT_EQ(locations[2].tz, "Europe/London");
 }
 
+TEST_P(StoreConformance, SchemaVersionIsRecordedAndReopeningAppliesNothing) {
+  EXPECT_EQ(store_->schema_version(), kStoreSchemaVersion);
+  auto again = open_again()->ensure_schema();
+  EXPECT_TRUE(again.applied.empty());
+  EXPECT_EQ(again.from, kStoreSchemaVersion);
+  EXPECT_EQ(again.to, kStoreSchemaVersion);
+}
+
+TEST_P(StoreConformance, OpenersOfAnEmptyStoreApplyEachMigrationOnce) {
+  testing::TempDir fresh;
+  constexpr int kOpeners = 4;
+  std::vector<SchemaReport> reports(kOpeners);
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kOpeners; ++i)
+      threads.emplace_back([&, i] { reports[i] = GetParam().open(fresh.str())->ensure_schema(); });
+    for (auto& t : threads)
+      t.join();
+  }
+  std::map<int, int> applied;
+  for (const auto& r : reports)
+    for (const auto& m : r.applied)
+      ++applied[m.version];
+  EXPECT_EQ(applied.size(), static_cast<std::size_t>(kStoreSchemaVersion));
+  if (!peer_fakes_it()) {  // the peer does not enforce the unique (module, version) index
+    for (const auto& [version, times] : applied)
+      EXPECT_EQ(times, 1) << "migration " << version;
+  }
+  EXPECT_EQ(GetParam().open(fresh.str())->schema_version(), kStoreSchemaVersion);
+  if (GetParam().mongo) testing::drop_database(mongo_uri_for(fresh.str()));
+}
+
 TEST_P(StoreConformance, SeedKeepsStateAndUpdatesNames) {
   store_->try_lock_city("kyiv", "w1", "test", 300s, utc(2026, 11, 21, 10, 0));
   auto renamed = test_locations();
@@ -612,6 +644,31 @@ TEST_F(MongoSchema, IndexesFollowTheDataModel) {
   EXPECT_TRUE(indexes("stats").count("key_unique"));
   // Idempotent: creating them again is accepted.
   EXPECT_NO_THROW(store_->ensure_schema());
+}
+
+TEST_F(MongoSchema, DatabaseWrittenBefore010VersionsIsAdopted) {
+  // As 0.1.0 left it: no recorded versions, a location without the progress field.
+  ASSERT_NE(command(R"({"drop": "schema_migrations"})"), "");
+  ASSERT_NE(command(R"({"update": "locations", "updates": [{"q": {"city_id": "lviv"},
+                       "u": {"$unset": {"progress": ""}}}]})"),
+            "");
+  EXPECT_EQ(store_->schema_version(), 0);
+  auto report = store_->ensure_schema();
+  EXPECT_EQ(report.from, 0);
+  EXPECT_EQ(report.applied.size(), static_cast<std::size_t>(kStoreSchemaVersion));
+  EXPECT_EQ(store_->schema_version(), kStoreSchemaVersion);
+  auto lviv = command(R"({"find": "locations", "filter": {"city_id": "lviv"}})");
+  EXPECT_NE(lviv.find(R"("progress" : "")"), std::string::npos) << lviv;
+  EXPECT_EQ(store_->locations().size(), 3u);
+}
+
+TEST_F(MongoSchema, NewerDatabaseIsRefused) {
+  auto insert = fmt::format(
+      R"({{"insert": "schema_migrations", "documents": [{{"module": "store", "version": {},
+           "name": "from the future"}}]}})",
+      kStoreSchemaVersion + 1);
+  ASSERT_NE(command(insert.c_str()), "");
+  EXPECT_THROW(store_->ensure_schema(), SchemaTooNew);
 }
 
 TEST_F(MongoSchema, LocationsAreGeoJsonPoints) {

@@ -9,11 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "cinestream/agent/name_matching.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/domain/movie.hpp"
+#include "cinestream/text/name_matching.hpp"
 
 namespace cinestream::agent {
+
+// Answers are matched against the names a scrape already knows.
+using text::NameIndex;
 
 struct CinemaInfo {
   std::string name;
@@ -51,14 +54,6 @@ struct ShowtimeRow {
 std::string clean_text(std::string_view s, std::size_t max_bytes = 200);
 // An http(s) URL without credentials, else empty.
 std::string clean_url(std::string_view s);
-
-struct LocalStart {
-  date::year_month_day day;
-  std::chrono::seconds time_of_day;
-};
-// "2026-11-21T18:00", "2026-11-21T18:00:00+02:00", "2026-11-21 18:00:00Z": the local wall time;
-// the offset is ignored (the city's zone decides, DST included). nullopt when malformed.
-std::optional<LocalStart> parse_local_start(std::string_view s);
 
 std::vector<CinemaInfo> parse_cinemas(const boost::json::value& v, DropCounts& drops);
 std::vector<MovieInfo> parse_movies(const boost::json::value& v, DropCounts& drops);

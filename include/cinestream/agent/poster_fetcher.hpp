@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "cinestream/domain/poster_name.hpp"
 #include "cinestream/net/http_client.hpp"
 #include "cinestream/store/async_store.hpp"
 
@@ -31,8 +32,6 @@ struct PosterStats {
 
 // The image type from its first bytes ("jpg", "png", "webp"), or nullopt.
 std::optional<std::string_view> image_extension(std::string_view bytes);
-// "ab12...ef.png" names we serve: 64 hex digits and a known extension.
-bool is_poster_name(std::string_view name);
 
 class PosterFetcher {
  public:

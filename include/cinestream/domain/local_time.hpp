@@ -31,4 +31,12 @@ std::string format_local_time(const date::time_zone* zone, SysSeconds t);
 // "2026-03-29T16:00:00Z"
 std::string format_utc(SysSeconds t);
 
+struct LocalStart {
+  date::year_month_day day;
+  std::chrono::seconds time_of_day;
+};
+// "2026-11-21T18:00", "2026-11-21T18:00:00+02:00", "2026-11-21 18:00:00Z": the local wall time;
+// the offset is ignored (the city's zone decides, DST included). nullopt when malformed.
+std::optional<LocalStart> parse_local_start(std::string_view s);
+
 }  // namespace cinestream

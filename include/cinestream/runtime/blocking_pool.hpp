@@ -1,8 +1,9 @@
 #pragma once
-// One bounded pool for every blocking call (SQLite, libmongoc, file I/O). Coroutines `co_await
-// pool.run(fn)`: fn runs on a pool thread and the coroutine resumes on its own executor, so no
-// io_context thread ever waits on a database. The queue is bounded: when it is full, run() fails
-// at once with PoolOverloaded instead of queueing without limit.
+// A bounded pool of threads for blocking calls (task_processors.hpp keeps one each for the
+// database, files and CPU-heavy work). Coroutines `co_await pool.run(fn)`: fn runs on a pool thread
+// and the coroutine resumes on its own executor, so no io_context thread ever waits on a database.
+// The queue is bounded: when it is full, run() fails at once with PoolOverloaded instead of
+// queueing without limit.
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -14,12 +15,14 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -34,7 +37,8 @@ class PoolOverloaded : public std::runtime_error {
 
 class BlockingPool {
  public:
-  BlockingPool(std::size_t threads, std::size_t queue_limit);
+  // `name` labels the pool in metrics and errors ("db", "files", "cpu").
+  BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name = "db");
   ~BlockingPool();
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
@@ -46,8 +50,19 @@ class BlockingPool {
   // Finishes queued work and joins the threads; later run() calls fail with PoolOverloaded.
   void stop();
 
-  std::size_t threads() const { return threads_.size(); }
+  std::size_t threads() const { return thread_count_; }
   std::size_t queued() const;
+
+  struct Stats {
+    std::size_t threads = 0;
+    std::size_t queue_limit = 0;
+    std::size_t queued = 0;
+    std::size_t busy = 0;         // tasks running now
+    std::uint64_t completed = 0;  // tasks run to the end (or to their exception)
+    std::uint64_t rejected = 0;   // run() calls refused because the queue was full or stopped
+  };
+  Stats stats() const;
+  const std::string& name() const { return name_; }
 
  private:
   struct Task {
@@ -63,8 +78,13 @@ class BlockingPool {
   bool try_submit(std::unique_ptr<Task>& task);
   void worker();
 
+  std::string name_;
   std::size_t queue_limit_;
+  std::size_t thread_count_ = 0;
   mutable std::mutex mutex_;
+  std::size_t busy_ = 0;
+  std::uint64_t completed_ = 0;
+  std::uint64_t rejected_ = 0;
   std::condition_variable ready_;
   std::deque<std::unique_ptr<Task>> queue_;
   bool stopping_ = false;

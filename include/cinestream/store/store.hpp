@@ -13,6 +13,7 @@
 
 #include "cinestream/domain/location.hpp"
 #include "cinestream/domain/movie.hpp"
+#include "cinestream/store/schema.hpp"
 
 namespace cinestream {
 
@@ -37,8 +38,12 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Creates tables and indexes if missing. Idempotent; safe to run from several processes at once.
-  virtual void ensure_schema() = 0;
+  // Applies the numbered migrations the store has not recorded yet (schema.hpp) and returns what
+  // it did. Safe to run from several processes at once: each migration is applied and recorded
+  // once. Throws SchemaTooNew when the store is newer than this binary.
+  virtual SchemaReport ensure_schema() = 0;
+  // The version recorded in the store; 0 before the first migration.
+  virtual int schema_version() = 0;
   // Inserts missing locations and refreshes names/coordinates of known ones; keeps their state.
   // Returns how many were inserted.
   virtual std::size_t seed_locations(const std::vector<Location>& locations) = 0;

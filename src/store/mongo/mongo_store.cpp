@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -290,37 +291,48 @@ class MongoStore final : public Store {
   MongoStore(const MongoStore&) = delete;
   MongoStore& operator=(const MongoStore&) = delete;
 
-  void ensure_schema() override {
-    with([&](Conn& c) {
-      create_indexes(c, "locations", [](Doc& list) {
-        index(list, "city_id_unique", Doc().i32("city_id", 1), true);
-        index(list, "geo_2dsphere", Doc().str("geo", "2dsphere"));
-        index(list, "status", Doc().i32("status", 1));
+  // Forward-only migrations (schema.hpp). MongoDB has no DDL transaction, so each one is
+  // idempotent: processes starting together may both run it, and its record is an upsert on
+  // (module, version) under a unique index, so it is recorded once.
+  SchemaReport ensure_schema() override {
+    return with([&](Conn& c) {
+      create_indexes(c, "schema_migrations", [](Doc& list) {
+        index(list, "module_version_unique", Doc().i32("module", 1).i32("version", 1), true);
       });
-      create_indexes(c, "movies", [](Doc& list) {
-        index(list, "city_id", Doc().i32("city_id", 1));
-        index(list, "title_en", Doc().i32("title.en", 1));
-        index(list, "title_local", Doc().i32("title.local", 1));
-        index(list, "city_title_unique", Doc().i32("city_id", 1).i32("title_key", 1), true);
-        index(list, "movie_id_unique", Doc().i32("movie_id", 1), true);
-        Doc ttl;
-        ttl.doc("key", Doc().i32("created_at", 1))
-            .str("name", "created_at_ttl")
-            .i64("expireAfterSeconds", kMovieTtlSeconds);
-        list.push(ttl);
-      });
-      create_indexes(c, "theaters", [](Doc& list) {
-        index(list, "city_name_address_unique",
-              Doc().i32("city_id", 1).i32("name_key", 1).i32("address_key", 1), true);
-      });
-      create_indexes(c, "coverage", [](Doc& list) {
-        index(list, "city_day_unique", Doc().i32("city_id", 1).i32("day", 1), true);
-      });
-      create_indexes(c, "budget",
-                     [](Doc& list) { index(list, "day_unique", Doc().i32("day", 1), true); });
-      create_indexes(c, "stats",
-                     [](Doc& list) { index(list, "key_unique", Doc().i32("key", 1), true); });
+      SchemaReport report;
+      report.from = recorded_version(c);
+      if (report.from > kStoreSchemaVersion) throw SchemaTooNew(report.from, kStoreSchemaVersion);
+      struct Migration {
+        int version;
+        const char* name;
+        std::function<void()> apply;
+      };
+      const Migration migrations[] = {
+          {1, "baseline: collections and indexes", [&] { baseline_indexes(c); }},
+          {2, "locations.progress: the running scrape's progress document",
+           [&] {
+             update_many(c, "locations", Doc().doc("progress", Doc().boolean("$exists", false)),
+                         Doc().doc("$set", Doc().str("progress", "")));
+           }},
+      };
+      static_assert(std::size(migrations) == kStoreSchemaVersion,
+                    "every schema version has exactly one MongoDB migration");
+      for (const auto& m : migrations) {
+        if (m.version <= report.from) continue;
+        m.apply();
+        auto r = update_one(
+            c, "schema_migrations", Doc().str("module", "store").i32("version", m.version),
+            Doc().doc("$setOnInsert", Doc().str("name", m.name).date("applied_at", now_seconds())),
+            true);
+        if (r.upserted) report.applied.push_back({m.version, m.name});
+      }
+      report.to = kStoreSchemaVersion;
+      return report;
     });
+  }
+
+  int schema_version() override {
+    return with([&](Conn& c) { return recorded_version(c); });
   }
 
   std::size_t seed_locations(const std::vector<Location>& locations) override {
@@ -764,6 +776,58 @@ class MongoStore final : public Store {
       }
     } give_back{*this, conn};
     return fn(conn);
+  }
+
+  int recorded_version(Conn& c) {
+    int version = 0;
+    find(c, "schema_migrations", Doc().str("module", "store"), Doc(), [&](const bson_t* d) {
+      version = std::max(version, static_cast<int>(mongo::int_at(d, "version")));
+    });
+    return version;
+  }
+
+  static SysSeconds now_seconds() {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  }
+
+  void update_many(Conn& c, std::string_view collection, const Doc& filter, const Doc& update) {
+    bson_t reply;
+    bson_error_t error;
+    bool ok = mongoc_collection_update_many(c.coll(collection), filter.get(), update.get(), nullptr,
+                                            &reply, &error);
+    bson_destroy(&reply);
+    if (!ok) fail("update", error);
+  }
+
+  void baseline_indexes(Conn& c) {
+    create_indexes(c, "locations", [](Doc& list) {
+      index(list, "city_id_unique", Doc().i32("city_id", 1), true);
+      index(list, "geo_2dsphere", Doc().str("geo", "2dsphere"));
+      index(list, "status", Doc().i32("status", 1));
+    });
+    create_indexes(c, "movies", [](Doc& list) {
+      index(list, "city_id", Doc().i32("city_id", 1));
+      index(list, "title_en", Doc().i32("title.en", 1));
+      index(list, "title_local", Doc().i32("title.local", 1));
+      index(list, "city_title_unique", Doc().i32("city_id", 1).i32("title_key", 1), true);
+      index(list, "movie_id_unique", Doc().i32("movie_id", 1), true);
+      Doc ttl;
+      ttl.doc("key", Doc().i32("created_at", 1))
+          .str("name", "created_at_ttl")
+          .i64("expireAfterSeconds", kMovieTtlSeconds);
+      list.push(ttl);
+    });
+    create_indexes(c, "theaters", [](Doc& list) {
+      index(list, "city_name_address_unique",
+            Doc().i32("city_id", 1).i32("name_key", 1).i32("address_key", 1), true);
+    });
+    create_indexes(c, "coverage", [](Doc& list) {
+      index(list, "city_day_unique", Doc().i32("city_id", 1).i32("day", 1), true);
+    });
+    create_indexes(c, "budget",
+                   [](Doc& list) { index(list, "day_unique", Doc().i32("day", 1), true); });
+    create_indexes(c, "stats",
+                   [](Doc& list) { index(list, "key_unique", Doc().i32("key", 1), true); });
   }
 
   static void index(Doc& list, std::string_view name, const Doc& key, bool unique = false) {

@@ -75,9 +75,46 @@ CREATE TABLE IF NOT EXISTS budget (
 );
 )sql";
 
-// Columns added after the first release: applied when missing, so old data files keep working.
-constexpr const char* kAddProgressColumn =
-    "ALTER TABLE locations ADD COLUMN progress TEXT NOT NULL DEFAULT ''";
+// The migrations, in order; each runs inside the transaction that records it. They are written to
+// be harmless on a store whose objects already exist: files written before versions were recorded
+// (0.1.0) have the baseline and usually the progress column, and are adopted without a row lost.
+struct Migration {
+  int version;
+  const char* name;
+  void (*apply)(Connection&);
+};
+
+bool has_column(Connection& c, const char* table, std::string_view column) {
+  auto cols = c.prepare("SELECT name FROM pragma_table_info(?1)");
+  cols.bind(1, std::string_view(table));
+  while (cols.step()) {
+    if (cols.text(0) == column) return true;
+  }
+  return false;
+}
+
+constexpr Migration kMigrations[] = {
+    {1, "baseline: locations, movies, theaters, showtimes, stats, coverage, budget",
+     [](Connection& c) { c.exec(kSchema); }},
+    {2, "locations.progress: the running scrape's progress document",
+     [](Connection& c) {
+       if (!has_column(c, "locations", "progress")) {
+         c.exec("ALTER TABLE locations ADD COLUMN progress TEXT NOT NULL DEFAULT ''");
+       }
+     }},
+};
+static_assert(std::size(kMigrations) == kStoreSchemaVersion,
+              "every schema version has exactly one SQLite migration");
+
+int recorded_version(Connection& c) {
+  auto st =
+      c.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE module = 'store'");
+  return st.step() ? static_cast<int>(st.integer(0)) : 0;
+}
+
+constexpr const char* kMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, version INTEGER NOT "
+    "NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (module, version))";
 
 std::int64_t epoch(SysSeconds t) {
   return t.time_since_epoch().count();
@@ -109,16 +146,39 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, std::size_t max_connections)
       : path_(std::move(path)), max_connections_(std::max<std::size_t>(1, max_connections)) {}
 
-  void ensure_schema() override {
-    with([](Connection& c) {
+  SchemaReport ensure_schema() override {
+    return with([](Connection& c) {
+      // BEGIN IMMEDIATE: processes starting together migrate one after the other; the later ones
+      // find the versions recorded and apply nothing.
       WriteTransaction tx(c);
-      c.exec(kSchema);
-      bool has_progress = false;
-      auto cols = c.prepare("SELECT name FROM pragma_table_info('locations')");
-      while (cols.step())
-        has_progress = has_progress || cols.text(0) == "progress";
-      if (!has_progress) c.exec(kAddProgressColumn);
+      c.exec(kMigrationsTable);
+      SchemaReport report;
+      report.from = recorded_version(c);
+      if (report.from > kStoreSchemaVersion) throw SchemaTooNew(report.from, kStoreSchemaVersion);
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      for (const auto& m : kMigrations) {
+        if (m.version <= report.from) continue;
+        m.apply(c);
+        auto record = c.prepare(
+            "INSERT INTO schema_migrations (module, version, name, applied_at) "
+            "VALUES ('store', ?1, ?2, ?3)");
+        record.bind(1, std::int64_t{m.version}).bind(2, std::string_view(m.name)).bind(3, now);
+        record.run();
+        report.applied.push_back({m.version, m.name});
+      }
+      report.to = kStoreSchemaVersion;
       tx.commit();
+      return report;
+    });
+  }
+
+  int schema_version() override {
+    return with([](Connection& c) {
+      auto exists = c.prepare(
+          "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+      return exists.step() ? recorded_version(c) : 0;
     });
   }
 

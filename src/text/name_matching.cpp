@@ -1,11 +1,11 @@
-#include "cinestream/agent/name_matching.hpp"
+#include "cinestream/text/name_matching.hpp"
 
 #include <algorithm>
 #include <array>
 
 #include "cinestream/text/normalize.hpp"
 
-namespace cinestream::agent {
+namespace cinestream::text {
 namespace {
 
 struct Translit {
@@ -120,4 +120,4 @@ std::optional<std::size_t> NameIndex::find(std::string_view candidate) const {
   return std::nullopt;
 }
 
-}  // namespace cinestream::agent
+}  // namespace cinestream::text

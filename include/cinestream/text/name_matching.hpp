@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cinestream::agent {
+namespace cinestream::text {
 
 // Latin transliteration of Ukrainian/Russian letters (after normalize_key), for cross-script keys.
 std::string transliterate(std::string_view normalized);
@@ -28,4 +28,4 @@ class NameIndex {
   std::vector<std::pair<std::string, std::size_t>> keys_;
 };
 
-}  // namespace cinestream::agent
+}  // namespace cinestream::text

@@ -1,0 +1,49 @@
+#pragma once
+// Talking to a real `cinestream serve --demo` (server_process.hpp) about scrapes: the arguments of
+// a demo server, starting a scrape, its status, and a value from /metrics.
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/server_process.hpp"
+
+namespace cinestream::testing {
+
+// A demo server (the Gemini stand-in in-process) with the stand-in's world `seed` and `faults`
+// (JSON, e.g. {"latency_ms": 150}), fast cache refresh and no scrape rate limit in the way.
+inline std::vector<std::string> demo_args(std::string faults = "{}", int seed = 9) {
+  return {"--demo",
+          "--demo-seed",
+          std::to_string(seed),
+          "--demo-faults",
+          std::move(faults),
+          "--refresh-interval-ms",
+          "50",
+          "--scrape-rate-per-minute",
+          "1000",
+          "--log-level",
+          "warn"};
+}
+
+inline HttpResult post_scrape(std::uint16_t port, const std::string& city) {
+  HttpClient c(port);
+  return c.request(boost::beast::http::verb::post, "/api/scrape",
+                   {{"Content-Type", "application/json"}},
+                   boost::json::serialize(boost::json::object{{"city", city}}));
+}
+
+inline boost::json::object scrape_status(std::uint16_t port, const std::string& city) {
+  return boost::json::parse(http_get(port, "/api/scrape/status/" + city).body).as_object();
+}
+
+// The value of an unlabelled metric (or the exact `name{labels}` given), -1 when absent.
+inline std::int64_t metric(std::uint16_t port, const std::string& name) {
+  auto body = http_get(port, "/metrics").body;
+  auto key = "\n" + name + " ";
+  auto at = body.find(key);
+  return at == std::string::npos ? -1 : std::stoll(body.substr(at + key.size()));
+}
+
+}  // namespace cinestream::testing
