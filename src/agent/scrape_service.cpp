@@ -95,23 +95,21 @@ void ScrapeService::register_routes(http::Router& router) {
                     [this](http::RequestContext& ctx) { return events(ctx); });
 }
 
-bool ScrapeService::allow_client(const std::string& client, std::chrono::seconds& retry_after) {
+bool ScrapeService::allow_client(const asio::ip::address& client,
+                                 std::chrono::seconds& retry_after) {
   std::lock_guard lock(buckets_mutex_);
   auto now = std::chrono::steady_clock::now();
-  if (buckets_.size() > 10'000)
-    buckets_.clear();  // bounded; a reset favours clients, not attackers' memory
-  auto [it, fresh] = buckets_.try_emplace(client, Bucket{options_.rate_burst, now});
-  auto& b = it->second;
   double per_second = options_.rate_per_minute / 60.0;
-  b.tokens = std::min(options_.rate_burst,
-                      b.tokens + std::chrono::duration<double>(now - b.at).count() * per_second);
-  b.at = now;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return true;
+  double burst = options_.rate_burst;
+  auto idle = [&](const http::TokenBucket& b) { return b.is_full(now, per_second, burst); };
+  auto* bucket =
+      buckets_.find_or_insert(http::client_key(client), http::TokenBucket::full(burst, now), idle);
+  if (!bucket) {
+    // Every remembered client is still limited: refuse a new one rather than forget them.
+    retry_after = std::chrono::seconds(static_cast<long>(std::ceil(1.0 / per_second)));
+    return false;
   }
-  retry_after = std::chrono::seconds(static_cast<long>(std::ceil((1.0 - b.tokens) / per_second)));
-  return false;
+  return bucket->take(now, per_second, burst, retry_after);
 }
 
 asio::awaitable<void> ScrapeService::charge_budget() {
@@ -155,7 +153,7 @@ asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
                              fmt::format("no city called '{}'", city_arg.substr(0, 80)));
   }
   std::chrono::seconds retry_after{0};
-  if (!allow_client(ctx.remote.to_string(), retry_after)) {
+  if (!allow_client(ctx.remote, retry_after)) {
     auto res = error_response(Status::too_many_requests, "rate_limited",
                               "too many scrape requests from this address; try again later");
     res.set(bh::field::retry_after, std::to_string(retry_after.count()));

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <fmt/format.h>
+
 #include <future>
 #include <regex>
 
@@ -213,6 +215,36 @@ TEST(Scrape, RateLimitPerClient) {
   EXPECT_EQ(limited.status, 429u);
   EXPECT_NE(limited.body.find("rate_limited"), std::string::npos);
   EXPECT_FALSE(limited.header("retry-after").empty());
+}
+
+// The scrape limit per client (behind the trusted loopback proxy, X-Real-IP names the client):
+// IPv6 clients are one client per /64, and many new addresses never reset a spent bucket, even
+// past the table's bound (10,000 clients): new clients are refused then, the limit stays on.
+TEST(Scrape, RateLimitHoldsForIpv6PrefixesAndManyAddresses) {
+  testing::TempDir dir;
+  auto args = demo_args();
+  args[args.size() - 3] = "1";  // --scrape-rate-per-minute 1: one scrape request, then a minute
+  ServerProcess s(dir.str(), args);
+  HttpClient c(s.port());
+  auto scrape_as = [&](const std::string& ip) {
+    return c
+        .request(http::verb::post, "/api/scrape",
+                 {{"X-Real-IP", ip}, {"Content-Type", "application/json"}}, R"({"city":"kharkiv"})")
+        .status;
+  };
+  EXPECT_NE(scrape_as("203.0.113.7"), 429u);
+  EXPECT_EQ(scrape_as("203.0.113.7"), 429u);
+  EXPECT_EQ(scrape_as("::ffff:203.0.113.7"), 429u);  // IPv4-mapped: the same client
+  EXPECT_NE(scrape_as("2001:db8:1:2::1"), 429u);
+  EXPECT_EQ(scrape_as("2001:db8:1:2:ffff:ffff:ffff:ffff"), 429u);  // the same /64
+  EXPECT_NE(scrape_as("2001:db8:1:3::1"), 429u);                   // another /64
+  for (int i = 0; i < 10'050; ++i) {
+    auto ip = fmt::format("10.{}.{}.{}", i >> 16, (i >> 8) & 0xFF, i & 0xFF);
+    auto status = scrape_as(ip);
+    ASSERT_TRUE(status == 200u || status == 202u || status == 429u) << status;
+  }
+  EXPECT_EQ(scrape_as("203.0.113.7"), 429u);
+  EXPECT_EQ(scrape_as("2001:db8:1:2::5"), 429u);
 }
 
 }  // namespace
