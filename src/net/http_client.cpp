@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "cinestream/net/tls_context.hpp"
 
@@ -271,12 +272,21 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   Impl(asio::any_io_executor ex, HttpClientOptions opts)
       : executor(std::move(ex)),
         options(std::move(opts)),
-        dns(executor, options.dns_servers, options.dns_timeout, options.dns_tries) {}
+        dns(executor, options.dns_servers, options.dns_timeout, options.dns_tries) {
+    // The CA store is read from disk: here, where clients are made (at start-up), never by a
+    // request on an event-loop thread. A failure is reported by the first https request.
+    try {
+      tls_ctx = shared_client_tls_context(options.ca_file);
+    } catch (const HttpError& e) {
+      tls_error = e;
+    }
+  }
 
   asio::any_io_executor executor;
   HttpClientOptions options;
   DnsResolver dns;
-  std::shared_ptr<ssl::context> tls_ctx;  // made on the first https request
+  std::shared_ptr<ssl::context> tls_ctx;  // null when loading failed: tls_error says why
+  std::optional<HttpError> tls_error;
   std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
 
   bool expired(const Connection& c, Clock::time_point now) const {
@@ -506,7 +516,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
                       fmt::format("plain http is allowed only to loopback: {}", t.where()));
     }
     auto msg = build_request(request, t);
-    if (t.tls && !tls_ctx) tls_ctx = make_client_tls_context(options.ca_file);
+    if (t.tls && !tls_ctx) throw *tls_error;
     bool fresh_only = false;
     for (;;) {
       std::unique_ptr<Connection> conn;

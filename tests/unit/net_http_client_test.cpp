@@ -497,6 +497,21 @@ TEST_F(TlsHttpClient, StreamsOverTls) {
   EXPECT_EQ(seen, "abbccc");
 }
 
+// The CA store is loaded when the client is made (at start-up), never by a request on an event
+// loop thread: removing the CA file afterwards changes nothing.
+TEST_F(TlsHttpClient, CaStoreIsLoadedWhenTheClientIsMade) {
+  asio::io_context io{1};
+  TestHttpServer server(io, echo, TestHttpServer::tls_context(good_->cert_pem, good_->key_pem));
+  HttpClient client(io.get_executor(), trusting());
+  std::filesystem::remove(ca_file_);
+  HttpResponse got;
+  auto body = [&]() -> asio::awaitable<void> {
+    got = co_await client.request(get(url(server, "/", "localhost", "https")));
+  };
+  run_on(io, body);
+  EXPECT_EQ(got.body, "hello");
+}
+
 TEST_F(TlsHttpClient, UnreadableCaFileIsTlsError) {
   asio::io_context io{1};
   HttpClientOptions options;
