@@ -251,6 +251,12 @@ asio::awaitable<void> shutdown_tls(std::unique_ptr<Connection> c) {
 
 enum class Stage { write, read };
 
+// RFC 9110 9.2.2: repeating the request has the effect of sending it once.
+bool is_idempotent(http::verb v) {
+  return v == http::verb::get || v == http::verb::head || v == http::verb::put ||
+         v == http::verb::delete_ || v == http::verb::options || v == http::verb::trace;
+}
+
 struct Outcome {
   boost::system::error_code ec;
   Stage stage = Stage::write;
@@ -517,6 +523,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     }
     auto msg = build_request(request, t);
     if (t.tls && !tls_ctx) throw *tls_error;
+    // Sending again is harmless for idempotent methods; a POST the server may have received and
+    // acted on (a Gemini call, billed) is sent again only when its write failed.
+    const bool idempotent = is_idempotent(msg.method());
     bool fresh_only = false;
     for (;;) {
       std::unique_ptr<Connection> conn;
@@ -539,8 +548,12 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       }
       conn.reset();  // broken: close without ceremony
       // A kept-alive connection the server closed meanwhile fails before any byte of the
-      // response: that is not the request's fault, so try once more on a new connection.
-      if (reused && !fresh_only && !out.got_bytes && !timed_out(out.ec, deadline)) {
+      // response: that is not the request's fault, so try once more on a new connection. (One
+      // found closed before writing was already dropped by take_idle.) A failure after the
+      // request was written may be the server closing after processing it.
+      const bool unsent = out.stage == Stage::write;
+      if (reused && !fresh_only && !out.got_bytes && (idempotent || unsent) &&
+          !timed_out(out.ec, deadline)) {
         spdlog::debug("http: stale keep-alive connection to {}, retrying on a new one", t.key);
         drop_idle(t.key);
         fresh_only = true;
