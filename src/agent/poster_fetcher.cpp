@@ -4,8 +4,14 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <stdexcept>
 
 namespace cinestream::agent {
 namespace asio = boost::asio;
@@ -35,6 +41,29 @@ net::HttpClientOptions client_options(const PosterOptions& o) {
     h.address_allowed = net::is_public_address;
   }
   return h;
+}
+
+// Every event loop and worker process may download the same poster at once: each writes its
+// own temporary file (mkstemp, in the same directory so the rename is atomic), and the served
+// name appears only complete.
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file for " + path);
+  bool ok = ::fchmod(fd, 0644) == 0;  // served files are readable (mkstemp makes them 0600)
+  for (std::size_t done = 0; ok && done < bytes.size();) {
+    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok;
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot write " + path);
+  }
 }
 
 }  // namespace
@@ -78,17 +107,12 @@ asio::awaitable<std::optional<std::string>> PosterFetcher::fetch(const std::stri
   }
   auto name = fmt::format("{}.{}", sha256_hex(res.body), *ext);
   auto path = (std::filesystem::path(options_.dir) / name).string();
-  // File I/O runs on the blocking pool; the same image from several movies is written once.
+  // File I/O runs on the blocking pool (store_.call); the same image from several movies is
+  // written once.
   auto write = [path, dir = options_.dir, bytes = std::move(res.body)](Store&) {
     std::filesystem::create_directories(dir);
     if (std::filesystem::exists(path)) return;
-    auto tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      if (!out) throw std::runtime_error("cannot write " + tmp);
-    }
-    std::filesystem::rename(tmp, path);
+    write_file_atomically(path, bytes);
   };
   co_await store_.call(std::move(write));
   stats_.downloaded.fetch_add(1);

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace cinestream::agent {
@@ -75,6 +76,11 @@ ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog, Asyn
     http_.push_back(std::make_unique<net::HttpClient>(loops_.at(i).get_executor(), options_.http));
     clients_.push_back(
         std::make_unique<gemini::Client>(*http_.back(), options_.gemini, meter_, limiter_));
+    // The budget is checked before every attempt and charged for every billed one.
+    gemini::Billing billing;
+    billing.before_attempt = [this]() { return check_budget(); };
+    billing.billed = [this](const gemini::Usage& u) { return record_billed(u); };
+    clients_.back()->set_billing(std::move(billing));
     posters_.push_back(std::make_unique<PosterFetcher>(loops_.at(i).get_executor(), store_,
                                                        options_.posters, poster_stats_));
   }
@@ -95,40 +101,53 @@ void ScrapeService::register_routes(http::Router& router) {
                     [this](http::RequestContext& ctx) { return events(ctx); });
 }
 
-bool ScrapeService::allow_client(const std::string& client, std::chrono::seconds& retry_after) {
+bool ScrapeService::allow_client(const asio::ip::address& client,
+                                 std::chrono::seconds& retry_after) {
   std::lock_guard lock(buckets_mutex_);
   auto now = std::chrono::steady_clock::now();
-  if (buckets_.size() > 10'000)
-    buckets_.clear();  // bounded; a reset favours clients, not attackers' memory
-  auto [it, fresh] = buckets_.try_emplace(client, Bucket{options_.rate_burst, now});
-  auto& b = it->second;
   double per_second = options_.rate_per_minute / 60.0;
-  b.tokens = std::min(options_.rate_burst,
-                      b.tokens + std::chrono::duration<double>(now - b.at).count() * per_second);
-  b.at = now;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return true;
+  double burst = options_.rate_burst;
+  auto idle = [&](const http::TokenBucket& b) { return b.is_full(now, per_second, burst); };
+  auto* bucket =
+      buckets_.find_or_insert(http::client_key(client), http::TokenBucket::full(burst, now), idle);
+  if (!bucket) {
+    // Every remembered client is still limited: refuse a new one rather than forget them.
+    retry_after = std::chrono::seconds(static_cast<long>(std::ceil(1.0 / per_second)));
+    return false;
   }
-  retry_after = std::chrono::seconds(static_cast<long>(std::ceil((1.0 - b.tokens) / per_second)));
-  return false;
+  return bucket->take(now, per_second, burst, retry_after);
 }
 
-asio::awaitable<void> ScrapeService::charge_budget() {
+// Before each Gemini attempt: refused when today's budget has no room for one more grounded call
+// at a conservative estimate (the grounded fee plus ~4k output tokens). A check, not a charge:
+// only attempts the service answers are billed, and they are recorded by record_billed.
+// Concurrent attempts may all pass the check, so the spend can pass the limit by at most the
+// calls in flight.
+asio::awaitable<void> ScrapeService::check_budget() {
   auto prices = clients_.front()->model().prices;
-  // Charged before the call at a conservative estimate: the grounded fee plus ~4k output tokens.
-  auto micro = static_cast<std::int64_t>((prices.per_grounded_request + prices.per_search_query +
-                                          4000 * prices.output_per_million / 1e6) *
-                                         1e6);
+  auto estimate = static_cast<std::int64_t>((prices.per_grounded_request + prices.per_search_query +
+                                             4000 * prices.output_per_million / 1e6) *
+                                            1e6);
   auto day = utc_day(now_s());
-  auto max_calls = options_.budget_grounded_calls;
-  auto max_micro = static_cast<std::int64_t>(options_.budget_usd * 1e6);
-  auto charge = [day, micro, max_calls, max_micro](Store& s) {
-    return s.charge_budget(day, 1, micro, max_calls, max_micro);
-  };
-  if (!co_await store_.call(std::move(charge))) {
+  auto query = [day](Store& s) { return s.budget_used(day); };
+  auto used = co_await store_.call(std::move(query));
+  if (used.grounded_calls + 1 > options_.budget_grounded_calls ||
+      used.micro_usd + estimate > static_cast<std::int64_t>(options_.budget_usd * 1e6)) {
     throw BudgetExhausted("the daily Gemini budget is spent; scraping resumes tomorrow");
   }
+}
+
+// Each attempt Google bills (every 200 answer), with the cost its usage reports. Recorded even
+// past the limit: the money is spent.
+asio::awaitable<void> ScrapeService::record_billed(gemini::Usage usage) {
+  constexpr std::int64_t no_limit = std::numeric_limits<std::int64_t>::max() / 4;
+  auto day = utc_day(now_s());
+  auto micro = static_cast<std::int64_t>(std::llround(usage.cost_usd * 1e6));
+  auto calls = usage.grounded_calls;
+  auto charge = [day, calls, micro](Store& s) {
+    return s.charge_budget(day, calls, micro, no_limit, no_limit);
+  };
+  co_await store_.call(std::move(charge));
 }
 
 asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
@@ -155,7 +174,7 @@ asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
                              fmt::format("no city called '{}'", city_arg.substr(0, 80)));
   }
   std::chrono::seconds retry_after{0};
-  if (!allow_client(ctx.remote.to_string(), retry_after)) {
+  if (!allow_client(ctx.remote, retry_after)) {
     auto res = error_response(Status::too_many_requests, "rate_limited",
                               "too many scrape requests from this address; try again later");
     res.set(bh::field::retry_after, std::to_string(retry_after.count()));
@@ -267,7 +286,6 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   opts.horizon_days = options_.horizon_days;
   opts.full_refresh = full_refresh;
   ScraperHooks hooks;
-  hooks.before_call = [this]() { return charge_budget(); };
   hooks.on_progress = [running, plan = options_.plan](const ScrapeProgress& p) {
     running->progress = json::serialize(progress_json(p, plan));
   };

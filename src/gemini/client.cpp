@@ -130,6 +130,7 @@ asio::awaitable<CallResult> Client::call(GenerateRequest request,
 
     std::optional<std::chrono::milliseconds> retry_after;
     bool delivered_text = false;
+    if (billing_.before_attempt) co_await billing_.before_attempt();
     try {
       CallLimiter::Permit permit;
       try {
@@ -170,25 +171,35 @@ asio::awaitable<CallResult> Client::call(GenerateRequest request,
 
       if (res.status == 200) {
         GenerateResponse parsed;
+        std::string unusable;  // why an answered attempt cannot be used (it is billed anyway)
         if (stream) {
           parsed = std::move(streamed);
         } else {
           boost::system::error_code ec;
           auto doc = json::parse(res.body, ec);
-          if (ec) throw std::invalid_argument("answer is not JSON");
-          parsed = parse_response(doc);
+          if (ec) {
+            unusable = "answer is not JSON";
+          } else {
+            try {
+              parsed = parse_response(doc);
+            } catch (const std::invalid_argument& e) {
+              unusable = e.what();
+            }
+          }
         }
-        if (!stream && parsed.text.empty() && parsed.finish_reason.empty() &&
+        if (unusable.empty() && !stream && parsed.text.empty() && parsed.finish_reason.empty() &&
             parsed.block_reason.empty() && parsed.usage.total_tokens == 0) {
-          throw std::invalid_argument("answer has no candidates");
+          unusable = "answer has no candidates";
         }
-        result.response = std::move(parsed);
-        auto& u = result.usage;
-        u = result.response.usage;
+        Usage u = parsed.usage;  // nothing when unreadable: then only the request fees
         u.calls = 1;
         u.grounded_calls = request.grounded ? 1 : 0;
-        u.search_queries = static_cast<std::int64_t>(result.response.search_queries.size());
+        u.search_queries = static_cast<std::int64_t>(parsed.search_queries.size());
         u.cost_usd = estimate_cost(u, model_.prices);
+        if (billing_.billed) co_await billing_.billed(u);
+        if (!unusable.empty()) throw std::invalid_argument(unusable);
+        result.response = std::move(parsed);
+        result.usage = u;
         meter_.add(u);
         if (!result.response.block_reason.empty()) {
           throw GeminiError(

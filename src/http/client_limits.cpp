@@ -71,7 +71,36 @@ std::vector<AddressBlock> parse_address_blocks(std::string_view list) {
   return out;
 }
 
-std::size_t ClientLimits::KeyHash::operator()(const Key& k) const noexcept {
+ClientKey client_key(const ip::address& a) {
+  if (a.is_v4()) return ip::make_address_v6(ip::v4_mapped, a.to_v4()).to_bytes();
+  auto v6 = a.to_v6();
+  auto bytes = v6.to_bytes();
+  if (v6.is_v4_mapped()) return bytes;
+  // The /64: bytes 8.. are zero, so no IPv6 key equals an IPv4-mapped one (bytes 10-11 0xFF).
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return bytes;
+}
+
+bool TokenBucket::is_full(Clock::time_point now, double rate, double burst) const {
+  if (rate <= 0) return true;
+  return tokens + std::chrono::duration<double>(now - refilled).count() * rate >= burst;
+}
+
+bool TokenBucket::take(Clock::time_point now, double rate, double burst,
+                       std::chrono::seconds& retry_after) {
+  double elapsed = std::chrono::duration<double>(now - refilled).count();
+  tokens = std::min(burst, tokens + std::max(0.0, elapsed) * rate);
+  refilled = now;
+  if (tokens >= 1) {
+    tokens -= 1;
+    return true;
+  }
+  retry_after = std::chrono::seconds(static_cast<long>(std::ceil((1 - tokens) / rate)));
+  if (retry_after.count() < 1) retry_after = std::chrono::seconds(1);
+  return false;
+}
+
+std::size_t ClientKeyHash::operator()(const ClientKey& k) const noexcept {
   // FNV-1a: addresses are not attacker-chosen enough to matter, and the shard bound holds anyway.
   std::size_t h = 1469598103934665603ull;
   for (auto c : k)
@@ -81,7 +110,10 @@ std::size_t ClientLimits::KeyHash::operator()(const Key& k) const noexcept {
 
 ClientLimits::ClientLimits(ClientLimitOptions options)
     : options_(std::move(options)),
-      per_shard_limit_(std::max<std::size_t>(16, options_.tracked_clients / kShards)) {}
+      per_shard_limit_(std::max<std::size_t>(16, options_.tracked_clients / kShards)) {
+  for (auto& shard : shards_)
+    shard.clients.set_capacity(per_shard_limit_);
+}
 
 bool ClientLimits::is_trusted_proxy(const ip::address& peer) const {
   return std::any_of(options_.trusted_proxies.begin(), options_.trusted_proxies.end(),
@@ -102,59 +134,43 @@ ip::address ClientLimits::client_of(const ip::address& peer, std::string_view re
 }
 
 ClientLimits::Shard& ClientLimits::shard_of(const Key& k) {
-  return shards_[KeyHash{}(k) % kShards];
+  return shards_[ClientKeyHash{}(k) % kShards];
 }
 
 ClientLimits::Entry* ClientLimits::entry_for(Shard& shard, const Key& k, Clock::time_point now) {
-  auto it = shard.clients.find(k);
-  if (it != shard.clients.end()) return &it->second;
-  if (shard.clients.size() >= per_shard_limit_) {
-    // Forget clients whose bucket has refilled and who hold no connection: they are
-    // indistinguishable from new ones.
-    std::erase_if(shard.clients, [&](const auto& kv) {
-      const Entry& e = kv.second;
-      if (e.connections > 0) return false;
-      if (options_.requests_per_second <= 0) return true;
-      double elapsed = std::chrono::duration<double>(now - e.refilled).count();
-      return e.tokens + elapsed * options_.requests_per_second >= options_.request_burst;
-    });
-    if (shard.clients.size() >= per_shard_limit_) return nullptr;
-  }
-  Entry& e = shard.clients[k];
-  e.tokens = options_.request_burst;
-  e.refilled = now;
-  return &e;
+  // Clients whose bucket has refilled and who hold no connection can be forgotten: they are
+  // indistinguishable from new ones.
+  auto idle = [&](const Entry& e) {
+    return e.connections == 0 &&
+           e.bucket.is_full(now, options_.requests_per_second, options_.request_burst);
+  };
+  return shard.clients.find_or_insert(k, Entry{TokenBucket::full(options_.request_burst, now), 0},
+                                      idle);
 }
 
 bool ClientLimits::allow_request(const ip::address& client, Clock::time_point now,
                                  std::chrono::seconds& retry_after) {
   if (options_.requests_per_second <= 0) return true;
-  auto k = key_of(client);
+  auto k = client_key(client);
   Shard& shard = shard_of(k);
   std::lock_guard lock(shard.mutex);
   Entry* e = entry_for(shard, k, now);
-  if (!e) return true;  // too many clients to remember: fail open rather than refuse everyone
-  double elapsed = std::chrono::duration<double>(now - e->refilled).count();
-  e->tokens = std::min(options_.request_burst, e->tokens + elapsed * options_.requests_per_second);
-  e->refilled = now;
-  if (e->tokens >= 1) {
-    e->tokens -= 1;
-    return true;
+  if (!e) {
+    // Too many active clients to remember one more: refuse it rather than stop limiting.
+    retry_after = std::chrono::seconds(1);
+    return false;
   }
-  retry_after = std::chrono::seconds(
-      static_cast<long>(std::ceil((1 - e->tokens) / options_.requests_per_second)));
-  if (retry_after.count() < 1) retry_after = std::chrono::seconds(1);
-  return false;
+  return e->bucket.take(now, options_.requests_per_second, options_.request_burst, retry_after);
 }
 
 std::optional<ClientLimits::ConnectionSlot> ClientLimits::open_connection(const ip::address& peer) {
   ConnectionSlot slot;
   if (options_.max_connections == 0 || is_trusted_proxy(peer)) return slot;
-  auto k = key_of(peer);
+  auto k = client_key(peer);
   Shard& shard = shard_of(k);
   std::lock_guard lock(shard.mutex);
   Entry* e = entry_for(shard, k, Clock::now());
-  if (!e) return slot;
+  if (!e) return std::nullopt;  // too many active clients to count one more: refused
   if (e->connections >= options_.max_connections) return std::nullopt;
   ++e->connections;
   slot.owner_ = this;
@@ -165,8 +181,8 @@ std::optional<ClientLimits::ConnectionSlot> ClientLimits::open_connection(const 
 void ClientLimits::release(const Key& k) {
   Shard& shard = shard_of(k);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.clients.find(k);
-  if (it != shard.clients.end() && it->second.connections > 0) --it->second.connections;
+  Entry* e = shard.clients.find(k);
+  if (e && e->connections > 0) --e->connections;
 }
 
 std::size_t ClientLimits::tracked() const {

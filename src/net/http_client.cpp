@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "cinestream/net/tls_context.hpp"
 
@@ -250,6 +251,12 @@ asio::awaitable<void> shutdown_tls(std::unique_ptr<Connection> c) {
 
 enum class Stage { write, read };
 
+// RFC 9110 9.2.2: repeating the request has the effect of sending it once.
+bool is_idempotent(http::verb v) {
+  return v == http::verb::get || v == http::verb::head || v == http::verb::put ||
+         v == http::verb::delete_ || v == http::verb::options || v == http::verb::trace;
+}
+
 struct Outcome {
   boost::system::error_code ec;
   Stage stage = Stage::write;
@@ -271,12 +278,21 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   Impl(asio::any_io_executor ex, HttpClientOptions opts)
       : executor(std::move(ex)),
         options(std::move(opts)),
-        dns(executor, options.dns_servers, options.dns_timeout, options.dns_tries) {}
+        dns(executor, options.dns_servers, options.dns_timeout, options.dns_tries) {
+    // The CA store is read from disk: here, where clients are made (at start-up), never by a
+    // request on an event-loop thread. A failure is reported by the first https request.
+    try {
+      tls_ctx = shared_client_tls_context(options.ca_file);
+    } catch (const HttpError& e) {
+      tls_error = e;
+    }
+  }
 
   asio::any_io_executor executor;
   HttpClientOptions options;
   DnsResolver dns;
-  std::shared_ptr<ssl::context> tls_ctx;  // made on the first https request
+  std::shared_ptr<ssl::context> tls_ctx;  // null when loading failed: tls_error says why
+  std::optional<HttpError> tls_error;
   std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
 
   bool expired(const Connection& c, Clock::time_point now) const {
@@ -506,7 +522,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
                       fmt::format("plain http is allowed only to loopback: {}", t.where()));
     }
     auto msg = build_request(request, t);
-    if (t.tls && !tls_ctx) tls_ctx = make_client_tls_context(options.ca_file);
+    if (t.tls && !tls_ctx) throw *tls_error;
+    // Sending again is harmless for idempotent methods; a POST the server may have received and
+    // acted on (a Gemini call, billed) is sent again only when its write failed.
+    const bool idempotent = is_idempotent(msg.method());
     bool fresh_only = false;
     for (;;) {
       std::unique_ptr<Connection> conn;
@@ -529,8 +548,12 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       }
       conn.reset();  // broken: close without ceremony
       // A kept-alive connection the server closed meanwhile fails before any byte of the
-      // response: that is not the request's fault, so try once more on a new connection.
-      if (reused && !fresh_only && !out.got_bytes && !timed_out(out.ec, deadline)) {
+      // response: that is not the request's fault, so try once more on a new connection. (One
+      // found closed before writing was already dropped by take_idle.) A failure after the
+      // request was written may be the server closing after processing it.
+      const bool unsent = out.stage == Stage::write;
+      if (reused && !fresh_only && !out.got_bytes && (idempotent || unsent) &&
+          !timed_out(out.ec, deadline)) {
         spdlog::debug("http: stale keep-alive connection to {}, retrying on a new one", t.key);
         drop_idle(t.key);
         fresh_only = true;

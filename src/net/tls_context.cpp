@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <map>
+#include <mutex>
+
 #include "cinestream/net/dns_resolver.hpp"
 
 namespace cinestream::net {
@@ -33,6 +36,15 @@ std::shared_ptr<ssl::context> make_client_tls_context(const std::string& ca_file
                         ? fmt::format("cannot load the system CA store: {}", ec.message())
                         : fmt::format("cannot load CA file {}: {}", ca_file, ec.message()));
   }
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> shared_client_tls_context(const std::string& ca_file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<ssl::context>> loaded;
+  std::lock_guard lock(mutex);
+  auto& ctx = loaded[ca_file];
+  if (!ctx) ctx = make_client_tls_context(ca_file);
   return ctx;
 }
 

@@ -5,9 +5,13 @@
 
 #include <boost/json.hpp>
 
+#include <fmt/format.h>
+
+#include <ctime>
 #include <future>
 #include <regex>
 
+#include "cinestream/store/sqlite_store.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -213,6 +217,86 @@ TEST(Scrape, RateLimitPerClient) {
   EXPECT_EQ(limited.status, 429u);
   EXPECT_NE(limited.body.find("rate_limited"), std::string::npos);
   EXPECT_FALSE(limited.header("retry-after").empty());
+}
+
+Store::BudgetUse budget_today(const std::string& data_dir) {
+  auto store = make_sqlite_store(data_dir + "/cinestream.sqlite3", 1);
+  auto t = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  return store->budget_used(
+      fmt::format("{:04}-{:02}-{:02}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday));
+}
+
+double cost_metric(std::uint16_t port) {
+  auto body = testing::http_get(port, "/metrics").body;
+  std::smatch m;
+  std::regex re("\ncinestream_gemini_estimated_cost_usd_total ([0-9.]+)");
+  return std::regex_search(body, m, re) ? std::stod(m[1]) : -1;
+}
+
+void scrape_until_settled(std::uint16_t port, const std::string& city) {
+  ASSERT_EQ(post_scrape(port, city).status, 202u);
+  ASSERT_TRUE(
+      eventually([&] { return status_of(port, city)["status"].as_string() != "processing"; }, 60s));
+}
+
+// Google bills every answered (200) attempt, whatever the scraper then makes of it, and nothing
+// for 429/5xx: the daily budget is charged per billed attempt with the cost its usage reports.
+TEST(Scrape, BudgetIsChargedPerBilledAttempt) {
+  {
+    testing::TempDir dir;
+    // Every answer is broken JSON: answered and billed, then rejected and asked again.
+    ServerProcess s(dir.str(), demo_args(R"({"malformed_rate": 1})"));
+    scrape_until_settled(s.port(), "kharkiv");
+    auto calls = metric(s.port(), "cinestream_gemini_grounded_calls_total");
+    auto cost = cost_metric(s.port());
+    auto used = budget_today(dir.str());
+    EXPECT_GT(calls, 1);
+    EXPECT_EQ(used.grounded_calls, calls);
+    EXPECT_NEAR(static_cast<double>(used.micro_usd), cost * 1e6, static_cast<double>(calls) + 1);
+  }
+  {
+    testing::TempDir dir;
+    // Every attempt is refused with 429: retried, never billed.
+    ServerProcess s(dir.str(), demo_args(R"({"rate_429": 1, "retry_delay_ms": 5})"));
+    scrape_until_settled(s.port(), "kharkiv");
+    EXPECT_GT(metric(s.port(), "cinestream_gemini_retries_total"), 0);
+    EXPECT_EQ(metric(s.port(), "cinestream_gemini_grounded_calls_total"), 0);
+    auto used = budget_today(dir.str());
+    EXPECT_EQ(used.grounded_calls, 0);
+    EXPECT_EQ(used.micro_usd, 0);
+  }
+}
+
+// The scrape limit per client (behind the trusted loopback proxy, X-Real-IP names the client):
+// IPv6 clients are one client per /64, and many new addresses never reset a spent bucket, even
+// past the table's bound (10,000 clients): new clients are refused then, the limit stays on.
+TEST(Scrape, RateLimitHoldsForIpv6PrefixesAndManyAddresses) {
+  testing::TempDir dir;
+  auto args = demo_args();
+  args[args.size() - 3] = "1";  // --scrape-rate-per-minute 1: one scrape request, then a minute
+  ServerProcess s(dir.str(), args);
+  HttpClient c(s.port());
+  auto scrape_as = [&](const std::string& ip) {
+    return c
+        .request(http::verb::post, "/api/scrape",
+                 {{"X-Real-IP", ip}, {"Content-Type", "application/json"}}, R"({"city":"kharkiv"})")
+        .status;
+  };
+  EXPECT_NE(scrape_as("203.0.113.7"), 429u);
+  EXPECT_EQ(scrape_as("203.0.113.7"), 429u);
+  EXPECT_EQ(scrape_as("::ffff:203.0.113.7"), 429u);  // IPv4-mapped: the same client
+  EXPECT_NE(scrape_as("2001:db8:1:2::1"), 429u);
+  EXPECT_EQ(scrape_as("2001:db8:1:2:ffff:ffff:ffff:ffff"), 429u);  // the same /64
+  EXPECT_NE(scrape_as("2001:db8:1:3::1"), 429u);                   // another /64
+  for (int i = 0; i < 10'050; ++i) {
+    auto ip = fmt::format("10.{}.{}.{}", i >> 16, (i >> 8) & 0xFF, i & 0xFF);
+    auto status = scrape_as(ip);
+    ASSERT_TRUE(status == 200u || status == 202u || status == 429u) << status;
+  }
+  EXPECT_EQ(scrape_as("203.0.113.7"), 429u);
+  EXPECT_EQ(scrape_as("2001:db8:1:2::5"), 429u);
 }
 
 }  // namespace

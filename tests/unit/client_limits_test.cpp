@@ -135,5 +135,60 @@ TEST(ClientLimits, MemoryIsBoundedAndBusyClientsAreKept) {
   EXPECT_FALSE(limits.open_connection(addr("198.51.100.200")));
 }
 
+// One IPv6 /64 is one client (a host gets a whole /64 and chooses among its addresses), and an
+// IPv4-mapped IPv6 address is the IPv4 client; for requests and connections alike.
+TEST(ClientLimits, Ipv6ClientsAreTheirSlash64) {
+  ClientLimitOptions o;
+  o.requests_per_second = 1;
+  o.request_burst = 2;
+  o.max_connections = 1;
+  ClientLimits limits(o);
+  auto t0 = ClientLimits::Clock::now();
+  std::chrono::seconds retry{0};
+  EXPECT_TRUE(limits.allow_request(addr("2001:db8:1:2::1"), t0, retry));
+  EXPECT_TRUE(limits.allow_request(addr("2001:db8:1:2::2"), t0, retry));
+  EXPECT_FALSE(limits.allow_request(addr("2001:db8:1:2:ffff:ffff:ffff:ffff"), t0, retry));
+  EXPECT_TRUE(limits.allow_request(addr("2001:db8:1:3::1"), t0, retry));  // another /64
+  EXPECT_TRUE(limits.allow_request(addr("203.0.113.1"), t0, retry));
+  EXPECT_TRUE(limits.allow_request(addr("::ffff:203.0.113.1"), t0, retry));
+  EXPECT_FALSE(limits.allow_request(addr("203.0.113.1"), t0, retry));
+  auto held = limits.open_connection(addr("2001:db8:1:2::1"));
+  ASSERT_TRUE(held && held->counted());
+  EXPECT_FALSE(limits.open_connection(addr("2001:db8:1:2::99")));
+  auto v4 = limits.open_connection(addr("::ffff:198.51.100.1"));
+  ASSERT_TRUE(v4 && v4->counted());
+  EXPECT_FALSE(limits.open_connection(addr("198.51.100.1")));
+}
+
+// When the table is full of clients that cannot be forgotten (spent buckets, open connections),
+// new clients are refused: a full table never switches limiting off, and nobody's spent bucket
+// is reset to make room. Once buckets refill, their clients are forgotten and new ones fit.
+TEST(ClientLimits, FullTableRefusesNewClientsInsteadOfDisablingLimits) {
+  ClientLimitOptions o;
+  o.requests_per_second = 1;
+  o.request_burst = 1;
+  o.max_connections = 1;
+  o.tracked_clients = 64 * 16;  // 16 per shard
+  ClientLimits limits(o);
+  auto t0 = ClientLimits::Clock::now();
+  std::chrono::seconds retry{0};
+  ASSERT_TRUE(limits.allow_request(addr("203.0.113.1"), t0, retry));
+  int refused = 0;
+  for (int i = 0; i < 5'000; ++i) {
+    auto a = ip::make_address_v4(static_cast<ip::address_v4::uint_type>(0x0A000000 + i));
+    if (!limits.allow_request(a, t0, retry)) ++refused;
+  }
+  EXPECT_LE(limits.tracked(), 64u * 16u);
+  EXPECT_GE(refused, 5'000 - 64 * 16);
+  EXPECT_FALSE(limits.allow_request(addr("203.0.113.1"), t0, retry));  // still spent
+  // Connections: a full table refuses a new client's connection rather than not counting it.
+  auto fresh = ip::make_address_v4(static_cast<ip::address_v4::uint_type>(0x0B000000));
+  EXPECT_FALSE(limits.open_connection(fresh));
+  // Ten seconds later every bucket is full again: those clients are forgotten, new ones fit.
+  EXPECT_TRUE(limits.allow_request(fresh, t0 + 10s, retry));
+  auto slot = limits.open_connection(fresh);
+  ASSERT_TRUE(slot && slot->counted());
+}
+
 }  // namespace
 }  // namespace cinestream::http

@@ -152,6 +152,62 @@ TEST(HttpClient, StaleKeepAliveConnectionIsRetriedOnce) {
   EXPECT_EQ(server.requests().size(), 3u);  // 1, the dropped retry candidate, and the retry
 }
 
+HttpRequest post(std::string u, std::string body) {
+  HttpRequest r = get(std::move(u));
+  r.method = "POST";
+  r.body = std::move(body);
+  return r;
+}
+
+// A POST that reached the server may have been processed: when the server read it and closed
+// without answering, the client must not send it again (a Gemini call would be billed twice).
+TEST(HttpClient, PostReadByTheServerIsNotRetried) {
+  asio::io_context io{1};
+  TestHttpServer server(io, [](const auto&, std::size_t index) {
+    ServerReply r = text("done");
+    r.close_without_answer = index > 0;
+    return r;
+  });
+  HttpClient client(io.get_executor());
+  std::optional<HttpError> error;
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await client.request(post(url(server, "/"), "first"));
+    error = co_await error_of(client.request(post(url(server, "/"), "second")));
+  };
+  run_on(io, body);
+  ASSERT_TRUE(error);
+  ASSERT_EQ(server.requests().size(), 2u);  // "second" once, not twice
+  EXPECT_EQ(server.requests()[1].body(), "second");
+}
+
+// A kept-alive connection the server closed while it sat in the pool is noticed before anything
+// is written, so even a POST goes out (once) on a new connection.
+TEST(HttpClient, PostAfterTheServerClosedAnIdleConnectionIsSentOnce) {
+  asio::io_context io{1};
+  // Every answer keeps the connection alive as far as the client can tell, then the server
+  // closes it.
+  TestHttpServer server(io, [](const auto& req, std::size_t) {
+    ServerReply r;
+    r.raw = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n" + req.body();
+    return r;
+  });
+  HttpClient client(io.get_executor());
+  std::string a, b;
+  std::size_t idle = 0;
+  auto body = [&]() -> asio::awaitable<void> {
+    a = (co_await client.request(post(url(server, "/"), "one"))).body;
+    idle = client.idle_connections();
+    co_await testing::sleep_for(50ms);  // the server's close arrives
+    b = (co_await client.request(post(url(server, "/"), "two"))).body;
+  };
+  run_on(io, body);
+  EXPECT_EQ(idle, 1u);
+  EXPECT_EQ(a, "one");
+  EXPECT_EQ(b, "two");
+  EXPECT_EQ(server.requests().size(), 2u);
+  EXPECT_EQ(server.connections(), 2u);
+}
+
 TEST(HttpClient, FailureAfterResponseBytesIsNotRetried) {
   asio::io_context io{1};
   TestHttpServer server(io, [](const auto&, std::size_t index) {
@@ -495,6 +551,21 @@ TEST_F(TlsHttpClient, StreamsOverTls) {
   };
   run_on(io, body);
   EXPECT_EQ(seen, "abbccc");
+}
+
+// The CA store is loaded when the client is made (at start-up), never by a request on an event
+// loop thread: removing the CA file afterwards changes nothing.
+TEST_F(TlsHttpClient, CaStoreIsLoadedWhenTheClientIsMade) {
+  asio::io_context io{1};
+  TestHttpServer server(io, echo, TestHttpServer::tls_context(good_->cert_pem, good_->key_pem));
+  HttpClient client(io.get_executor(), trusting());
+  std::filesystem::remove(ca_file_);
+  HttpResponse got;
+  auto body = [&]() -> asio::awaitable<void> {
+    got = co_await client.request(get(url(server, "/", "localhost", "https")));
+  };
+  run_on(io, body);
+  EXPECT_EQ(got.body, "hello");
 }
 
 TEST_F(TlsHttpClient, UnreadableCaFileIsTlsError) {

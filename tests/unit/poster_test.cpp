@@ -7,6 +7,8 @@
 #include <boost/asio/use_future.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "cinestream/agent/poster_fetcher.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
@@ -93,6 +95,30 @@ TEST_F(PosterFetcherTest, LoopbackIsRefusedUnlessAllowed) {
   // The same image again: the same content address, written once.
   EXPECT_EQ(fetch(true, url), path);
   EXPECT_EQ(stats_.downloaded.load(), 2);
+}
+
+// Another loop or worker process downloading the same poster writes its own temporary file: a
+// fetch never writes into (or renames away) a temporary name it does not own, so a half-written
+// file can never appear under the served name.
+TEST_F(PosterFetcherTest, AnotherWritersTemporaryFileIsNotTouched) {
+  auto url = sim_->base_url() + "/posters/river.png";
+  auto path = fetch(true, url);
+  ASSERT_TRUE(path);
+  auto file = std::filesystem::path(dir_.str() + *path);
+  auto size = std::filesystem::file_size(file);
+  std::filesystem::remove(file);
+  auto foreign = file.string() + ".tmp";
+  std::ofstream(foreign) << "half of another writer's download";
+  ASSERT_EQ(fetch(true, url), path);
+  EXPECT_EQ(std::filesystem::file_size(file), size);
+  std::ifstream in(foreign);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "half of another writer's download");
+  // Nothing of ours is left behind: the poster and the other writer's file only.
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(file.parent_path()))
+    ++files;
+  EXPECT_EQ(files, 2u);
 }
 
 TEST_F(PosterFetcherTest, NonImagesAndMissingFilesAreNotStored) {

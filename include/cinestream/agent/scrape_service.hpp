@@ -20,6 +20,7 @@
 #include "cinestream/cache/city_versions.hpp"
 #include "cinestream/gemini/call_limiter.hpp"
 #include "cinestream/gemini/client.hpp"
+#include "cinestream/http/client_limits.hpp"
 #include "cinestream/http/router.hpp"
 #include "cinestream/net/http_client.hpp"
 #include "cinestream/runtime/event_loops.hpp"
@@ -67,8 +68,9 @@ class ScrapeService {
   boost::asio::awaitable<std::optional<std::string>> status_document(const Location& city);
   boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
   boost::asio::awaitable<void> heartbeat(std::shared_ptr<Running> running);
-  bool allow_client(const std::string& client, std::chrono::seconds& retry_after);
-  boost::asio::awaitable<void> charge_budget();
+  bool allow_client(const boost::asio::ip::address& client, std::chrono::seconds& retry_after);
+  boost::asio::awaitable<void> check_budget();
+  boost::asio::awaitable<void> record_billed(gemini::Usage usage);
   gemini::Client& client_for_this_loop();
 
   EventLoops& loops_;
@@ -86,12 +88,9 @@ class ScrapeService {
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
 
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point at;
-  };
   std::mutex buckets_mutex_;
-  std::map<std::string, Bucket> buckets_;  // bounded: oldest dropped past 10,000 clients
+  // Bounded: past 10,000 clients only refilled buckets are forgotten, else new clients wait.
+  http::BoundedTable<http::ClientKey, http::TokenBucket, http::ClientKeyHash> buckets_{10'000};
 };
 
 }  // namespace cinestream::agent

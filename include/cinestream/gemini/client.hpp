@@ -69,6 +69,16 @@ struct CallResult {
   int attempts = 0;
 };
 
+// Accounting for what the service bills: Google bills every attempt it answers with 200 (an
+// answer cut by MAX_TOKENS, malformed or later rejected included) and nothing for errors (429,
+// 5xx). Both hooks are optional.
+struct Billing {
+  // Before each attempt; throws to refuse it (e.g. the daily budget is spent).
+  std::function<boost::asio::awaitable<void>()> before_attempt;
+  // After each billed attempt, with the usage it reported (none readable: the request fees).
+  std::function<boost::asio::awaitable<void>(const Usage&)> billed;
+};
+
 // How the client waits between attempts; tests substitute one that records and returns at once.
 using Sleeper = std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)>;
 
@@ -81,6 +91,9 @@ class Client {
   // Streams answer text to on_text as it arrives; the result holds the whole answer.
   boost::asio::awaitable<CallResult> generate_stream(GenerateRequest request,
                                                      std::function<void(std::string_view)> on_text);
+
+  // Set before the first call.
+  void set_billing(Billing billing) { billing_ = std::move(billing); }
 
   const ModelInfo& model() const { return model_; }
   const ClientOptions& options() const { return options_; }
@@ -96,6 +109,7 @@ class Client {
   UsageMeter& meter_;
   CallLimiter& limiter_;
   Sleeper sleeper_;
+  Billing billing_;
 };
 
 // The instruction added to a prompt when JSON cannot be enforced with a schema.

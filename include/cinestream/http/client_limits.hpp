@@ -12,10 +12,32 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "cinestream/http/bounded_table.hpp"
+
 namespace cinestream::http {
+
+// Who a client is, for every per-client limit: an IPv4 address, or an IPv6 /64 (a host is given
+// a whole /64 and can use any address in it). An IPv4-mapped IPv6 address is its IPv4 address.
+using ClientKey = std::array<unsigned char, 16>;
+ClientKey client_key(const boost::asio::ip::address& a);
+struct ClientKeyHash {
+  std::size_t operator()(const ClientKey& k) const noexcept;
+};
+
+// A token bucket: `rate` tokens a second, at most `burst`.
+struct TokenBucket {
+  using Clock = std::chrono::steady_clock;
+  double tokens = 0;
+  Clock::time_point refilled{};
+
+  static TokenBucket full(double burst, Clock::time_point now) { return {burst, now}; }
+  // Refilled to the brim: the client is indistinguishable from a new one.
+  bool is_full(Clock::time_point now, double rate, double burst) const;
+  // Takes one token; when there is none, false and how long until there is (at least 1 s).
+  bool take(Clock::time_point now, double rate, double burst, std::chrono::seconds& retry_after);
+};
 
 // An address or a CIDR block, e.g. "127.0.0.1", "10.0.0.0/8", "::1".
 struct AddressBlock {
@@ -84,23 +106,20 @@ class ClientLimits {
 
  private:
   struct Entry {
-    double tokens = 0;
-    Clock::time_point refilled{};
+    TokenBucket bucket;
     std::size_t connections = 0;
   };
-  using Key = std::array<unsigned char, 16>;
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const noexcept;
-  };
-  // Sharded by address so request threads rarely meet on one mutex.
+  using Key = ClientKey;
+  // Sharded by client so request threads rarely meet on one mutex.
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<Key, Entry, KeyHash> clients;
+    BoundedTable<Key, Entry, ClientKeyHash> clients;
   };
   static constexpr std::size_t kShards = 64;
 
   Shard& shard_of(const Key& k);
-  // Finds or makes an entry; nullptr when the shard is full of clients that cannot be forgotten.
+  // Finds or makes an entry; nullptr when the shard is full of clients that cannot be forgotten
+  // (the caller then refuses the client: a full table never switches limiting off).
   Entry* entry_for(Shard& shard, const Key& k, Clock::time_point now);
   void release(const Key& k);
 

@@ -92,13 +92,14 @@ void Connection::exec(const char* sql) {
   }
 }
 
-Statement Connection::prepare(const char* sql) {
+Statement Connection::prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Statement(it->second);
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) fail(rc, "prepare");
-  cache_.emplace(sql, stmt);
+  cache_.emplace(std::string(sql), stmt);
   return Statement(stmt);
 }
 

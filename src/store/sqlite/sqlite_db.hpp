@@ -3,7 +3,9 @@
 // Every failure throws StoreUnavailable carrying SQLite's message.
 #include <sqlite3.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,8 +46,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   void exec(const char* sql);
-  // Prepared once per connection and reused.
-  Statement prepare(const char* sql);
+  // Prepared once per connection and reused, keyed by the SQL text (not its address: a buffer
+  // may be reused for other SQL, and equal text at two addresses is one statement).
+  Statement prepare(std::string_view sql);
+  std::size_t cached_statements() const { return cache_.size(); }
   std::int64_t changes() const;
   std::int64_t last_insert_id() const;
 
@@ -53,7 +57,13 @@ class Connection {
 
  private:
   sqlite3* db_ = nullptr;
-  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
 };
 
 // BEGIN IMMEDIATE .. COMMIT, rolled back when an exception leaves the scope.
