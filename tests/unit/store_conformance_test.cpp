@@ -268,6 +268,47 @@ TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
   EXPECT_EQ(store_->location_state("kyiv")->lock_owner, "alive");
 }
 
+TEST_P(StoreConformance, FencedWritesOfALapsedOwnerAreRefusedAndChangeNothing) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<Movie> m{test_movie(
+      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 300s, t0).outcome, LockOutcome::acquired);
+  // While A holds the lock its fenced writes land.
+  EXPECT_EQ(store_->merge_movies_fenced("kyiv", "A", m, t0).showtimes_added, 1);
+  store_->mark_covered_fenced("kyiv", "A", {"2026-11-21"}, t0);
+  // A's lease lapses and B takes the city.
+  ASSERT_EQ(store_->try_lock_city("kyiv", "B", "request", 300s, t0 + 301s).outcome,
+            LockOutcome::acquired);
+  auto version = store_->location_state("kyiv")->data_version;
+  std::vector<Movie> late{test_movie(
+      "Arrival", "", {test_theater("Oskar", "a", {{utc(2026, 11, 22, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "A", late, t0 + 302s), LockLost);
+  EXPECT_THROW(store_->mark_covered_fenced("kyiv", "A", {"2026-11-22"}, t0 + 302s), LockLost);
+  auto after = store_->location_state("kyiv");
+  EXPECT_EQ(after->data_version, version);
+  EXPECT_EQ(after->lock_owner, "B");
+  auto movies = store_->movies_between("kyiv", t0, t0 + 72h);
+  ASSERT_EQ(movies.size(), 1u);
+  EXPECT_EQ(movies[0].title.en, "Dune");
+  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-20", "2026-11-30"),
+            std::vector<std::string>{"2026-11-21"});
+  // The new holder writes; once released nobody's fenced writes land.
+  EXPECT_EQ(store_->merge_movies_fenced("kyiv", "B", late, t0 + 302s).showtimes_added, 1);
+  ASSERT_TRUE(store_->release_city_lock("kyiv", "B", ScrapeStatus::fresh, "", t0 + 303s));
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "B", m, t0 + 304s), LockLost);
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "", m, t0 + 304s), LockLost);
+}
+
+TEST_P(StoreConformance, FencedWritesAfterTheWatchdogFreedTheLockAreRefused) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 60s, t0).outcome, LockOutcome::acquired);
+  ASSERT_EQ(store_->expire_lapsed_locks(t0 + 61s), std::vector<std::string>{"kyiv"});
+  std::vector<Movie> m{test_movie(
+      "Dune", "", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "A", m, t0 + 62s), LockLost);
+  EXPECT_TRUE(store_->movies_between("kyiv", t0, t0 + 24h).empty());
+}
+
 TEST_P(StoreConformance, RenewExtendsTheLease) {
   auto t0 = utc(2026, 11, 21, 10, 0);
   store_->try_lock_city("kyiv", "a", "request", 300s, t0);

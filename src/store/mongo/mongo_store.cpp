@@ -427,13 +427,26 @@ class MongoStore final : public Store {
 
   MergeStats merge_movies(std::string_view city_id, const std::vector<Movie>& movies,
                           SysSeconds now) override {
+    return merge(city_id, {}, movies, now);
+  }
+
+  MergeStats merge_movies_fenced(std::string_view city_id, std::string_view owner,
+                                 const std::vector<Movie>& movies, SysSeconds now) override {
+    if (owner.empty()) throw LockLost("a fenced merge needs an owner");
+    return merge(city_id, owner, movies, now);
+  }
+
+  MergeStats merge(std::string_view city_id, std::string_view owner,
+                   const std::vector<Movie>& movies, SysSeconds now) {
     return with([&](Conn& c) {
       if (!state_of(c, city_id)) throw std::invalid_argument("unknown city");
+      if (!owner.empty()) require_holder(c, city_id, owner);
       MergeStats stats;
       auto known = load_theaters(c, city_id);
       for (const auto& movie : movies) {
         std::string key = movie_key(movie.title);
         if (key.empty()) continue;
+        if (!owner.empty()) require_holder(c, city_id, owner);
         // Resolve the cinemas first (city-wide, like the embedded store's theaters table).
         std::vector<std::pair<std::size_t, const Theater*>> input;
         for (const auto& theater : movie.theaters)
@@ -597,6 +610,13 @@ class MongoStore final : public Store {
            [&](const bson_t* d) { days.push_back(mongo::str_at(d, "day")); });
       return days;
     });
+  }
+
+  void mark_covered_fenced(std::string_view city_id, std::string_view owner,
+                           const std::vector<std::string>& days, SysSeconds now) override {
+    if (owner.empty()) throw LockLost("a fenced write needs an owner");
+    with([&](Conn& c) { require_holder(c, city_id, owner); });
+    mark_covered(city_id, days, now);
   }
 
   void mark_covered(std::string_view city_id, const std::vector<std::string>& days,
@@ -897,6 +917,19 @@ class MongoStore final : public Store {
   // The city's document while `owner` holds its lock.
   static void held_by(Doc& f, std::string_view city_id, std::string_view owner) {
     f.str("city_id", city_id).str("lock_owner", owner).str("status", "processing");
+  }
+
+  // No multi-document transaction: the fence is one atomic update of the location document,
+  // matched on {city_id, lock_owner, status: processing}, before each document this merge writes.
+  // A takeover becomes effective for the merge at its next check (the window is one document).
+  void require_holder(Conn& c, std::string_view city_id, std::string_view owner) {
+    Doc filter;
+    held_by(filter, city_id, owner);
+    Doc update;
+    update.doc("$set", Doc().str("lock_owner", owner));
+    if (update_one(c, "locations", filter, update, false).matched != 1) {
+      throw LockLost(fmt::format("{} no longer holds the lock of {}", owner, city_id));
+    }
   }
 
   // Restricts a movie query to movies with a showtime in [from, to) (either bound optional).
