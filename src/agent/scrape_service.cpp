@@ -56,6 +56,8 @@ struct ScrapeService::Running {
   std::string written;   // last JSON written to the store
   bool finished = false;
   std::unique_ptr<asio::steady_timer> wake;
+  // Set when the scrape must stop: its lease was lost.
+  std::atomic<bool> stop{false};
 };
 
 // Merges bump the city's data_version, which CityVersions polls; a status read also raises it
@@ -246,7 +248,12 @@ asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running)
       } catch (const std::exception& e) {
         spdlog::warn("scrape {}: lease not renewed: {}", running->city, e.what());
       }
-      if (!ok) spdlog::warn("scrape {}: lost the lock (lease lapsed?)", running->city);
+      if (!ok && !running->finished) {
+        // The lease lapsed and the lock may be someone else's: stop the remaining units (their
+        // writes would be refused by the store's fence anyway).
+        spdlog::warn("scrape {}: lost the lock (lease lapsed?); stopping", running->city);
+        running->stop = true;
+      }
       last_renew = std::chrono::steady_clock::now();
     }
   }
@@ -266,11 +273,14 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   opts.plan = options_.plan;
   opts.horizon_days = options_.horizon_days;
   opts.full_refresh = full_refresh;
+  opts.parallel_units = static_cast<int>(std::max<std::size_t>(1, options_.gemini_max_in_flight));
   ScraperHooks hooks;
   hooks.before_call = [this]() { return charge_budget(); };
   hooks.on_progress = [running, plan = options_.plan](const ScrapeProgress& p) {
     running->progress = json::serialize(progress_json(p, plan));
   };
+  hooks.stopped = [running] { return running->stop.load(); };
+  hooks.owner = owner;
   Scraper scraper(client_for_this_loop(), store_, catalog_, opts, hooks);
   ScrapeReport report;
   std::string failure;
@@ -283,7 +293,11 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   running->wake->cancel();
   ScrapeStatus final_status = ScrapeStatus::fresh;
   std::string error = failure.empty() ? report.error : failure;
-  if (!failure.empty() || report.budget_exhausted) {
+  if (running->stop || report.stopped) {
+    final_status = ScrapeStatus::stale;  // stopped: what it covered stays, the rest is missing
+  } else if (!failure.empty() || report.budget_exhausted || report.store_failed ||
+             report.lock_lost) {
+    // A store error or a lost lock is a failure even if every day got covered: never "fresh".
     final_status = ScrapeStatus::failed;
   } else if (report.days_covered.size() < report.days_asked.size()) {
     final_status = report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
@@ -311,6 +325,7 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
       report.progress.dropped.total(), error.empty() ? "" : ": ", error);
   if (!released) spdlog::warn("scrape {}: the lock had passed to another process", city->id);
   --running_;
+  if (running->stop) co_return;  // no poster downloads for a stopped scrape
   // Posters after the data: showtimes are visible at once, images follow.
   auto& fetcher = *posters_[EventLoops::current() % posters_.size()];
   asio::co_spawn(ex, fetcher.fetch_city(city->id), [id = city->id](std::exception_ptr e) {
