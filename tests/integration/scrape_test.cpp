@@ -215,5 +215,40 @@ TEST(Scrape, RateLimitPerClient) {
   EXPECT_FALSE(limited.header("retry-after").empty());
 }
 
+TEST(Scrape, ManyEventStreamsShareOneStatusPoll) {
+  testing::TempDir dir;
+  // A scrape of a few seconds: slow calls, two at a time.
+  auto args = demo_args(R"({"latency_ms": 300})");
+  args.insert(args.end(), {"--gemini-max-in-flight", "2"});
+  ServerProcess s(dir.str(), args);
+  ASSERT_EQ(post_scrape(s.port(), "dnipro").status, 202u);
+  auto polls_before = metric(s.port(), "cinestream_scrape_status_polls_total");
+  ASSERT_GE(polls_before, 0);
+  constexpr int kClients = 8;
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::future<std::string>> streams;
+  for (int i = 0; i < kClients; ++i) {
+    streams.push_back(std::async(std::launch::async, [port = s.port()] {
+      HttpClient c(port);
+      return c.raw("GET /api/scrape/events/dnipro HTTP/1.1\r\nHost: x\r\n\r\n");
+    }));
+  }
+  for (auto& f : streams) {
+    auto text = f.get();
+    EXPECT_NE(text.find("event: end\ndata: "), std::string::npos) << text.substr(0, 300);
+  }
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  auto polls = metric(s.port(), "cinestream_scrape_status_polls_total") - polls_before;
+  // One feed polls once per 300 ms however many streams read it (each stream polled on its own
+  // before: about kClients times as many).
+  auto one_feed = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 300 + 3;
+  EXPECT_GT(elapsed, 1s);  // the scrape ran while the streams were open
+  EXPECT_LE(polls, one_feed) << "polls " << polls << " in "
+                             << std::chrono::duration<double>(elapsed).count() << " s";
+  // The feed stops with its last subscriber.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(metric(s.port(), "cinestream_scrape_status_polls_total") - polls_before, polls);
+}
+
 }  // namespace
 }  // namespace cinestream

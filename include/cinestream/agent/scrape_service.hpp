@@ -63,6 +63,12 @@ class ScrapeService {
 
  private:
   struct Running;
+  // One status poll per city per process, fanned out to every SSE stream of that city.
+  struct StatusFeed;
+  struct FeedSubscriber;
+  std::shared_ptr<StatusFeed> join_feed(const Location& city, std::shared_ptr<FeedSubscriber> sub);
+  void leave_feed(const std::shared_ptr<StatusFeed>& feed, const FeedSubscriber* sub);
+  boost::asio::awaitable<void> poll_feed(std::shared_ptr<StatusFeed> feed);
   // The status document of a city (nullopt: not in the store).
   boost::asio::awaitable<std::optional<std::string>> status_document(const Location& city);
   boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
@@ -85,6 +91,9 @@ class ScrapeService {
   std::string owner_prefix_;                             // host:pid:random
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
+  std::mutex feeds_mutex_;  // guards feeds_ and every feed's fields
+  std::map<std::string, std::shared_ptr<StatusFeed>> feeds_;  // cities with SSE subscribers
+  std::atomic<std::uint64_t> status_polls_{0};                // status documents read
 
   struct Bucket {
     double tokens;
