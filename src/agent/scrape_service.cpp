@@ -56,8 +56,10 @@ struct ScrapeService::Running {
   std::string written;   // last JSON written to the store
   bool finished = false;
   std::unique_ptr<asio::steady_timer> wake;
-  // Set when the scrape must stop: its lease was lost.
+  // Set when the scrape must stop: its lease was lost, or the process shuts down. Atomic: the
+  // shutdown may run on another loop than the scrape.
   std::atomic<bool> stop{false};
+  std::atomic<bool> released_by_shutdown{false};
 };
 
 struct ScrapeService::FeedSubscriber {
@@ -286,6 +288,11 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   running->city = city->id;
   running->owner = owner;
   running->wake = std::make_unique<asio::steady_timer>(ex);
+  {
+    std::lock_guard lock(scrapes_mutex_);
+    if (shutting_down_) running->stop = true;
+    scrapes_[owner] = running;
+  }
   asio::co_spawn(ex, heartbeat(running), asio::detached);
 
   ScrapeOptions opts;
@@ -342,7 +349,12 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
       report.progress.usage.calls, report.progress.usage.grounded_calls,
       report.progress.usage.cost_usd, report.progress.showtimes_added,
       report.progress.dropped.total(), error.empty() ? "" : ": ", error);
-  if (!released) spdlog::warn("scrape {}: the lock had passed to another process", city->id);
+  if (!released && !running->released_by_shutdown)
+    spdlog::warn("scrape {}: the lock had passed to another process", city->id);
+  {
+    std::lock_guard lock(scrapes_mutex_);
+    scrapes_.erase(owner);
+  }
   --running_;
   if (running->stop) co_return;  // no poster downloads for a stopped scrape
   // Posters after the data: showtimes are visible at once, images follow.
@@ -355,6 +367,31 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
       spdlog::warn("posters of {}: {}", id, err.what());
     }
   });
+}
+
+asio::awaitable<void> ScrapeService::shutdown() {
+  std::vector<std::shared_ptr<Running>> scrapes;
+  {
+    std::lock_guard lock(scrapes_mutex_);
+    shutting_down_ = true;
+    for (auto& [owner, r] : scrapes_)
+      scrapes.push_back(r);
+  }
+  for (auto& r : scrapes) {
+    r->stop = true;
+    // Released here rather than by the scrape, which may wait for a Gemini answer past the drain
+    // deadline; its later writes are fenced out because the lock is no longer its own.
+    auto release = [city = r->city, owner = r->owner](Store& s) {
+      return s.release_city_lock(city, owner, ScrapeStatus::stale, "stopped: the server shut down",
+                                 now_s());
+    };
+    try {
+      if (co_await store_.call(std::move(release))) r->released_by_shutdown = true;
+      spdlog::info("shutdown: scrape of {} stopped, its lock released", r->city);
+    } catch (const std::exception& e) {
+      spdlog::warn("shutdown: the lock of {} was not released: {}", r->city, e.what());
+    }
+  }
 }
 
 asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const Location& city) {

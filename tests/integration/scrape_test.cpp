@@ -250,5 +250,32 @@ TEST(Scrape, ManyEventStreamsShareOneStatusPoll) {
   EXPECT_EQ(metric(s.port(), "cinestream_scrape_status_polls_total") - polls_before, polls);
 }
 
+TEST(Scrape, SigtermStopsTheScrapeAndFreesItsLock) {
+  testing::TempDir dir;
+  // Slow calls, one at a time: the scrape is mid-way when the signal comes.
+  auto args = demo_args(R"({"latency_ms": 400})");
+  args.insert(args.end(), {"--gemini-max-in-flight", "1", "--shutdown-timeout-ms", "3000"});
+  auto server = std::make_unique<ServerProcess>(dir.str(), args);
+  ASSERT_EQ(post_scrape(server->port(), "kyiv").status, 202u);
+  ASSERT_TRUE(eventually(
+      [&] { return status_of(server->port(), "kyiv")["days_covered"].as_int64() >= 1; }, 30s));
+  auto signalled = std::chrono::steady_clock::now();
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait_exit(5s), 0) << server->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 4s);  // the 3 s drain and a margin
+  // Read back from the store by a new process (the lease, 5 min, has not lapsed: only the release
+  // can have freed the lock).
+  ServerProcess after(dir.str(), demo_args());
+  auto st = status_of(after.port(), "kyiv");
+  EXPECT_EQ(st["status"].as_string(), "stale") << json::serialize(st);
+  EXPECT_FALSE(st["processing"].as_bool());
+  EXPECT_GE(st["days_covered"].as_int64(), 1);  // what it covered is kept
+  EXPECT_LT(st["days_covered"].as_int64(), 14);
+  // And the city can be scraped again at once.
+  auto again = post_scrape(after.port(), "kyiv");
+  EXPECT_EQ(again.status, 202u);
+  EXPECT_TRUE(json::parse(again.body).as_object()["started"].as_bool());
+}
+
 }  // namespace
 }  // namespace cinestream

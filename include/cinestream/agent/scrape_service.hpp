@@ -57,6 +57,10 @@ class ScrapeService {
   // Server-Sent Events: the status document each time it changes, until the scrape ends.
   boost::asio::awaitable<http::Response> events(http::RequestContext& ctx);
 
+  // SIGTERM: stops this process's scrapes (no further call or write) and releases their locks as
+  // stale, keeping the days they covered, so another process can take the cities over at once.
+  boost::asio::awaitable<void> shutdown();
+
   const gemini::UsageMeter& usage() const { return meter_; }
   std::string render_metrics() const;
   const std::string& owner_prefix() const { return owner_prefix_; }
@@ -91,6 +95,9 @@ class ScrapeService {
   std::string owner_prefix_;                             // host:pid:random
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
+  std::mutex scrapes_mutex_;
+  std::map<std::string, std::shared_ptr<Running>> scrapes_;  // by owner; this process's scrapes
+  bool shutting_down_ = false;                               // guarded by scrapes_mutex_
   std::mutex feeds_mutex_;  // guards feeds_ and every feed's fields
   std::map<std::string, std::shared_ptr<StatusFeed>> feeds_;  // cities with SSE subscribers
   std::atomic<std::uint64_t> status_polls_{0};                // status documents read
