@@ -442,19 +442,38 @@ class MongoStore final : public Store {
       if (!state_of(c, city_id)) throw std::invalid_argument("unknown city");
       if (!owner.empty()) require_holder(c, city_id, owner);
       MergeStats stats;
+      auto changed = [&] {
+        return stats.movies_added || stats.theaters_added || stats.showtimes_added;
+      };
       auto known = load_theaters(c, city_id);
-      for (const auto& movie : movies) {
-        std::string key = movie_key(movie.title);
-        if (key.empty()) continue;
-        if (!owner.empty()) require_holder(c, city_id, owner);
-        // Resolve the cinemas first (city-wide, like the embedded store's theaters table).
-        std::vector<std::pair<std::size_t, const Theater*>> input;
-        for (const auto& theater : movie.theaters)
-          input.emplace_back(find_or_add_theater(c, city_id, theater, known, stats), &theater);
-        merge_one_movie(c, city_id, key, movie, input, known, now, stats);
+      // No transaction: each movie document is written whole by one update (so a reader sees a
+      // movie before or after, never half), and the merge is a sequence of them. Re-running it
+      // converges: every write is computed from what is stored (upsert by key, only missing
+      // showtimes pushed). data_version is bumped after the last write; if the merge stops
+      // half-way it is bumped on the way out, and releasing or expiring the lock bumps it again,
+      // so a page cached from a half-applied merge is dropped even if this process died.
+      try {
+        for (const auto& movie : movies) {
+          std::string key = movie_key(movie.title);
+          if (key.empty()) continue;
+          if (!owner.empty()) require_holder(c, city_id, owner);
+          // Resolve the cinemas first (city-wide, like the embedded store's theaters table).
+          std::vector<std::pair<std::size_t, const Theater*>> input;
+          for (const auto& theater : movie.theaters)
+            input.emplace_back(find_or_add_theater(c, city_id, theater, known, stats), &theater);
+          merge_one_movie(c, city_id, key, movie, input, known, now, stats);
+        }
+      } catch (...) {
+        if (changed()) {
+          try {
+            bump_version(c, city_id);
+          } catch (...) {
+            // The store is gone: the lock's release or expiry bumps the version later.
+          }
+        }
+        throw;
       }
-      if (stats.movies_added || stats.theaters_added || stats.showtimes_added)
-        bump_version(c, city_id);
+      if (changed()) bump_version(c, city_id);
       return stats;
     });
   }
@@ -564,7 +583,8 @@ class MongoStore final : public Store {
           .str("lock_source", "");
       if (final_status == ScrapeStatus::fresh) set.date("last_updated", now);
       Doc update;
-      update.doc("$set", set);
+      // The holder's merges are over: a page cached from one that stopped half-way is dropped.
+      update.doc("$set", set).doc("$inc", Doc().i64("data_version", 1));
       Doc filter;
       held_by(filter, city_id, owner);
       return update_one(c, "locations", filter, update, false).matched == 1;
@@ -591,7 +611,8 @@ class MongoStore final : public Store {
             .str("lock_source", "")
             .str("error", "lock lease lapsed");
         Doc update;
-        update.doc("$set", set);
+        // The holder died, perhaps mid-merge: readers re-read whatever it wrote.
+        update.doc("$set", set).doc("$inc", Doc().i64("data_version", 1));
         auto doc = find_and_modify(c, "locations", filter, update);
         if (!doc) break;
         ids.push_back(mongo::str_at(doc->get(), "city_id"));

@@ -366,7 +366,8 @@ class SqliteStore final : public Store {
     return with([&](Connection& c) {
       auto st = c.prepare(
           "UPDATE locations SET status = ?3, error = ?4, lock_owner = '', lock_expires = NULL, "
-          "lock_source = '', last_updated = CASE WHEN ?3 = 'fresh' THEN ?5 ELSE last_updated "
+          "data_version = data_version + 1, lock_source = '', last_updated = CASE WHEN ?3 = "
+          "'fresh' THEN ?5 ELSE last_updated "
           "END WHERE id = ?1 AND lock_owner = ?2 AND status = 'processing'");
       st.bind(1, city_id).bind(2, owner).bind(3, to_string(final_status)).bind(4, error);
       st.bind(5, epoch(now));
@@ -380,7 +381,7 @@ class SqliteStore final : public Store {
       WriteTransaction tx(c);
       auto st = c.prepare(
           "UPDATE locations SET status = 'stale', lock_owner = '', lock_expires = NULL, "
-          "lock_source = '', error = 'lock lease lapsed' "
+          "lock_source = '', error = 'lock lease lapsed', data_version = data_version + 1 "
           "WHERE status = 'processing' AND (lock_expires IS NULL OR lock_expires <= ?1) "
           "RETURNING id");
       st.bind(1, epoch(now));
