@@ -57,7 +57,30 @@ struct ScrapeService::Running {
   std::string written;   // last JSON written to the store
   bool finished = false;
   std::unique_ptr<asio::steady_timer> wake;
+  // Set when the scrape must stop: its lease was lost, or the process shuts down. Atomic: the
+  // shutdown may run on another loop than the scrape.
+  std::atomic<bool> stop{false};
+  std::atomic<bool> released_by_shutdown{false};
 };
+
+struct ScrapeService::FeedSubscriber {
+  explicit FeedSubscriber(asio::any_io_executor ex) : wake(std::move(ex)) {}
+  asio::steady_timer wake;  // used only on the subscriber's own loop; the poller posts to it
+};
+
+// Fields guarded by feeds_mutex_.
+struct ScrapeService::StatusFeed {
+  const Location* city = nullptr;
+  std::vector<std::shared_ptr<FeedSubscriber>> subscribers;
+  std::uint64_t seq = 0;  // raised with every new document
+  std::string doc;
+  bool polling = false;
+};
+
+namespace {
+constexpr std::size_t kMaxStreamsPerCity = 1000;  // bounded: beyond it a stream is refused (503)
+constexpr auto kStatusPollInterval = 300ms;
+}  // namespace
 
 // Merges bump the city's data_version, which CityVersions polls; a status read also raises it
 // (see status_document).
@@ -265,7 +288,12 @@ asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running)
       } catch (const std::exception& e) {
         spdlog::warn("scrape {}: lease not renewed: {}", running->city, e.what());
       }
-      if (!ok) spdlog::warn("scrape {}: lost the lock (lease lapsed?)", running->city);
+      if (!ok && !running->finished) {
+        // The lease lapsed and the lock may be someone else's: stop the remaining units (their
+        // writes would be refused by the store's fence anyway).
+        spdlog::warn("scrape {}: lost the lock (lease lapsed?); stopping", running->city);
+        running->stop = true;
+      }
       last_renew = std::chrono::steady_clock::now();
     }
   }
@@ -279,16 +307,24 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   running->city = city->id;
   running->owner = owner;
   running->wake = std::make_unique<asio::steady_timer>(ex);
+  {
+    std::lock_guard lock(scrapes_mutex_);
+    if (shutting_down_) running->stop = true;
+    scrapes_[owner] = running;
+  }
   asio::co_spawn(ex, heartbeat(running), asio::detached);
 
   ScrapeOptions opts;
   opts.plan = options_.plan;
   opts.horizon_days = options_.horizon_days;
   opts.full_refresh = full_refresh;
+  opts.parallel_units = static_cast<int>(std::max<std::size_t>(1, options_.gemini_max_in_flight));
   ScraperHooks hooks;
   hooks.on_progress = [running, plan = options_.plan](const ScrapeProgress& p) {
     running->progress = json::serialize(progress_json(p, plan));
   };
+  hooks.stopped = [running] { return running->stop.load(); };
+  hooks.owner = owner;
   Scraper scraper(client_for_this_loop(), store_, catalog_, opts, hooks);
   ScrapeReport report;
   std::string failure;
@@ -301,7 +337,11 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   running->wake->cancel();
   ScrapeStatus final_status = ScrapeStatus::fresh;
   std::string error = failure.empty() ? report.error : failure;
-  if (!failure.empty() || report.budget_exhausted) {
+  if (running->stop || report.stopped) {
+    final_status = ScrapeStatus::stale;  // stopped: what it covered stays, the rest is missing
+  } else if (!failure.empty() || report.budget_exhausted || report.store_failed ||
+             report.lock_lost) {
+    // A store error or a lost lock is a failure even if every day got covered: never "fresh".
     final_status = ScrapeStatus::failed;
   } else if (report.days_covered.size() < report.days_asked.size()) {
     final_status = report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
@@ -327,8 +367,14 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
       report.progress.usage.calls, report.progress.usage.grounded_calls,
       report.progress.usage.cost_usd, report.progress.showtimes_added,
       report.progress.dropped.total(), error.empty() ? "" : ": ", error);
-  if (!released) spdlog::warn("scrape {}: the lock had passed to another process", city->id);
+  if (!released && !running->released_by_shutdown)
+    spdlog::warn("scrape {}: the lock had passed to another process", city->id);
+  {
+    std::lock_guard lock(scrapes_mutex_);
+    scrapes_.erase(owner);
+  }
   --running_;
+  if (running->stop) co_return;  // no poster downloads for a stopped scrape
   // Posters after the data: showtimes are visible at once, images follow.
   auto& fetcher = *posters_[EventLoops::current() % posters_.size()];
   asio::co_spawn(ex, fetcher.fetch_city(city->id), [id = city->id](std::exception_ptr e) {
@@ -341,7 +387,33 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   });
 }
 
+asio::awaitable<void> ScrapeService::shutdown() {
+  std::vector<std::shared_ptr<Running>> scrapes;
+  {
+    std::lock_guard lock(scrapes_mutex_);
+    shutting_down_ = true;
+    for (auto& [owner, r] : scrapes_)
+      scrapes.push_back(r);
+  }
+  for (auto& r : scrapes) {
+    r->stop = true;
+    // Released here rather than by the scrape, which may wait for a Gemini answer past the drain
+    // deadline; its later writes are fenced out because the lock is no longer its own.
+    auto release = [city = r->city, owner = r->owner](Store& s) {
+      return s.release_city_lock(city, owner, ScrapeStatus::stale, "stopped: the server shut down",
+                                 now_s());
+    };
+    try {
+      if (co_await store_.call(std::move(release))) r->released_by_shutdown = true;
+      spdlog::info("shutdown: scrape of {} stopped, its lock released", r->city);
+    } catch (const std::exception& e) {
+      spdlog::warn("shutdown: the lock of {} was not released: {}", r->city, e.what());
+    }
+  }
+}
+
 asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const Location& city) {
+  ++status_polls_;
   std::string id = city.id;
   auto days = horizon(local_date(catalog_.zone(city), now_s()), options_.horizon_days);
   auto look = [id, from = days.front(), to = days.back()](Store& s) {
@@ -384,38 +456,123 @@ asio::awaitable<Response> ScrapeService::status(http::RequestContext& ctx) {
   co_return res;
 }
 
+std::shared_ptr<ScrapeService::StatusFeed> ScrapeService::join_feed(
+    const Location& city, std::shared_ptr<FeedSubscriber> sub) {
+  std::shared_ptr<StatusFeed> feed;
+  bool start = false;
+  {
+    std::lock_guard lock(feeds_mutex_);
+    auto& slot = feeds_[city.id];
+    if (!slot) {
+      slot = std::make_shared<StatusFeed>();
+      slot->city = &city;
+    }
+    feed = slot;
+    if (feed->subscribers.size() >= kMaxStreamsPerCity) return nullptr;
+    feed->subscribers.push_back(sub);
+    start = !feed->polling;
+    feed->polling = true;
+  }
+  // The poller runs on the loop of the subscriber that started it.
+  if (start) asio::co_spawn(sub->wake.get_executor(), poll_feed(feed), asio::detached);
+  return feed;
+}
+
+void ScrapeService::leave_feed(const std::shared_ptr<StatusFeed>& feed, const FeedSubscriber* sub) {
+  std::lock_guard lock(feeds_mutex_);
+  std::erase_if(feed->subscribers, [sub](const auto& s) { return s.get() == sub; });
+}
+
+asio::awaitable<void> ScrapeService::poll_feed(std::shared_ptr<StatusFeed> feed) {
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  for (;;) {
+    {
+      std::lock_guard lock(feeds_mutex_);
+      if (feed->subscribers.empty()) {
+        // The last stream left: stop polling; a new subscriber starts a new feed.
+        feed->polling = false;
+        if (auto it = feeds_.find(feed->city->id); it != feeds_.end() && it->second == feed)
+          feeds_.erase(it);
+        co_return;
+      }
+    }
+    std::optional<std::string> doc;
+    try {
+      doc = co_await status_document(*feed->city);
+    } catch (const std::exception&) {
+      doc.reset();  // the store is busy: try again on the next tick
+    }
+    std::vector<std::shared_ptr<FeedSubscriber>> notify;
+    {
+      std::lock_guard lock(feeds_mutex_);
+      if (doc && *doc != feed->doc) {
+        feed->doc = std::move(*doc);
+        ++feed->seq;
+        notify = feed->subscribers;
+      }
+    }
+    for (auto& sub : notify)
+      asio::post(sub->wake.get_executor(), [sub] { sub->wake.cancel(); });
+    tick.expires_after(kStatusPollInterval);
+    co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
 asio::awaitable<Response> ScrapeService::events(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(ctx.route_param);
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
                              fmt::format("no city called '{}'", ctx.route_param.substr(0, 80)));
   }
+  {
+    std::lock_guard lock(feeds_mutex_);
+    if (auto it = feeds_.find(city->id);
+        it != feeds_.end() && it->second->subscribers.size() >= kMaxStreamsPerCity) {
+      auto res = error_response(Status::service_unavailable, "too_many_streams",
+                                "too many progress streams for this city; poll the status URL");
+      res.set(bh::field::retry_after, "5");
+      co_return res;
+    }
+  }
   ctx.stream = [this, city](http::EventSink& sink) -> asio::awaitable<void> {
-    asio::steady_timer tick(co_await asio::this_coro::executor);
-    std::string last;
+    auto sub = std::make_shared<FeedSubscriber>(co_await asio::this_coro::executor);
+    auto feed = join_feed(*city, sub);
+    if (!feed) co_return;  // filled up since the check above
+    // Leaves the feed however the stream ends (client gone, end event, shutdown).
+    struct Leave {
+      ScrapeService* self;
+      std::shared_ptr<StatusFeed> feed;
+      const FeedSubscriber* sub;
+      ~Leave() { self->leave_feed(feed, sub); }
+    } leave{this, feed, sub.get()};
+    std::uint64_t seen = 0;
     auto until = std::chrono::steady_clock::now() + 15min;  // bounded: clients reconnect
     auto quiet_since = std::chrono::steady_clock::now();
     while (!sink.stopping() && std::chrono::steady_clock::now() < until) {
-      std::optional<std::string> doc;
-      try {
-        doc = co_await status_document(*city);
-      } catch (const std::exception&) {
-        doc.reset();  // the store is busy: try again on the next tick
+      std::uint64_t seq = 0;
+      std::string doc;
+      {
+        std::lock_guard lock(feeds_mutex_);
+        seq = feed->seq;
+        if (seq != seen) doc = feed->doc;
       }
-      if (doc && *doc != last) {
-        if (!co_await sink.event("status", *doc)) co_return;
-        last = *doc;
+      if (seq != seen) {
+        seen = seq;
+        if (!co_await sink.event("status", doc)) co_return;
         quiet_since = std::chrono::steady_clock::now();
-        if (doc->find("\"processing\":false") != std::string::npos) {
-          co_await sink.event("end", *doc);
+        if (doc.find("\"processing\":false") != std::string::npos) {
+          co_await sink.event("end", doc);
           co_return;
         }
-      } else if (std::chrono::steady_clock::now() - quiet_since > 15s) {
+        continue;  // look again before sleeping: a newer document may have come meanwhile
+      }
+      if (std::chrono::steady_clock::now() - quiet_since > 15s) {
         if (!co_await sink.send(": keep-alive\n\n")) co_return;  // proxies drop silent streams
         quiet_since = std::chrono::steady_clock::now();
       }
-      tick.expires_after(300ms);
-      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+      // Woken by the poller when a new document arrives; the cap bounds a missed wake-up.
+      sub->wake.expires_after(1s);
+      co_await sub->wake.async_wait(asio::as_tuple(asio::use_awaitable));
     }
   };
   co_return http::make_response(Status::ok, "text/event-stream; charset=utf-8", nullptr);
@@ -456,6 +613,10 @@ std::string ScrapeService::render_metrics() const {
   text += "# HELP cinestream_scrapes_running Scrapes this process is running.\n";
   text += "# TYPE cinestream_scrapes_running gauge\n";
   text += fmt::format("cinestream_scrapes_running {}\n", running_.load());
+  text +=
+      "# HELP cinestream_scrape_status_polls_total Scrape status documents read from the store.\n";
+  text += "# TYPE cinestream_scrape_status_polls_total counter\n";
+  text += fmt::format("cinestream_scrape_status_polls_total {}\n", status_polls_.load());
   return text;
 }
 

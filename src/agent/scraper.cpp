@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include "cinestream/agent/prompts.hpp"
@@ -43,11 +44,18 @@ struct Scraper::Run {
   NameIndex cinema_index{false};
   NameIndex movie_index{true};
   std::set<std::string> asked;
+  struct Unit {
+    std::vector<std::string> days;
+    std::vector<std::size_t> cinemas;
+    std::vector<std::string> movies;
+    int depth = 0;
+  };
+  std::deque<Unit> queue;                 // units not started; the lanes take them in order
   std::map<std::string, int> open_units;  // per day: units not yet finished
   std::set<std::string> failed_days;
   std::vector<std::string> covered;
   ScrapeReport report;
-  int pending = 0;  // unit coroutines running
+  int pending = 0;  // lanes running
   std::unique_ptr<asio::steady_timer> all_done;
   SysSeconds now;
 };
@@ -67,6 +75,7 @@ Scraper::Scraper(gemini::Client& client, AsyncStore& store, const CityCatalog& c
 }
 
 asio::awaitable<gemini::CallResult> Scraper::call(Run& run, gemini::GenerateRequest request) {
+  if (stopping(run)) throw ScrapeStopped("the scrape was stopped");
   if (hooks_.before_call) co_await hooks_.before_call();
   auto result = co_await client_.generate(std::move(request));
   run.report.progress.usage += result.usage;
@@ -106,28 +115,86 @@ asio::awaitable<gemini::CallResult> Scraper::ask_list(Run& run,
   co_return std::move(*best);
 }
 
+bool Scraper::stopping(const Run& run) const {
+  return run.report.lock_lost || (hooks_.stopped && hooks_.stopped());
+}
+
+asio::awaitable<void> Scraper::lane(Run& run) {
+  while (!run.queue.empty()) {
+    auto u = std::move(run.queue.front());
+    run.queue.pop_front();
+    co_await showtimes_unit(run, std::move(u.days), std::move(u.cinemas), std::move(u.movies),
+                            u.depth);
+  }
+}
+
 asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string> days,
                                               std::vector<std::size_t> cinemas,
                                               std::vector<std::string> movies, int depth) {
   auto& progress = run.report.progress;
-  auto finish = [&](bool ok) -> asio::awaitable<void> {
-    ++progress.units_done;
-    if (!ok) ++progress.units_failed;
-    std::vector<std::string> complete;
-    for (const auto& d : days) {
-      if (!ok) run.failed_days.insert(d);
-      if (--run.open_units[d] == 0 && !run.failed_days.contains(d)) complete.push_back(d);
-    }
-    if (!complete.empty()) {
-      auto city = run.city.id;
-      auto now = run.now;
-      auto mark = [city, complete, now](Store& s) { s.mark_covered(city, complete, now); };
+  bool ok = false;
+  std::string store_error;
+  bool lock_lost = false;
+  try {
+    ok = co_await showtimes_work(run, days, cinemas, movies, depth);
+  } catch (const LockLost& e) {
+    lock_lost = true;
+    store_error = e.what();
+  } catch (const std::exception& e) {
+    store_error = e.what();
+  }
+  if (lock_lost) {
+    // Fenced out: another owner holds the city; the remaining units stop (stopping()).
+    run.report.lock_lost = true;
+    run.report.error = "the city's lock passed to another owner";
+  } else if (!store_error.empty()) {
+    spdlog::warn("scrape {}: storing {} failed: {}", run.city.id, days.front(), store_error);
+    run.report.store_failed = true;
+    if (run.report.error.empty() || !run.report.error.starts_with("store: "))
+      run.report.error = "store: " + store_error;
+  }
+  // Counted as finished exactly once, whatever happened above.
+  ++progress.units_done;
+  if (!ok) ++progress.units_failed;
+  std::vector<std::string> complete;
+  for (const auto& d : days) {
+    if (!ok) run.failed_days.insert(d);
+    if (--run.open_units[d] == 0 && !run.failed_days.contains(d)) complete.push_back(d);
+  }
+  if (!complete.empty() && !stopping(run)) {
+    auto city = run.city.id;
+    auto now = run.now;
+    auto owner = hooks_.owner;
+    auto mark = [city, owner, complete, now](Store& s) {
+      if (owner.empty()) {
+        s.mark_covered(city, complete, now);
+      } else {
+        s.mark_covered_fenced(city, owner, complete, now);
+      }
+    };
+    std::string mark_error;
+    try {
       co_await store_.call(std::move(mark));
       run.covered.insert(run.covered.end(), complete.begin(), complete.end());
+    } catch (const LockLost& e) {
+      run.report.lock_lost = true;
+      mark_error = e.what();
+    } catch (const std::exception& e) {
+      run.report.store_failed = true;
+      mark_error = e.what();
     }
-    if (hooks_.on_progress) hooks_.on_progress(progress);
-  };
+    if (!mark_error.empty()) {
+      spdlog::warn("scrape {}: coverage not saved: {}", run.city.id, mark_error);
+      run.report.error = "store: " + mark_error;
+    }
+  }
+  if (hooks_.on_progress) hooks_.on_progress(progress);
+}
 
+asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::string>& days,
+                                              const std::vector<std::size_t>& cinemas,
+                                              const std::vector<std::string>& movies, int depth) {
+  auto& progress = run.report.progress;
   std::vector<std::string> cinema_names;
   for (auto i : cinemas)
     cinema_names.push_back(run.cinemas[i].name);
@@ -148,6 +215,9 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
     }
     // Cut short by the output limit, even when what arrived parses cleanly, the tail is missing.
     incomplete = result.json_repaired || result.response.finish_reason == "MAX_TOKENS";
+  } catch (const ScrapeStopped&) {
+    run.report.stopped = true;
+    failed = true;
   } catch (const BudgetExhausted& e) {
     run.report.budget_exhausted = true;
     if (run.report.error.empty()) run.report.error = e.what();
@@ -158,14 +228,10 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
     failed = true;
   }
   // (co_await is not allowed inside a catch block)
-  if (failed) {
-    co_await finish(false);
-    co_return;
-  }
+  if (failed) co_return false;
   if (!result.json) {
     if (run.report.error.empty()) run.report.error = "an answer held no JSON";
-    co_await finish(false);
-    co_return;
+    co_return false;
   }
   std::set<std::string> day_set(days.begin(), days.end());
   auto rows = parse_showtimes(*result.json, run.cinema_index, run.movie_index, day_set, run.zone,
@@ -194,14 +260,17 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
     }
     t->showtimes.push_back(Showtime{r.start, r.format, r.language, r.hall});
   }
+  if (stopping(run)) co_return false;  // stopped while asking: write nothing more
   if (!by_title.empty()) {
     std::vector<Movie> batch;
     for (auto& [k, m] : by_title)
       batch.push_back(std::move(m));
     auto city = run.city.id;
     auto now = run.now;
-    auto merge = [city, batch = std::move(batch), now](Store& s) {
-      return s.merge_movies(city, batch, now);
+    auto owner = hooks_.owner;
+    auto merge = [city, owner, batch = std::move(batch), now](Store& s) {
+      if (owner.empty()) return s.merge_movies(city, batch, now);
+      return s.merge_movies_fenced(city, owner, batch, now);
     };
     auto stats = co_await store_.call(std::move(merge));
     progress.showtimes_added += stats.showtimes_added;
@@ -212,24 +281,20 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
   spdlog::debug("scrape {}: showtimes {} x{} cinemas depth {}: finish {}, repaired {}, {} rows{}",
                 run.city.id, days.front(), cinemas.size(), depth, result.response.finish_reason,
                 result.json_repaired, rows.size(), split ? ", split" : "");
-  if (split) {
+  if (split && !stopping(run)) {
     incomplete = false;  // the halves cover what is missing
     auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
     std::vector<std::size_t> left(cinemas.begin(), mid), right(mid, cinemas.end());
-    auto ex = co_await asio::this_coro::executor;
     for (auto* half : {&left, &right}) {
       for (const auto& d : days)
         ++run.open_units[d];
       ++progress.units_total;
-      ++run.pending;
-      asio::co_spawn(ex, showtimes_unit(run, days, *half, movies, depth + 1),
-                     [&run](std::exception_ptr) {
-                       if (--run.pending == 0) run.all_done->cancel();
-                     });
+      // This lane is running, so it (or another) takes the halves before the group ends.
+      run.queue.push_back({days, std::move(*half), movies, depth + 1});
     }
   }
   if (incomplete && run.report.error.empty()) run.report.error = "some answers were incomplete";
-  co_await finish(!incomplete);
+  co_return !incomplete;
 }
 
 asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
@@ -327,48 +392,53 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
   std::vector<std::size_t> all_cinemas(run.cinemas.size());
   for (std::size_t i = 0; i < all_cinemas.size(); ++i)
     all_cinemas[i] = i;
-  struct Unit {
-    std::vector<std::string> days;
-    std::vector<std::size_t> cinemas;
-    std::vector<std::string> movies;
-  };
-  std::vector<Unit> units;
+  auto& units = run.queue;
   for (const auto& d : report.days_asked) {
     if (options_.plan == Plan::by_day) {
-      units.push_back({{d}, all_cinemas, {}});
+      units.push_back({{d}, all_cinemas, {}, 0});
     } else {
       // The original: one question per movie per day, at most 20 cinemas named.
       std::vector<std::size_t> first(
           all_cinemas.begin(),
           all_cinemas.begin() + std::min<std::ptrdiff_t>(20, std::ssize(all_cinemas)));
-      if (run.movies.empty()) units.push_back({{d}, first, {}});
+      if (run.movies.empty()) units.push_back({{d}, first, {}, 0});
       for (const auto& m : run.movies)
-        units.push_back({{d}, first, {m.title.in(Lang::en)}});
+        units.push_back({{d}, first, {m.title.in(Lang::en)}, 0});
     }
   }
+  progress.units_total = static_cast<int>(units.size());
+  if (hooks_.on_progress) hooks_.on_progress(progress);
+  // Count every unit's days first, so an early finisher cannot see its day complete too soon.
   for (const auto& u : units) {
     for (const auto& d : u.days)
       ++run.open_units[d];
   }
-  progress.units_total = static_cast<int>(units.size());
-  if (hooks_.on_progress) hooks_.on_progress(progress);
+  // The units run as a group: a few lanes take them from the queue and every lane is awaited
+  // below. Each unit records its failure (Gemini, store, lost lock) in the report; a unit taken
+  // after the scrape stopped ends at once, without a call.
   auto ex = co_await asio::this_coro::executor;
-  for (auto& u : units) {
+  auto lanes = std::min<std::size_t>(std::max(1, options_.parallel_units), units.size());
+  for (std::size_t i = 0; i < lanes; ++i) {
     ++run.pending;
-    asio::co_spawn(
-        ex, showtimes_unit(run, std::move(u.days), std::move(u.cinemas), std::move(u.movies), 0),
-        [&run](std::exception_ptr) {
-          if (--run.pending == 0) run.all_done->cancel();
-        });
+    asio::co_spawn(ex, lane(run), [&run](std::exception_ptr e) {
+      // showtimes_unit catches everything; an escape still fails the scrape, never vanishes.
+      if (e) {
+        run.report.store_failed = true;
+        if (run.report.error.empty()) run.report.error = "a unit ended abnormally";
+      }
+      if (--run.pending == 0) run.all_done->cancel();
+    });
   }
   while (run.pending > 0) {
     run.all_done->expires_after(24h);
     co_await run.all_done->async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  co_await store_.call(std::move(cleanup));
+  if (!report.lock_lost) co_await store_.call(std::move(cleanup));
   std::sort(run.covered.begin(), run.covered.end());
   report.days_covered = run.covered;
-  if (report.days_covered.size() == report.days_asked.size()) report.error.clear();
+  bool failed = report.store_failed || report.lock_lost || report.stopped;
+  if (report.days_covered.size() == report.days_asked.size() && !failed) report.error.clear();
+  if (report.stopped && report.error.empty()) report.error = "the scrape was stopped";
   progress.step = "done";
   if (hooks_.on_progress) hooks_.on_progress(progress);
   co_return report;

@@ -232,10 +232,15 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
 
   auto range = local_day(c.zone, day);
   std::string id = c.location->id;
-  auto query = [id, range](Store& s) { return s.movies_between(id, range.begin, range.end); };
-  auto movies = co_await store_.call(std::move(query));
-  auto body = make_cached_body(
-      render_showtimes({*c.location, c.zone}, day, *lang.value, movies, options_.demo));
+  // Concurrent misses of this page (on any loop) query and render once.
+  SingleFlight::Compute compute = [this, id, range, location = c.location, zone = c.zone, day,
+                                   lang = *lang.value]() -> asio::awaitable<SingleFlight::Result> {
+    auto query = [id, range](Store& s) { return s.movies_between(id, range.begin, range.end); };
+    auto movies = co_await store_.call(std::move(query));
+    co_return make_cached_body(
+        render_showtimes({*location, zone}, day, lang, movies, options_.demo));
+  };
+  auto body = co_await flights_.run(key, version, std::move(compute));
   // Tagged with the version read before the query: a change during it invalidates the entry.
   if (version >= 0) cache().put(std::move(key), version, body);
   co_return from_cache(ctx, std::move(body));
@@ -256,10 +261,15 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   auto from = local_day(c.zone, today).begin;
   auto to = local_day(c.zone, last).end;
   std::string id = c.location->id;
-  auto query = [id, from, to](Store& s) { return s.movies_between(id, from, to); };
-  auto movies = co_await store_.call(std::move(query));
-  auto body = make_cached_body(
-      render_movies({*c.location, c.zone}, today, last, *lang.value, movies, options_.demo));
+  SingleFlight::Compute compute = [this, id, from, to, location = c.location, zone = c.zone, today,
+                                   last,
+                                   lang = *lang.value]() -> asio::awaitable<SingleFlight::Result> {
+    auto query = [id, from, to](Store& s) { return s.movies_between(id, from, to); };
+    auto movies = co_await store_.call(std::move(query));
+    co_return make_cached_body(
+        render_movies({*location, zone}, today, last, lang, movies, options_.demo));
+  };
+  auto body = co_await flights_.run(key, version, std::move(compute));
   if (version >= 0) cache().put(std::move(key), version, body);
   co_return from_cache(ctx, std::move(body));
 }
@@ -294,6 +304,9 @@ asio::awaitable<Response> Api::metrics(http::RequestContext&) {
   text += "# HELP cinestream_visits_pending Visits counted but not yet written to the store.\n";
   text += "# TYPE cinestream_visits_pending gauge\n";
   text += fmt::format("cinestream_visits_pending {}\n", visits_.pending());
+  text += "# HELP cinestream_cache_fills_total Cached pages computed (store queries) on a miss.\n";
+  text += "# TYPE cinestream_cache_fills_total counter\n";
+  text += fmt::format("cinestream_cache_fills_total {}\n", flights_.computations());
   if (extra_metrics_) text += extra_metrics_();
   auto res = http::make_response(Status::ok, "text/plain; version=0.0.4; charset=utf-8",
                                  std::make_shared<const std::string>(std::move(text)));

@@ -1,5 +1,10 @@
 #include "cinestream/cache/response_cache.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "cinestream/http/encoding.hpp"
 
 namespace cinestream {
@@ -49,6 +54,65 @@ void ResponseCache::put(std::string key, std::int64_t version,
   // Bounded: when full, drop an arbitrary entry (old dates and versions are the common case).
   if (entries_.size() >= capacity_ && !entries_.contains(key)) entries_.erase(entries_.begin());
   entries_[std::move(key)] = Entry{version, std::move(body)};
+}
+
+boost::asio::awaitable<SingleFlight::Result> SingleFlight::run(const std::string& key,
+                                                               std::int64_t version,
+                                                               Compute compute) {
+  namespace asio = boost::asio;
+  auto ex = co_await asio::this_coro::executor;
+  std::shared_ptr<Waiter> waiter;
+  std::shared_ptr<Flight> flight;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = flights_.find(key);
+    if (it == flights_.end()) {
+      flight = std::make_shared<Flight>(Flight{version, {}});
+      flights_.emplace(key, flight);
+    } else if (it->second->version == version && it->second->waiters.size() < kMaxWaiters) {
+      waiter = std::make_shared<Waiter>(ex);
+      it->second->waiters.push_back(waiter);
+    }
+    // else: a computation for another version (or a full queue): compute alone, unshared.
+  }
+  if (waiter) {
+    // Registered and waiting without a suspension in between, and the leader's completion runs
+    // on this loop, so the wake-up cannot be missed.
+    waiter->wake.expires_after(wait_limit_);
+    co_await waiter->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (waiter->done) {
+      if (waiter->error) std::rethrow_exception(waiter->error);
+      co_return waiter->result;
+    }
+    ++computations_;  // the leader is too slow: compute for ourselves
+    co_return co_await compute();
+  }
+  ++computations_;
+  if (!flight) co_return co_await compute();
+  Result result;
+  std::exception_ptr error;
+  try {
+    result = co_await compute();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  std::vector<std::shared_ptr<Waiter>> waiters;
+  {
+    std::lock_guard lock(mutex_);
+    waiters = std::move(flight->waiters);
+    if (auto it = flights_.find(key); it != flights_.end() && it->second == flight)
+      flights_.erase(it);
+  }
+  for (auto& w : waiters) {
+    asio::post(w->wake.get_executor(), [w, result, error] {
+      w->done = true;
+      w->result = result;
+      w->error = error;
+      w->wake.cancel();
+    });
+  }
+  if (error) std::rethrow_exception(error);
+  co_return result;
 }
 
 }  // namespace cinestream

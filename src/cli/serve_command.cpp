@@ -290,6 +290,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
     asio::co_spawn(
         main_loop,
         [&]() -> asio::awaitable<void> {
+          co_await scraper.shutdown();  // before the drain: locks are free at once
           co_await server.drain(config.shutdown_timeout);
           co_await visits.flush(async_store);
           loops.stop();

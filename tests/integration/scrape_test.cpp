@@ -299,5 +299,67 @@ TEST(Scrape, RateLimitHoldsForIpv6PrefixesAndManyAddresses) {
   EXPECT_EQ(scrape_as("2001:db8:1:2::5"), 429u);
 }
 
+TEST(Scrape, ManyEventStreamsShareOneStatusPoll) {
+  testing::TempDir dir;
+  // A scrape of a few seconds: slow calls, two at a time.
+  auto args = demo_args(R"({"latency_ms": 300})");
+  args.insert(args.end(), {"--gemini-max-in-flight", "2"});
+  ServerProcess s(dir.str(), args);
+  ASSERT_EQ(post_scrape(s.port(), "dnipro").status, 202u);
+  auto polls_before = metric(s.port(), "cinestream_scrape_status_polls_total");
+  ASSERT_GE(polls_before, 0);
+  constexpr int kClients = 8;
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::future<std::string>> streams;
+  for (int i = 0; i < kClients; ++i) {
+    streams.push_back(std::async(std::launch::async, [port = s.port()] {
+      HttpClient c(port);
+      return c.raw("GET /api/scrape/events/dnipro HTTP/1.1\r\nHost: x\r\n\r\n");
+    }));
+  }
+  for (auto& f : streams) {
+    auto text = f.get();
+    EXPECT_NE(text.find("event: end\ndata: "), std::string::npos) << text.substr(0, 300);
+  }
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  auto polls = metric(s.port(), "cinestream_scrape_status_polls_total") - polls_before;
+  // One feed polls once per 300 ms however many streams read it (each stream polled on its own
+  // before: about kClients times as many).
+  auto one_feed = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 300 + 3;
+  EXPECT_GT(elapsed, 1s);  // the scrape ran while the streams were open
+  EXPECT_LE(polls, one_feed) << "polls " << polls << " in "
+                             << std::chrono::duration<double>(elapsed).count() << " s";
+  // The feed stops with its last subscriber.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(metric(s.port(), "cinestream_scrape_status_polls_total") - polls_before, polls);
+}
+
+TEST(Scrape, SigtermStopsTheScrapeAndFreesItsLock) {
+  testing::TempDir dir;
+  // Slow calls, one at a time: the scrape is mid-way when the signal comes.
+  auto args = demo_args(R"({"latency_ms": 400})");
+  args.insert(args.end(), {"--gemini-max-in-flight", "1", "--shutdown-timeout-ms", "3000"});
+  auto server = std::make_unique<ServerProcess>(dir.str(), args);
+  ASSERT_EQ(post_scrape(server->port(), "kyiv").status, 202u);
+  ASSERT_TRUE(eventually(
+      [&] { return status_of(server->port(), "kyiv")["days_covered"].as_int64() >= 1; }, 30s));
+  auto signalled = std::chrono::steady_clock::now();
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait_exit(5s), 0) << server->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 4s);  // the 3 s drain and a margin
+  // Read back from the store by a new process (the lease, 5 min, has not lapsed: only the release
+  // can have freed the lock).
+  ServerProcess after(dir.str(), demo_args());
+  auto st = status_of(after.port(), "kyiv");
+  EXPECT_EQ(st["status"].as_string(), "stale") << json::serialize(st);
+  EXPECT_FALSE(st["processing"].as_bool());
+  EXPECT_GE(st["days_covered"].as_int64(), 1);  // what it covered is kept
+  EXPECT_LT(st["days_covered"].as_int64(), 14);
+  // And the city can be scraped again at once.
+  auto again = post_scrape(after.port(), "kyiv");
+  EXPECT_EQ(again.status, 202u);
+  EXPECT_TRUE(json::parse(again.body).as_object()["started"].as_bool());
+}
+
 }  // namespace
 }  // namespace cinestream

@@ -151,6 +151,87 @@ TEST(Answers, ShowtimesAreValidatedAndDropsCounted) {
 
 // --- Whole scrapes -------------------------------------------------------------------------
 
+// The real store with one fault: the Nth merge (counting both kinds) throws StoreUnavailable.
+class FailingMergeStore final : public Store {
+ public:
+  FailingMergeStore(Store& inner, int fail_at) : s_(inner), fail_at_(fail_at) {}
+  std::atomic<int> merges{0};
+
+  void ensure_schema() override { s_.ensure_schema(); }
+  std::size_t seed_locations(const std::vector<Location>& l) override {
+    return s_.seed_locations(l);
+  }
+  std::vector<Location> locations() override { return s_.locations(); }
+  std::vector<LocationState> location_states() override { return s_.location_states(); }
+  std::optional<LocationState> location_state(std::string_view c) override {
+    return s_.location_state(c);
+  }
+  std::vector<Movie> movies_between(std::string_view c, SysSeconds f, SysSeconds t) override {
+    return s_.movies_between(c, f, t);
+  }
+  MergeStats merge_movies(std::string_view c, const std::vector<Movie>& m, SysSeconds n) override {
+    fault();
+    return s_.merge_movies(c, m, n);
+  }
+  MergeStats merge_movies_fenced(std::string_view c, std::string_view o,
+                                 const std::vector<Movie>& m, SysSeconds n) override {
+    fault();
+    return s_.merge_movies_fenced(c, o, m, n);
+  }
+  std::size_t prune_before(std::string_view c, SysSeconds t) override {
+    return s_.prune_before(c, t);
+  }
+  LockResult try_lock_city(std::string_view c, std::string_view o, std::string_view src,
+                           std::chrono::seconds l, SysSeconds n) override {
+    return s_.try_lock_city(c, o, src, l, n);
+  }
+  bool renew_city_lock(std::string_view c, std::string_view o, std::chrono::seconds l,
+                       SysSeconds n) override {
+    return s_.renew_city_lock(c, o, l, n);
+  }
+  bool release_city_lock(std::string_view c, std::string_view o, ScrapeStatus st,
+                         std::string_view e, SysSeconds n) override {
+    return s_.release_city_lock(c, o, st, e, n);
+  }
+  std::vector<std::string> expire_lapsed_locks(SysSeconds n) override {
+    return s_.expire_lapsed_locks(n);
+  }
+  std::vector<std::string> covered_days(std::string_view c, std::string_view f,
+                                        std::string_view t) override {
+    return s_.covered_days(c, f, t);
+  }
+  void mark_covered(std::string_view c, const std::vector<std::string>& d, SysSeconds n) override {
+    s_.mark_covered(c, d, n);
+  }
+  void mark_covered_fenced(std::string_view c, std::string_view o,
+                           const std::vector<std::string>& d, SysSeconds n) override {
+    s_.mark_covered_fenced(c, o, d, n);
+  }
+  void prune_coverage(std::string_view c, std::string_view b) override { s_.prune_coverage(c, b); }
+  bool set_progress(std::string_view c, std::string_view o, std::string_view p) override {
+    return s_.set_progress(c, o, p);
+  }
+  bool charge_budget(std::string_view d, std::int64_t g, std::int64_t m, std::int64_t mg,
+                     std::int64_t mm) override {
+    return s_.charge_budget(d, g, m, mg, mm);
+  }
+  BudgetUse budget_used(std::string_view d) override { return s_.budget_used(d); }
+  std::vector<Theater> theaters(std::string_view c) override { return s_.theaters(c); }
+  void set_movie_poster(std::int64_t id, std::string_view p) override {
+    s_.set_movie_poster(id, p);
+  }
+  void add_visits(std::int64_t n) override { s_.add_visits(n); }
+  std::int64_t visits() override { return s_.visits(); }
+  void check_health() override { s_.check_health(); }
+
+ private:
+  void fault() {
+    if (++merges == fail_at_) throw StoreUnavailable("disk I/O error (injected)");
+  }
+  Store& s_;
+  int fail_at_;
+};
+
 class ScrapeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -175,8 +256,11 @@ class ScrapeTest : public ::testing::Test {
     sim_->service().set_faults(gemini_sim::parse_faults(json::parse(text).as_object()));
   }
   ScrapeReport scrape(ScrapeOptions options, ScraperHooks hooks = {}) {
+    return scrape_with(async_, options, std::move(hooks));
+  }
+  ScrapeReport scrape_with(AsyncStore& store, ScrapeOptions options, ScraperHooks hooks = {}) {
     if (!hooks.now) hooks.now = [this] { return now_; };
-    Scraper scraper(*client_, async_, catalog(), options, hooks);
+    Scraper scraper(*client_, store, catalog(), options, hooks);
     auto fut = asio::co_spawn(io_, scraper.run(city()), asio::use_future);
     io_.run();
     io_.restart();
@@ -285,6 +369,73 @@ TEST_F(ScrapeTest, InterruptedScrapeKeepsWhatFinishedAndFillsTheRest) {
   EXPECT_EQ(second.days_asked.size(), 14 - first.days_covered.size());  // only the rest
   EXPECT_GE(stored_count(), kept);
   EXPECT_GE(quality(14).recall, 0.99);
+}
+
+TEST_F(ScrapeTest, StoreErrorInAUnitFailsItsDayAndTheScrape) {
+  // Cinemas and movies are not merged; the third day's merge fails.
+  FailingMergeStore failing(*store_, 3);
+  AsyncStore async(failing, pool_);
+  auto report = scrape_with(async, {});
+  EXPECT_TRUE(report.store_failed);
+  EXPECT_NE(report.error.find("injected"), std::string::npos) << report.error;
+  // The failed unit is counted and its day not covered; the other units' work is kept.
+  EXPECT_EQ(report.progress.units_done, report.progress.units_total);
+  EXPECT_GE(report.progress.units_failed, 1);
+  EXPECT_LT(report.days_covered.size(), report.days_asked.size());
+  EXPECT_GE(report.days_covered.size(), 12u);
+  auto zone = catalog().zone(city());
+  auto days = horizon(local_date(zone, now_), 14);
+  EXPECT_EQ(store_->covered_days("lviv", days.front(), days.back()), report.days_covered);
+  EXPECT_GT(stored_count(), 0u);
+}
+
+TEST_F(ScrapeTest, LostLockStopsTheRemainingUnitsAndFencesTheirWrites) {
+  ASSERT_EQ(store_->try_lock_city("lviv", "A", "request", 300s, now_).outcome,
+            LockOutcome::acquired);
+  std::atomic<int> calls{0};
+  int calls_at_takeover = 0;
+  ScraperHooks hooks;
+  hooks.owner = "A";
+  hooks.before_call = [&]() -> asio::awaitable<void> {
+    // Two units' worth of calls, then A's lease lapses and B takes the city.
+    if (++calls == 6) {
+      EXPECT_EQ(store_->try_lock_city("lviv", "B", "request", 300s, now_ + 301s).outcome,
+                LockOutcome::acquired);
+      calls_at_takeover = calls;
+    }
+    co_return;
+  };
+  ScrapeOptions one_at_a_time;  // units in order, so the takeover falls between them
+  one_at_a_time.parallel_units = 1;
+  auto report = scrape(one_at_a_time, hooks);
+  EXPECT_TRUE(report.lock_lost);
+  EXPECT_FALSE(report.error.empty());
+  // Cinemas, movies, three days; the fourth day's call was in flight and its merge refused.
+  EXPECT_EQ(report.days_covered.size(), 3u);
+  // No call after the one in flight when the lock passed.
+  EXPECT_EQ(calls_at_takeover, 6);
+  EXPECT_EQ(report.progress.usage.calls, 6);
+  // Nothing of A's landed after the takeover: coverage is what A reported before it.
+  auto zone = catalog().zone(city());
+  auto days = horizon(local_date(zone, now_), 14);
+  EXPECT_EQ(store_->covered_days("lviv", days.front(), days.back()), report.days_covered);
+  EXPECT_EQ(store_->location_state("lviv")->lock_owner, "B");
+}
+
+TEST_F(ScrapeTest, StoppedScrapeMakesNoFurtherCalls) {
+  int calls = 0;
+  bool stop = false;
+  ScraperHooks hooks;
+  hooks.before_call = [&]() -> asio::awaitable<void> {
+    if (++calls == 5) stop = true;
+    co_return;
+  };
+  hooks.stopped = [&] { return stop; };
+  auto report = scrape({}, hooks);
+  EXPECT_TRUE(report.stopped);
+  EXPECT_FALSE(report.error.empty());
+  EXPECT_LE(calls, 5 + 8);  // at most the calls already in flight
+  EXPECT_LT(report.days_covered.size(), 14u);
 }
 
 }  // namespace

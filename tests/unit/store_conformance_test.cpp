@@ -300,6 +300,98 @@ TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
   EXPECT_EQ(store_->location_state("kyiv")->lock_owner, "alive");
 }
 
+TEST_P(StoreConformance, FencedWritesOfALapsedOwnerAreRefusedAndChangeNothing) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<Movie> m{test_movie(
+      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 300s, t0).outcome, LockOutcome::acquired);
+  // While A holds the lock its fenced writes land.
+  EXPECT_EQ(store_->merge_movies_fenced("kyiv", "A", m, t0).showtimes_added, 1);
+  store_->mark_covered_fenced("kyiv", "A", {"2026-11-21"}, t0);
+  // A's lease lapses and B takes the city.
+  ASSERT_EQ(store_->try_lock_city("kyiv", "B", "request", 300s, t0 + 301s).outcome,
+            LockOutcome::acquired);
+  auto version = store_->location_state("kyiv")->data_version;
+  std::vector<Movie> late{test_movie(
+      "Arrival", "", {test_theater("Oskar", "a", {{utc(2026, 11, 22, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "A", late, t0 + 302s), LockLost);
+  EXPECT_THROW(store_->mark_covered_fenced("kyiv", "A", {"2026-11-22"}, t0 + 302s), LockLost);
+  auto after = store_->location_state("kyiv");
+  EXPECT_EQ(after->data_version, version);
+  EXPECT_EQ(after->lock_owner, "B");
+  auto movies = store_->movies_between("kyiv", t0, t0 + 72h);
+  ASSERT_EQ(movies.size(), 1u);
+  EXPECT_EQ(movies[0].title.en, "Dune");
+  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-20", "2026-11-30"),
+            std::vector<std::string>{"2026-11-21"});
+  // The new holder writes; once released nobody's fenced writes land.
+  EXPECT_EQ(store_->merge_movies_fenced("kyiv", "B", late, t0 + 302s).showtimes_added, 1);
+  ASSERT_TRUE(store_->release_city_lock("kyiv", "B", ScrapeStatus::fresh, "", t0 + 303s));
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "B", m, t0 + 304s), LockLost);
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "", m, t0 + 304s), LockLost);
+}
+
+TEST_P(StoreConformance, FencedWritesAfterTheWatchdogFreedTheLockAreRefused) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 60s, t0).outcome, LockOutcome::acquired);
+  ASSERT_EQ(store_->expire_lapsed_locks(t0 + 61s), std::vector<std::string>{"kyiv"});
+  std::vector<Movie> m{test_movie(
+      "Dune", "", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "A", m, t0 + 62s), LockLost);
+  EXPECT_TRUE(store_->movies_between("kyiv", t0, t0 + 24h).empty());
+}
+
+TEST_P(StoreConformance, InterruptedMergeConvergesWhenRunAgain) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  auto at = [](int h) { return utc(2026, 11, 21, h, 0); };
+  std::vector<Movie> full{
+      test_movie("Dune", "Дюна",
+                 {test_theater("Oskar", "a", {{at(16), "2D", "x", ""}, {at(19), "IMAX", "x", ""}}),
+                  test_theater("Planeta", "b", {{at(17), "2D", "x", ""}})}),
+      test_movie("Arrival", "Прибуття", {test_theater("Oskar", "a", {{at(18), "2D", "x", ""}})}),
+      test_movie("Heat", "", {test_theater("Planeta", "b", {{at(20), "2D", "x", ""}})})};
+  // What a merge stopped half-way left: the first movie with part of its showtimes.
+  std::vector<Movie> prefix{
+      test_movie("Dune", "Дюна", {test_theater("Oskar", "a", {{at(16), "2D", "x", ""}})})};
+  store_->merge_movies("kyiv", prefix, now);
+  auto v_prefix = store_->location_state("kyiv")->data_version;
+  auto stats = store_->merge_movies("kyiv", full, now);
+  EXPECT_EQ(stats.showtimes_added, 4);
+  EXPECT_EQ(stats.showtimes_duplicate, 1);
+  EXPECT_GT(store_->location_state("kyiv")->data_version, v_prefix);
+  // Once more: nothing to add, nothing duplicated, the version stays.
+  auto v_full = store_->location_state("kyiv")->data_version;
+  auto again = store_->merge_movies("kyiv", full, now);
+  EXPECT_EQ(again.showtimes_added, 0);
+  EXPECT_EQ(again.movies_added, 0);
+  EXPECT_EQ(store_->location_state("kyiv")->data_version, v_full);
+  // The same state as one clean merge: three movies, five showtimes, two cinemas.
+  auto movies = store_->movies_between("kyiv", at(0), at(24));
+  ASSERT_EQ(movies.size(), 3u);
+  std::size_t showtimes = 0;
+  for (const auto& m : movies) {
+    for (const auto& t : m.theaters)
+      showtimes += t.showtimes.size();
+  }
+  EXPECT_EQ(showtimes, 5u);
+  EXPECT_EQ(store_->theaters("kyiv").size(), 2u);
+}
+
+TEST_P(StoreConformance, EndOfALockBumpsTheVersion) {
+  // A holder's merges are over when its lock ends (released or expired), so a page cached from a
+  // merge that stopped half-way is dropped then.
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 60s, t0).outcome, LockOutcome::acquired);
+  auto v = store_->location_state("kyiv")->data_version;
+  ASSERT_TRUE(store_->release_city_lock("kyiv", "A", ScrapeStatus::stale, "stopped", t0 + 1s));
+  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
+  ASSERT_EQ(store_->try_lock_city("kyiv", "B", "request", 60s, t0 + 2s).outcome,
+            LockOutcome::acquired);
+  v = store_->location_state("kyiv")->data_version;
+  ASSERT_EQ(store_->expire_lapsed_locks(t0 + 120s), std::vector<std::string>{"kyiv"});
+  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
+}
+
 TEST_P(StoreConformance, RenewExtendsTheLease) {
   auto t0 = utc(2026, 11, 21, 10, 0);
   store_->try_lock_city("kyiv", "a", "request", 300s, t0);

@@ -58,12 +58,22 @@ class ScrapeService {
   // Server-Sent Events: the status document each time it changes, until the scrape ends.
   boost::asio::awaitable<http::Response> events(http::RequestContext& ctx);
 
+  // SIGTERM: stops this process's scrapes (no further call or write) and releases their locks as
+  // stale, keeping the days they covered, so another process can take the cities over at once.
+  boost::asio::awaitable<void> shutdown();
+
   const gemini::UsageMeter& usage() const { return meter_; }
   std::string render_metrics() const;
   const std::string& owner_prefix() const { return owner_prefix_; }
 
  private:
   struct Running;
+  // One status poll per city per process, fanned out to every SSE stream of that city.
+  struct StatusFeed;
+  struct FeedSubscriber;
+  std::shared_ptr<StatusFeed> join_feed(const Location& city, std::shared_ptr<FeedSubscriber> sub);
+  void leave_feed(const std::shared_ptr<StatusFeed>& feed, const FeedSubscriber* sub);
+  boost::asio::awaitable<void> poll_feed(std::shared_ptr<StatusFeed> feed);
   // The status document of a city (nullopt: not in the store).
   boost::asio::awaitable<std::optional<std::string>> status_document(const Location& city);
   boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
@@ -87,6 +97,12 @@ class ScrapeService {
   std::string owner_prefix_;                             // host:pid:random
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
+  std::mutex scrapes_mutex_;
+  std::map<std::string, std::shared_ptr<Running>> scrapes_;  // by owner; this process's scrapes
+  bool shutting_down_ = false;                               // guarded by scrapes_mutex_
+  std::mutex feeds_mutex_;  // guards feeds_ and every feed's fields
+  std::map<std::string, std::shared_ptr<StatusFeed>> feeds_;  // cities with SSE subscribers
+  std::atomic<std::uint64_t> status_polls_{0};                // status documents read
 
   std::mutex buckets_mutex_;
   // Bounded: past 10,000 clients only refilled buckets are forgotten, else new clients wait.

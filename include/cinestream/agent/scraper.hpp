@@ -37,6 +37,9 @@ struct ScrapeOptions {
   bool reuse_known = true;
   // Ignore coverage and scrape the whole horizon (data older than the maximum age).
   bool full_refresh = false;
+  // Units in progress at once (each waits for a Gemini slot). Units not started yet make no call
+  // once the scrape stops (lost lock, shutdown).
+  int parallel_units = 8;
 };
 
 struct ScrapeProgress {
@@ -55,6 +58,15 @@ struct ScrapeReport {
   std::vector<std::string> days_covered;
   std::string error;  // empty when every unit succeeded
   bool budget_exhausted = false;
+  bool store_failed = false;  // a unit's store write failed: the scrape failed
+  bool lock_lost = false;     // the lock passed to another owner: the remaining units stopped
+  bool stopped = false;       // stopped from outside (lease lost, shutdown)
+};
+
+// Raised inside a scrape that was told to stop (hooks.stopped); its units end without writing.
+class ScrapeStopped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // Raised by the budget hook to stop a scrape before a paid call.
@@ -70,6 +82,12 @@ struct ScraperHooks {
   std::function<void(const ScrapeProgress&)> on_progress;
   // The clock (tests move it).
   std::function<SysSeconds()> now;
+  // True once the scrape must stop (its lease was lost, the process shuts down): no further call
+  // starts and no further result is written. Read on the scrape's loop.
+  std::function<bool()> stopped;
+  // The lock owner the scrape's writes are fenced with (merge_movies_fenced, mark_covered_fenced);
+  // empty: unfenced writes (tools and tests that hold no lock).
+  std::string owner;
 };
 
 class Scraper {
@@ -86,9 +104,18 @@ class Scraper {
   // the most complete answer wins.
   boost::asio::awaitable<gemini::CallResult> ask_list(Run& run,
                                                       const gemini::GenerateRequest& request);
+  // One unit of the group: never throws; a failure (Gemini, store, lost lock) fails its days and
+  // is recorded in the run's report, so the scrape's outcome reflects it.
   boost::asio::awaitable<void> showtimes_unit(Run& run, std::vector<std::string> days,
                                               std::vector<std::size_t> cinemas,
                                               std::vector<std::string> movies, int depth);
+  // The unit's work; returns whether its days are complete. Store errors propagate.
+  boost::asio::awaitable<bool> showtimes_work(Run& run, const std::vector<std::string>& days,
+                                              const std::vector<std::size_t>& cinemas,
+                                              const std::vector<std::string>& movies, int depth);
+  // A lane of the group: runs queued units one after another until the queue is empty.
+  boost::asio::awaitable<void> lane(Run& run);
+  bool stopping(const Run& run) const;
 
   gemini::Client& client_;
   AsyncStore& store_;

@@ -69,6 +69,7 @@ class Api {
   const HttpMetrics* metrics_ = nullptr;
   std::function<std::string()> extra_metrics_;
   std::vector<std::unique_ptr<ResponseCache>> caches_;  // one per event loop
+  SingleFlight flights_;                                // shared by the loops: misses compute once
 };
 
 // Reads every city's state from the store every `interval` and applies it to `versions`, so

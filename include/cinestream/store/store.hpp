@@ -29,6 +29,12 @@ enum class LockOutcome {
   unknown_city,  // no such location
 };
 
+// A fenced write by an owner that no longer holds the city's lock; nothing was written.
+class LockLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct LockResult {
   LockOutcome outcome = LockOutcome::unknown_city;
   LocationState state;  // the state after the attempt
@@ -60,6 +66,12 @@ class Store {
   // showtimes by (theater, start, format, language).
   virtual MergeStats merge_movies(std::string_view city_id, const std::vector<Movie>& movies,
                                   SysSeconds now) = 0;
+  // merge_movies for the scrape holding the city's lock: applied only while `owner` holds it
+  // (lock_owner = owner, status processing), else LockLost and nothing changes. SQLite checks the
+  // owner in the merge's own IMMEDIATE transaction; MongoDB checks it with one atomic update of
+  // the location before each movie document's write (see docs/data-model.md for the window).
+  virtual MergeStats merge_movies_fenced(std::string_view city_id, std::string_view owner,
+                                         const std::vector<Movie>& movies, SysSeconds now) = 0;
   // Deletes showtimes that started before `cutoff` and movies left without showtimes.
   virtual std::size_t prune_before(std::string_view city_id, SysSeconds cutoff) = 0;
 
@@ -82,6 +94,9 @@ class Store {
                                                 std::string_view to_day) = 0;
   virtual void mark_covered(std::string_view city_id, const std::vector<std::string>& days,
                             SysSeconds now) = 0;
+  // mark_covered fenced like merge_movies_fenced: LockLost unless `owner` holds the lock.
+  virtual void mark_covered_fenced(std::string_view city_id, std::string_view owner,
+                                   const std::vector<std::string>& days, SysSeconds now) = 0;
   // Forgets coverage of days before `before_day` (they left the horizon).
   virtual void prune_coverage(std::string_view city_id, std::string_view before_day) = 0;
 

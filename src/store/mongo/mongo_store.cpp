@@ -439,21 +439,53 @@ class MongoStore final : public Store {
 
   MergeStats merge_movies(std::string_view city_id, const std::vector<Movie>& movies,
                           SysSeconds now) override {
+    return merge(city_id, {}, movies, now);
+  }
+
+  MergeStats merge_movies_fenced(std::string_view city_id, std::string_view owner,
+                                 const std::vector<Movie>& movies, SysSeconds now) override {
+    if (owner.empty()) throw LockLost("a fenced merge needs an owner");
+    return merge(city_id, owner, movies, now);
+  }
+
+  MergeStats merge(std::string_view city_id, std::string_view owner,
+                   const std::vector<Movie>& movies, SysSeconds now) {
     return with([&](Conn& c) {
       if (!state_of(c, city_id)) throw std::invalid_argument("unknown city");
+      if (!owner.empty()) require_holder(c, city_id, owner);
       MergeStats stats;
+      auto changed = [&] {
+        return stats.movies_added || stats.theaters_added || stats.showtimes_added;
+      };
       auto known = load_theaters(c, city_id);
-      for (const auto& movie : movies) {
-        std::string key = movie_key(movie.title);
-        if (key.empty()) continue;
-        // Resolve the cinemas first (city-wide, like the embedded store's theaters table).
-        std::vector<std::pair<std::size_t, const Theater*>> input;
-        for (const auto& theater : movie.theaters)
-          input.emplace_back(find_or_add_theater(c, city_id, theater, known, stats), &theater);
-        merge_one_movie(c, city_id, key, movie, input, known, now, stats);
+      // No transaction: each movie document is written whole by one update (so a reader sees a
+      // movie before or after, never half), and the merge is a sequence of them. Re-running it
+      // converges: every write is computed from what is stored (upsert by key, only missing
+      // showtimes pushed). data_version is bumped after the last write; if the merge stops
+      // half-way it is bumped on the way out, and releasing or expiring the lock bumps it again,
+      // so a page cached from a half-applied merge is dropped even if this process died.
+      try {
+        for (const auto& movie : movies) {
+          std::string key = movie_key(movie.title);
+          if (key.empty()) continue;
+          if (!owner.empty()) require_holder(c, city_id, owner);
+          // Resolve the cinemas first (city-wide, like the embedded store's theaters table).
+          std::vector<std::pair<std::size_t, const Theater*>> input;
+          for (const auto& theater : movie.theaters)
+            input.emplace_back(find_or_add_theater(c, city_id, theater, known, stats), &theater);
+          merge_one_movie(c, city_id, key, movie, input, known, now, stats);
+        }
+      } catch (...) {
+        if (changed()) {
+          try {
+            bump_version(c, city_id);
+          } catch (...) {
+            // The store is gone: the lock's release or expiry bumps the version later.
+          }
+        }
+        throw;
       }
-      if (stats.movies_added || stats.theaters_added || stats.showtimes_added)
-        bump_version(c, city_id);
+      if (changed()) bump_version(c, city_id);
       return stats;
     });
   }
@@ -563,7 +595,8 @@ class MongoStore final : public Store {
           .str("lock_source", "");
       if (final_status == ScrapeStatus::fresh) set.date("last_updated", now);
       Doc update;
-      update.doc("$set", set);
+      // The holder's merges are over: a page cached from one that stopped half-way is dropped.
+      update.doc("$set", set).doc("$inc", Doc().i64("data_version", 1));
       Doc filter;
       held_by(filter, city_id, owner);
       return update_one(c, "locations", filter, update, false).matched == 1;
@@ -590,7 +623,8 @@ class MongoStore final : public Store {
             .str("lock_source", "")
             .str("error", "lock lease lapsed");
         Doc update;
-        update.doc("$set", set);
+        // The holder died, perhaps mid-merge: readers re-read whatever it wrote.
+        update.doc("$set", set).doc("$inc", Doc().i64("data_version", 1));
         auto doc = find_and_modify(c, "locations", filter, update);
         if (!doc) break;
         ids.push_back(mongo::str_at(doc->get(), "city_id"));
@@ -609,6 +643,13 @@ class MongoStore final : public Store {
            [&](const bson_t* d) { days.push_back(mongo::str_at(d, "day")); });
       return days;
     });
+  }
+
+  void mark_covered_fenced(std::string_view city_id, std::string_view owner,
+                           const std::vector<std::string>& days, SysSeconds now) override {
+    if (owner.empty()) throw LockLost("a fenced write needs an owner");
+    with([&](Conn& c) { require_holder(c, city_id, owner); });
+    mark_covered(city_id, days, now);
   }
 
   void mark_covered(std::string_view city_id, const std::vector<std::string>& days,
@@ -961,6 +1002,19 @@ class MongoStore final : public Store {
   // The city's document while `owner` holds its lock.
   static void held_by(Doc& f, std::string_view city_id, std::string_view owner) {
     f.str("city_id", city_id).str("lock_owner", owner).str("status", "processing");
+  }
+
+  // No multi-document transaction: the fence is one atomic update of the location document,
+  // matched on {city_id, lock_owner, status: processing}, before each document this merge writes.
+  // A takeover becomes effective for the merge at its next check (the window is one document).
+  void require_holder(Conn& c, std::string_view city_id, std::string_view owner) {
+    Doc filter;
+    held_by(filter, city_id, owner);
+    Doc update;
+    update.doc("$set", Doc().str("lock_owner", owner));
+    if (update_one(c, "locations", filter, update, false).matched != 1) {
+      throw LockLost(fmt::format("{} no longer holds the lock of {}", owner, city_id));
+    }
   }
 
   // Restricts a movie query to movies with a showtime in [from, to) (either bound optional).

@@ -1,5 +1,7 @@
 #include "cinestream/store/sqlite_store.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
@@ -308,35 +310,63 @@ class SqliteStore final : public Store {
     return with([&](Connection& c) {
       WriteTransaction tx(c);
       if (!state_of(c, city_id)) throw std::invalid_argument("unknown city");
-      MergeStats stats;
-      auto theaters = load_theaters(c, city_id);
-      for (const auto& movie : movies) {
-        std::string key = movie_key(movie.title);
-        if (key.empty()) continue;
-        std::int64_t movie_id = upsert_movie(c, city_id, key, movie, now, stats);
-        for (const auto& theater : movie.theaters) {
-          std::int64_t theater_id = find_or_add_theater(c, city_id, theater, theaters, stats);
-          for (const auto& s : theater.showtimes) {
-            auto st = c.prepare(
-                "INSERT INTO showtimes (city_id, movie_id, theater_id, start_utc, format, "
-                "language, hall) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING");
-            st.bind(1, city_id).bind(2, movie_id).bind(3, theater_id).bind(4, epoch(s.start));
-            st.bind(5, canonical_format(s.format)).bind(6, trim(s.language)).bind(7, trim(s.hall));
-            st.run();
-            if (c.changes() > 0) {
-              ++stats.showtimes_added;
-            } else {
-              ++stats.showtimes_duplicate;
-            }
-          }
-        }
-      }
-      if (stats.movies_added || stats.theaters_added || stats.showtimes_added) {
-        bump_version(c, city_id);
-      }
+      auto stats = merge_in(c, city_id, movies, now);
       tx.commit();
       return stats;
     });
+  }
+
+  MergeStats merge_movies_fenced(std::string_view city_id, std::string_view owner,
+                                 const std::vector<Movie>& movies, SysSeconds now) override {
+    return with([&](Connection& c) {
+      // The owner check and the merge share one IMMEDIATE transaction: no other writer (a lock
+      // takeover included) can come between them.
+      WriteTransaction tx(c);
+      require_holder(c, city_id, owner);
+      auto stats = merge_in(c, city_id, movies, now);
+      tx.commit();
+      return stats;
+    });
+  }
+
+  void require_holder(Connection& c, std::string_view city_id, std::string_view owner) {
+    auto st = c.prepare(
+        "SELECT 1 FROM locations WHERE id = ?1 AND lock_owner = ?2 AND status = 'processing'");
+    st.bind(1, city_id).bind(2, owner);
+    if (owner.empty() || !st.step()) {
+      throw LockLost(fmt::format("{} no longer holds the lock of {}", owner, city_id));
+    }
+  }
+
+  MergeStats merge_in(Connection& c, std::string_view city_id, const std::vector<Movie>& movies,
+                      SysSeconds now) {
+    MergeStats stats;
+    auto theaters = load_theaters(c, city_id);
+    for (const auto& movie : movies) {
+      std::string key = movie_key(movie.title);
+      if (key.empty()) continue;
+      std::int64_t movie_id = upsert_movie(c, city_id, key, movie, now, stats);
+      for (const auto& theater : movie.theaters) {
+        std::int64_t theater_id = find_or_add_theater(c, city_id, theater, theaters, stats);
+        for (const auto& s : theater.showtimes) {
+          auto st = c.prepare(
+              "INSERT INTO showtimes (city_id, movie_id, theater_id, start_utc, format, "
+              "language, hall) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING");
+          st.bind(1, city_id).bind(2, movie_id).bind(3, theater_id).bind(4, epoch(s.start));
+          st.bind(5, canonical_format(s.format)).bind(6, trim(s.language)).bind(7, trim(s.hall));
+          st.run();
+          if (c.changes() > 0) {
+            ++stats.showtimes_added;
+          } else {
+            ++stats.showtimes_duplicate;
+          }
+        }
+      }
+    }
+    if (stats.movies_added || stats.theaters_added || stats.showtimes_added) {
+      bump_version(c, city_id);
+    }
+    return stats;
   }
 
   std::size_t prune_before(std::string_view city_id, SysSeconds cutoff) override {
@@ -396,7 +426,8 @@ class SqliteStore final : public Store {
     return with([&](Connection& c) {
       auto st = c.prepare(
           "UPDATE locations SET status = ?3, error = ?4, lock_owner = '', lock_expires = NULL, "
-          "lock_source = '', last_updated = CASE WHEN ?3 = 'fresh' THEN ?5 ELSE last_updated "
+          "data_version = data_version + 1, lock_source = '', last_updated = CASE WHEN ?3 = "
+          "'fresh' THEN ?5 ELSE last_updated "
           "END WHERE id = ?1 AND lock_owner = ?2 AND status = 'processing'");
       st.bind(1, city_id).bind(2, owner).bind(3, to_string(final_status)).bind(4, error);
       st.bind(5, epoch(now));
@@ -410,7 +441,7 @@ class SqliteStore final : public Store {
       WriteTransaction tx(c);
       auto st = c.prepare(
           "UPDATE locations SET status = 'stale', lock_owner = '', lock_expires = NULL, "
-          "lock_source = '', error = 'lock lease lapsed' "
+          "lock_source = '', error = 'lock lease lapsed', data_version = data_version + 1 "
           "WHERE status = 'processing' AND (lock_expires IS NULL OR lock_expires <= ?1) "
           "RETURNING id");
       st.bind(1, epoch(now));
@@ -435,19 +466,34 @@ class SqliteStore final : public Store {
     });
   }
 
+  void mark_covered_fenced(std::string_view city_id, std::string_view owner,
+                           const std::vector<std::string>& days, SysSeconds now) override {
+    with([&](Connection& c) {
+      WriteTransaction tx(c);
+      require_holder(c, city_id, owner);
+      cover_in(c, city_id, days, now);
+      tx.commit();
+    });
+  }
+
   void mark_covered(std::string_view city_id, const std::vector<std::string>& days,
                     SysSeconds now) override {
     with([&](Connection& c) {
       WriteTransaction tx(c);
-      for (const auto& d : days) {
-        auto st = c.prepare(
-            "INSERT INTO coverage (city_id, day, scraped_at) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (city_id, day) DO UPDATE SET scraped_at = ?3");
-        st.bind(1, city_id).bind(2, d).bind(3, epoch(now));
-        st.run();
-      }
+      cover_in(c, city_id, days, now);
       tx.commit();
     });
+  }
+
+  void cover_in(Connection& c, std::string_view city_id, const std::vector<std::string>& days,
+                SysSeconds now) {
+    for (const auto& d : days) {
+      auto st = c.prepare(
+          "INSERT INTO coverage (city_id, day, scraped_at) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT (city_id, day) DO UPDATE SET scraped_at = ?3");
+      st.bind(1, city_id).bind(2, d).bind(3, epoch(now));
+      st.run();
+    }
   }
 
   void prune_coverage(std::string_view city_id, std::string_view before_day) override {
