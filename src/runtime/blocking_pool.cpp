@@ -1,6 +1,14 @@
 #include "cinestream/runtime/blocking_pool.hpp"
 
+#include "cinestream/http/router.hpp"
+
 namespace cinestream {
+
+void register_pool_errors(http::Router& router) {
+  router.register_error<PoolOverloaded>(http::Status::service_unavailable, "unavailable",
+                                        "the data store is busy or unreachable; try again shortly",
+                                        std::chrono::seconds(1));
+}
 
 BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit)
     : queue_limit_(queue_limit == 0 ? 1 : queue_limit) {

@@ -1,11 +1,18 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "cinestream/http/router.hpp"
 #include "cinestream/store/mongo_store.hpp"
 #include "cinestream/store/sqlite_store.hpp"
 #include "cinestream/store/store.hpp"
 
 namespace cinestream {
+
+void register_store_errors(http::Router& router) {
+  router.register_error<StoreUnavailable>(
+      http::Status::service_unavailable, "unavailable",
+      "the data store is busy or unreachable; try again shortly", std::chrono::seconds(1));
+}
 
 std::unique_ptr<Store> open_store(const StoreOptions& options) {
   if (!options.mongo_uri.empty()) {

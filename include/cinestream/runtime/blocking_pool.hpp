@@ -27,10 +27,17 @@
 
 namespace cinestream {
 
+namespace http {
+class Router;
+}
+
 class PoolOverloaded : public std::runtime_error {
  public:
   PoolOverloaded() : std::runtime_error("blocking pool queue is full") {}
 };
+
+// Installs PoolOverloaded in the router's error table: 503 unavailable, Retry-After: 1.
+void register_pool_errors(http::Router& router);
 
 class BlockingPool {
  public:

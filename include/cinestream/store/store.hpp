@@ -16,11 +16,19 @@
 
 namespace cinestream {
 
+namespace http {
+class Router;
+}
+
 // The store could not be reached or answered with an error; the API maps it to 503.
 class StoreUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Installs the store's errors in the router's error table: StoreUnavailable -> 503 unavailable,
+// Retry-After: 1.
+void register_store_errors(http::Router& router);
 
 enum class LockOutcome {
   acquired,      // the caller now owns the lock
