@@ -11,23 +11,18 @@ namespace cinestream::http {
 namespace asio = boost::asio;
 namespace bh = boost::beast::http;
 
+// Not a coroutine: it returns the next step's own awaitable, so a chain costs no frame beyond
+// those of its middleware. The step copies `ctx` (a reference) and its Next into its frame.
 asio::awaitable<Reply> Next::operator()() const {
-  return run(*this);
-}
-
-// A static coroutine taking `at` by value: the frame owns its copy, whatever happens to the
-// Next the caller held.
-asio::awaitable<Reply> Next::run(Next at) {
-  const auto& chain = *at.chain_;
-  auto part = at.part_;
-  auto index = at.index_;
+  const auto& chain = *chain_;
+  auto part = part_;
+  auto index = index_;
   while (part < chain.parts.size() && index >= chain.parts[part].size()) {
     ++part;
     index = 0;
   }
-  if (part == chain.parts.size()) co_return co_await (*chain.handler)(*at.ctx_);
-  Next rest(chain, *at.ctx_, part, index + 1);
-  co_return co_await chain.parts[part][index](*at.ctx_, rest);
+  if (part == chain.parts.size()) return (*chain.handler)(*ctx_);
+  return chain.parts[part][index](*ctx_, Next(chain, *ctx_, part, index + 1));
 }
 
 namespace middleware {

@@ -48,7 +48,6 @@ class Next {
  private:
   Next(const MiddlewareChain& chain, RequestContext& ctx, std::size_t part, std::size_t index)
       : chain_(&chain), ctx_(&ctx), part_(part), index_(index) {}
-  static boost::asio::awaitable<Reply> run(Next at);
   const MiddlewareChain* chain_;
   RequestContext* ctx_;
   std::size_t part_ = 0;
