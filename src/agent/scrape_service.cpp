@@ -118,10 +118,10 @@ gemini::Client& ScrapeService::client_for_this_loop() {
 void ScrapeService::register_routes(http::Router& router) {
   router.add(http::Verb::post, "/api/scrape",
              [this](http::RequestContext& ctx) { return start(ctx); });
-  router.add_prefix(http::Verb::get, "/api/scrape/status/",
-                    [this](http::RequestContext& ctx) { return status(ctx); });
-  router.add_prefix(http::Verb::get, "/api/scrape/events/",
-                    [this](http::RequestContext& ctx) { return events(ctx); });
+  router.add(http::Verb::get, "/api/scrape/status/{city}",
+             [this](http::RequestContext& ctx) { return status(ctx); });
+  router.add(http::Verb::get, "/api/scrape/events/{city}",
+             [this](http::RequestContext& ctx) { return events(ctx); });
 }
 
 bool ScrapeService::allow_client(const asio::ip::address& client,
@@ -173,7 +173,7 @@ asio::awaitable<void> ScrapeService::record_billed(gemini::Usage usage) {
   co_await store_.call(std::move(charge));
 }
 
-asio::awaitable<Response> ScrapeService::start(http::RequestContext& ctx) {
+asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   std::string city_arg(ctx.target.param("city").value_or(""));
   if (city_arg.empty() && !ctx.request.body().empty()) {
     boost::system::error_code ec;
@@ -442,11 +442,11 @@ asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const
   co_return json::serialize(body);
 }
 
-asio::awaitable<Response> ScrapeService::status(http::RequestContext& ctx) {
-  const Location* city = catalog_.resolve(ctx.route_param);
+asio::awaitable<http::Reply> ScrapeService::status(http::RequestContext& ctx) {
+  const Location* city = catalog_.resolve(ctx.param("city"));
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.route_param.substr(0, 80)));
+                             fmt::format("no city called '{}'", ctx.param("city").substr(0, 80)));
   }
   auto doc = co_await status_document(*city);
   if (!doc)
@@ -518,11 +518,11 @@ asio::awaitable<void> ScrapeService::poll_feed(std::shared_ptr<StatusFeed> feed)
   }
 }
 
-asio::awaitable<Response> ScrapeService::events(http::RequestContext& ctx) {
-  const Location* city = catalog_.resolve(ctx.route_param);
+asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
+  const Location* city = catalog_.resolve(ctx.param("city"));
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.route_param.substr(0, 80)));
+                             fmt::format("no city called '{}'", ctx.param("city").substr(0, 80)));
   }
   {
     std::lock_guard lock(feeds_mutex_);
@@ -534,7 +534,7 @@ asio::awaitable<Response> ScrapeService::events(http::RequestContext& ctx) {
       co_return res;
     }
   }
-  ctx.stream = [this, city](http::EventSink& sink) -> asio::awaitable<void> {
+  http::StreamProducer stream = [this, city](http::EventSink& sink) -> asio::awaitable<void> {
     auto sub = std::make_shared<FeedSubscriber>(co_await asio::this_coro::executor);
     auto feed = join_feed(*city, sub);
     if (!feed) co_return;  // filled up since the check above
@@ -575,7 +575,9 @@ asio::awaitable<Response> ScrapeService::events(http::RequestContext& ctx) {
       co_await sub->wake.async_wait(asio::as_tuple(asio::use_awaitable));
     }
   };
-  co_return http::make_response(Status::ok, "text/event-stream; charset=utf-8", nullptr);
+  co_return http::Reply::stream(
+      http::make_response(Status::ok, "text/event-stream; charset=utf-8", nullptr),
+      std::move(stream));
 }
 
 asio::awaitable<void> ScrapeService::watchdog() {

@@ -135,14 +135,15 @@ void Api::register_routes(http::Router& router) {
   router.add(http::Verb::get, "/api/stats", bind(&Api::stats));
   router.add(http::Verb::get, "/healthz", bind(&Api::health));
   router.add(http::Verb::get, "/metrics", bind(&Api::metrics));
-  router.add_prefix(http::Verb::get, "/posters/", bind(&Api::poster));
+  router.add(http::Verb::get, "/posters/{file}", bind(&Api::poster));
   router.add(http::Verb::get, "/api/session", bind(&Api::session));
   router.add(http::Verb::post, "/api/session", bind(&Api::session));
   router.add(http::Verb::get, "/api/showtime.ics", bind(&Api::showtime_ics));
   router.set_fallback(bind(&Api::web));
 }
 
-Response Api::from_cache(http::RequestContext& ctx, std::shared_ptr<const CachedBody> body) const {
+http::Reply Api::from_cache(http::RequestContext& ctx,
+                            std::shared_ptr<const CachedBody> body) const {
   const auto& req = ctx.request;
   auto variant = CachedVariant::json;
   if (auto inm = req[bh::field::if_none_match];
@@ -151,14 +152,13 @@ Response Api::from_cache(http::RequestContext& ctx, std::shared_ptr<const Cached
   } else if (body->gzip && http::accepts_gzip(req[bh::field::accept_encoding])) {
     variant = CachedVariant::gzip;
   }
-  // The server writes the entry's ready header bytes; the Response only carries the status.
+  // The server writes the entry's ready header bytes, sharing them with the entry.
   const auto& prebuilt = body->prebuilt(variant);
-  Response res{prebuilt.status, 11};
-  ctx.prebuilt = std::shared_ptr<const http::PrebuiltResponse>(std::move(body), &prebuilt);
-  return res;
+  return http::Reply::prebuilt(
+      std::shared_ptr<const http::PrebuiltResponse>(std::move(body), &prebuilt));
 }
 
-asio::awaitable<Response> Api::locations(http::RequestContext& ctx) {
+asio::awaitable<http::Reply> Api::locations(http::RequestContext& ctx) {
   auto lang = lang_param(ctx);
   if (lang.error) co_return std::move(*lang.error);
   auto lat_raw = ctx.target.param("lat");
@@ -211,7 +211,7 @@ asio::awaitable<Response> Api::locations(http::RequestContext& ctx) {
   co_return from_cache(ctx, std::move(body));
 }
 
-asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
+asio::awaitable<http::Reply> Api::showtimes(http::RequestContext& ctx) {
   auto city = city_param(ctx, catalog_);
   if (city.error) co_return std::move(*city.error);
   auto lang = lang_param(ctx);
@@ -246,7 +246,7 @@ asio::awaitable<Response> Api::showtimes(http::RequestContext& ctx) {
   co_return from_cache(ctx, std::move(body));
 }
 
-asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
+asio::awaitable<http::Reply> Api::movies(http::RequestContext& ctx) {
   auto city = city_param(ctx, catalog_);
   if (city.error) co_return std::move(*city.error);
   auto lang = lang_param(ctx);
@@ -274,7 +274,7 @@ asio::awaitable<Response> Api::movies(http::RequestContext& ctx) {
   co_return from_cache(ctx, std::move(body));
 }
 
-asio::awaitable<Response> Api::stats(http::RequestContext&) {
+asio::awaitable<http::Reply> Api::stats(http::RequestContext&) {
   auto stored = co_await store_.call([](Store& s) { return s.visits(); });
   boost::json::object doc{{"visitors", stored + visits_.pending()}};
   auto res = http::json_response(Status::ok, boost::json::serialize(doc));
@@ -282,7 +282,7 @@ asio::awaitable<Response> Api::stats(http::RequestContext&) {
   co_return res;
 }
 
-asio::awaitable<Response> Api::health(http::RequestContext& ctx) {
+asio::awaitable<http::Reply> Api::health(http::RequestContext& ctx) {
   try {
     co_await store_.call([](Store& s) { s.check_health(); });
   } catch (const std::exception& e) {
@@ -296,7 +296,7 @@ asio::awaitable<Response> Api::health(http::RequestContext& ctx) {
   co_return res;
 }
 
-asio::awaitable<Response> Api::metrics(http::RequestContext&) {
+asio::awaitable<http::Reply> Api::metrics(http::RequestContext&) {
   std::string text = metrics_ ? metrics_->render() : std::string();
   text += "# HELP cinestream_blocking_pool_queued Jobs waiting for a blocking-pool thread.\n";
   text += "# TYPE cinestream_blocking_pool_queued gauge\n";
@@ -314,7 +314,7 @@ asio::awaitable<Response> Api::metrics(http::RequestContext&) {
   co_return res;
 }
 
-asio::awaitable<Response> Api::web(http::RequestContext& ctx) {
+asio::awaitable<http::Reply> Api::web(http::RequestContext& ctx) {
   const auto* file = static_files_.find(ctx.target.path);
   if (!file) {
     co_return error_response(Status::not_found, "not_found", "no such resource");
@@ -333,8 +333,8 @@ asio::awaitable<Response> Api::web(http::RequestContext& ctx) {
   co_return res;
 }
 
-asio::awaitable<Response> Api::poster(http::RequestContext& ctx) {
-  const std::string& name = ctx.route_param;
+asio::awaitable<http::Reply> Api::poster(http::RequestContext& ctx) {
+  const std::string name(ctx.param("file"));
   if (!is_poster_name(name) || options_.posters_dir.empty()) {
     co_return error_response(Status::not_found, "not_found", "no such poster");
   }

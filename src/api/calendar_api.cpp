@@ -55,7 +55,7 @@ std::string ics_time(SysSeconds t) {
 
 }  // namespace
 
-boost::asio::awaitable<Response> Api::showtime_ics(http::RequestContext& ctx) {
+boost::asio::awaitable<http::Reply> Api::showtime_ics(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(ctx.target.param("city").value_or(""));
   if (!city) co_return error_response(Status::not_found, "city_not_found", "no such city");
   auto lang = parse_lang(ctx.target.param("lang").value_or("en")).value_or(Lang::en);

@@ -48,7 +48,7 @@ Lang from_accept_language(std::string_view header) {
 
 }  // namespace
 
-boost::asio::awaitable<Response> Api::session(http::RequestContext& ctx) {
+boost::asio::awaitable<http::Reply> Api::session(http::RequestContext& ctx) {
   const auto& req = ctx.request;
   std::optional<Lang> lang;
   std::string set_cookie;

@@ -23,11 +23,13 @@
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
 #include "cinestream/observability/logging.hpp"
+#include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/runtime/cpu_layout.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 #include "cinestream/runtime/supervisor.hpp"
 #include "cinestream/runtime/task_processors.hpp"
 #include "cinestream/store/store.hpp"
+#include "error_statuses.hpp"
 #include "store_setup.hpp"
 
 namespace cinestream::cli {
@@ -225,6 +227,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   agent::ScrapeService scraper(loops, catalog, async_store, versions, scrape);
 
   http::Router router;
+  register_platform_errors(router);
   api.register_routes(router);
   scraper.register_routes(router);
   HttpMetrics metrics(router.route_names(), loops.size());

@@ -9,8 +9,7 @@ std::unique_ptr<Store> open_migrated_store(const Config& config, std::size_t con
   auto report = store->ensure_schema();
   for (const auto& m : report.applied)
     spdlog::info("schema: applied migration {}: {}", m.version, m.name);
-  if (!report.applied.empty())
-    spdlog::info("schema: version {} (was {})", report.to, report.from);
+  if (!report.applied.empty()) spdlog::info("schema: version {} (was {})", report.to, report.from);
   return store;
 }
 

@@ -46,40 +46,41 @@ Response json_reply(unsigned status, std::string body) {
 SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
     : service_(catalog, std::move(options)), impl_(std::make_unique<Impl>()) {
   auto& r = impl_->router;
-  r.add_prefix(
-      http::Verb::post, "/v1beta/models/",
-      [this](http::RequestContext& ctx) -> asio::awaitable<Response> {
-        std::string key(ctx.request["x-goog-api-key"]);
-        if (key.empty()) key = std::string(ctx.target.param("key").value_or(""));
-        bool sse = ctx.target.param("alt").value_or("") == "sse";
-        std::string self = "http://" + std::string(ctx.request[bh::field::host]);
-        auto reply = service_.generate(ctx.route_param, sse, key, ctx.request.body(), self);
-        if (reply.delay.count() > 0) {
-          asio::steady_timer timer(co_await asio::this_coro::executor);
-          timer.expires_after(reply.delay);
-          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        }
-        auto res = http::make_response(static_cast<Status>(reply.status), reply.content_type,
-                                       std::make_shared<const std::string>(std::move(reply.body)));
-        res.set("Vary", "Origin, X-Origin, Referer");
-        res.set(bh::field::server, "scaffolding on HTTPServer2");
-        co_return res;
-      });
-  r.add_prefix(http::Verb::get, "/posters/",
-               [this](http::RequestContext& ctx) -> asio::awaitable<Response> {
-                 std::string_view name = ctx.route_param;
-                 if (!name.ends_with(".png") || name.find('/') != std::string_view::npos) {
-                   co_return http::error_response(Status::not_found, "not_found", "no such poster");
-                 }
-                 name.remove_suffix(4);
-                 auto res = http::make_response(
-                     Status::ok, "image/png",
-                     std::make_shared<const std::string>(service_.world().poster_png(name)));
-                 res.set(bh::field::cache_control, "public, max-age=86400");
-                 co_return res;
-               });
+  r.add(http::Verb::post, "/v1beta/models/{model_action}",
+        [this](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
+          std::string key(ctx.request["x-goog-api-key"]);
+          if (key.empty()) key = std::string(ctx.target.param("key").value_or(""));
+          bool sse = ctx.target.param("alt").value_or("") == "sse";
+          std::string self = "http://" + std::string(ctx.request[bh::field::host]);
+          auto reply =
+              service_.generate(ctx.param("model_action"), sse, key, ctx.request.body(), self);
+          if (reply.delay.count() > 0) {
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            timer.expires_after(reply.delay);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          }
+          auto res =
+              http::make_response(static_cast<Status>(reply.status), reply.content_type,
+                                  std::make_shared<const std::string>(std::move(reply.body)));
+          res.set("Vary", "Origin, X-Origin, Referer");
+          res.set(bh::field::server, "scaffolding on HTTPServer2");
+          co_return res;
+        });
+  r.add(http::Verb::get, "/posters/{file}",
+        [this](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
+          std::string_view name = ctx.param("file");
+          if (!name.ends_with(".png") || name.find('/') != std::string_view::npos) {
+            co_return http::error_response(Status::not_found, "not_found", "no such poster");
+          }
+          name.remove_suffix(4);
+          auto res = http::make_response(
+              Status::ok, "image/png",
+              std::make_shared<const std::string>(service_.world().poster_png(name)));
+          res.set(bh::field::cache_control, "public, max-age=86400");
+          co_return res;
+        });
   r.add(http::Verb::get, "/sim/truth",
-        [this](http::RequestContext& ctx) -> asio::awaitable<Response> {
+        [this](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
           const Location* city = service_.catalog().resolve(ctx.target.param("city").value_or(""));
           if (!city)
             co_return http::error_response(Status::not_found, "city_not_found", "unknown city");
@@ -103,11 +104,12 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
           co_return json_reply(200,
                                json::serialize(service_.world().truth(*city, zone, from, days)));
         });
-  r.add(http::Verb::get, "/sim/faults", [this](http::RequestContext&) -> asio::awaitable<Response> {
-    co_return json_reply(200, json::serialize(faults_json(service_.faults())));
-  });
+  r.add(http::Verb::get, "/sim/faults",
+        [this](http::RequestContext&) -> asio::awaitable<http::Reply> {
+          co_return json_reply(200, json::serialize(faults_json(service_.faults())));
+        });
   r.add(http::Verb::post, "/sim/faults",
-        [this](http::RequestContext& ctx) -> asio::awaitable<Response> {
+        [this](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
           boost::system::error_code ec;
           auto doc = json::parse(ctx.request.body(), ec);
           if (ec || !doc.is_object()) {
@@ -119,14 +121,18 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
           service_.set_faults(parse_faults(doc.as_object(), reset ? Faults{} : service_.faults()));
           co_return json_reply(200, json::serialize(faults_json(service_.faults())));
         });
-  r.add(http::Verb::get, "/sim/stats", [this](http::RequestContext&) -> asio::awaitable<Response> {
-    auto s = service_.stats();
-    json::object o{
-        {"calls", s.calls},     {"grounded", s.grounded}, {"errors_injected", s.errors_injected},
-        {"cinemas", s.cinemas}, {"movies", s.movies},     {"showtimes", s.showtimes},
-        {"other", s.other}};
-    co_return json_reply(200, json::serialize(o));
-  });
+  r.add(http::Verb::get, "/sim/stats",
+        [this](http::RequestContext&) -> asio::awaitable<http::Reply> {
+          auto s = service_.stats();
+          json::object o{{"calls", s.calls},
+                         {"grounded", s.grounded},
+                         {"errors_injected", s.errors_injected},
+                         {"cinemas", s.cinemas},
+                         {"movies", s.movies},
+                         {"showtimes", s.showtimes},
+                         {"other", s.other}};
+          co_return json_reply(200, json::serialize(o));
+        });
   impl_->metrics = std::make_unique<HttpMetrics>(r.route_names(), 1);
 }
 

@@ -19,8 +19,6 @@
 
 #include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/query.hpp"
-#include "cinestream/runtime/blocking_pool.hpp"
-#include "cinestream/store/store.hpp"
 
 namespace cinestream::http {
 
@@ -133,6 +131,11 @@ Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, Se
       metrics_(metrics),
       options_(std::move(options)),
       limits_(std::make_shared<ClientLimits>(options_.limits)) {
+  // The API is what costs (the store, scrapes); the page, its assets and posters are served from
+  // memory or disk, and nginx serves them in production.
+  if (options_.limits.requests_per_second > 0) {
+    builtin_.push_back(middleware::api_rate_limit(limits_, "/api/"));
+  }
   // Deadlines are checked this often: a tenth of the shortest timeout, 5 to 100 ms late at most.
   auto shortest =
       std::min({options_.header_timeout, options_.idle_timeout, options_.write_timeout});
@@ -221,18 +224,25 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Loop> loop) {
   }
 }
 
-asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::address& remote,
-                                           std::string& request_id, std::size_t& route_index,
-                                           StreamProducer& stream,
-                                           std::shared_ptr<const PrebuiltResponse>& prebuilt) {
-  request_id = pick_request_id(req["X-Request-Id"]);
-  auto target = parse_target(req.target());
-  if (!target) {
+// One request between its header and its answer.
+struct Server::Exchange {
+  std::optional<Target> target;
+  RouteMatch match;
+  PathParams params;
+};
+
+void Server::route(const Request& req, Exchange& ex) const {
+  ex.target = parse_target(req.target());
+  if (ex.target) ex.match = router_.match(req.method(), ex.target->path, ex.params);
+}
+
+asio::awaitable<Reply> Server::dispatch(const Request& req, Exchange& ex,
+                                        const asio::ip::address& remote, std::string& request_id) {
+  if (!ex.target) {
     co_return error_response(Status::bad_request, "bad_target",
                              "the request target is not a valid path");
   }
-  auto match = router_.match(req.method(), target->path);
-  route_index = match.route_index;
+  auto& match = ex.match;
   const Handler* handler = match.handler;
   if (!handler && match.status == Status::not_found &&
       (req.method() == bh::verb::get || req.method() == bh::verb::head)) {
@@ -250,35 +260,43 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const asio::ip::a
   }
   // Handlers see the client, not the proxy in front of it.
   auto client = limits_->client_of(remote, req["X-Real-IP"], req["X-Forwarded-For"]);
-  std::chrono::seconds retry_after{0};
-  // The API is what costs (the store, scrapes); the page, its assets and posters are served from
-  // memory or disk, and nginx serves them in production.
-  if (target->path.starts_with("/api/") &&
-      !limits_->allow_request(client, std::chrono::steady_clock::now(), retry_after)) {
-    auto res = error_response(Status::too_many_requests, "rate_limited",
-                              "too many requests from this address; slow down and retry later");
-    res.set(bh::field::retry_after, std::to_string(retry_after.count()));
-    co_return res;
+  RequestContext ctx(req, *ex.target, request_id, client);
+  ctx.params = ex.params;
+  ctx.route_index = match.handler ? match.route_index : 0;
+  MiddlewareChain chain;
+  chain.parts[0] = builtin_;
+  chain.parts[1] = router_.middleware();
+  const auto* options = match.handler ? match.options : nullptr;
+  auto method = req.method();
+  bool unsafe = method != bh::verb::get && method != bh::verb::head && method != bh::verb::options;
+  if (const auto* csrf = router_.csrf_check();
+      csrf && unsafe && !(options && options->csrf_exempt)) {
+    chain.parts[2] = std::span<const Middleware>(csrf, 1);
   }
-  RequestContext ctx{req, *target, request_id, client, std::move(match.tail), {}, {}};
+  if (options) chain.parts[3] = options->middleware;
+  chain.handler = handler;
+  std::exception_ptr failure;
   try {
-    auto res = co_await (*handler)(ctx);
-    stream = std::move(ctx.stream);
-    prebuilt = std::move(ctx.prebuilt);
-    co_return res;
-  } catch (const PoolOverloaded&) {
-    spdlog::warn("request_id={} blocking pool full", request_id);
-  } catch (const StoreUnavailable& e) {
-    spdlog::error("request_id={} store unavailable: {}", request_id, e.what());
-  } catch (const std::exception& e) {
-    spdlog::error("request_id={} handler failed: {}", request_id, e.what());
-    co_return error_response(Status::internal_server_error, "internal_error",
-                             "the server could not complete the request");
+    // Without middleware the handler runs directly: no frame more than before.
+    if (chain.empty()) co_return co_await (*handler)(ctx);
+    co_return co_await run_chain(chain, ctx);
+  } catch (...) {
+    failure = std::current_exception();
   }
-  auto res = error_response(Status::service_unavailable, "unavailable",
-                            "the data store is busy or unreachable; try again shortly");
-  res.set(bh::field::retry_after, "1");
-  co_return res;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    if (const auto* mapped = router_.errors().find(e)) {
+      spdlog::warn("request_id={} {} ({}): {}", request_id, mapped->code,
+                   static_cast<unsigned>(mapped->status), e.what());
+      co_return ErrorMap::respond(*mapped);
+    }
+    spdlog::error("request_id={} handler failed: {}", request_id, e.what());
+  } catch (...) {
+    spdlog::error("request_id={} handler failed: an exception that is not a std::exception",
+                  request_id);
+  }
+  co_return ErrorMap::internal_error();
 }
 
 asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> loop_ptr) {
@@ -343,59 +361,75 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     conn.deadline = started + options_.header_timeout;
     bh::request_parser<bh::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
-    parser.body_limit(options_.body_limit);
-    auto [hec, hn] = co_await bh::async_read(socket, buffer, parser, as_tuple_awaitable);
+    // The body limit is the route's: known once the header is in (checked below).
+    parser.body_limit(boost::none);
+    auto [hec, hn] = co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
     (void)hn;
+    Exchange ex;
+    std::size_t body_limit = options_.body_limit;
+    if (!hec) {
+      route(parser.get(), ex);
+      if (ex.match.options && ex.match.options->body_limit) {
+        body_limit = *ex.match.options->body_limit;
+      }
+      if (auto length = parser.content_length(); length && *length > body_limit) {
+        hec = bh::error::body_limit;  // refused before a byte of it is read
+      } else if (!parser.is_done()) {
+        parser.body_limit(body_limit);  // a chunked body is counted as it comes
+        auto [bec, bn] = co_await bh::async_read(socket, buffer, parser, as_tuple_awaitable);
+        (void)bn;
+        hec = bec;
+      }
+    }
     conn.deadline = kNoDeadline;
     // A closed socket (the sweeper's timeout) reads as bad_descriptor or operation_aborted.
     const bool timed_out = !socket.is_open();
     std::string request_id;
-    std::size_t route_index = 0;
-    StreamProducer producer;
-    std::shared_ptr<const PrebuiltResponse> prebuilt;
-    Response res;
+    Reply reply;
     bool close_after = false;
     if (hec) {
       if (hec == bh::error::header_limit) {
-        res = error_response(Status::request_header_fields_too_large, "headers_too_large",
-                             "the request headers are too large");
+        reply = error_response(Status::request_header_fields_too_large, "headers_too_large",
+                               "the request headers are too large");
       } else if (hec == bh::error::body_limit) {
-        res = error_response(Status::payload_too_large, "body_too_large",
-                             fmt::format("the request body is over {} bytes", options_.body_limit));
+        reply = error_response(Status::payload_too_large, "body_too_large",
+                               fmt::format("the request body is over {} bytes", body_limit));
       } else if (timed_out || hec == asio::error::eof || hec == asio::error::connection_reset ||
                  hec == bh::error::end_of_stream || hec == asio::error::operation_aborted) {
         break;  // nothing useful to answer
       } else {
-        res = error_response(Status::bad_request, "bad_request", "malformed HTTP request");
+        reply = error_response(Status::bad_request, "bad_request", "malformed HTTP request");
       }
       request_id = pick_request_id({});
       close_after = true;
     } else {
       const Request& req = parser.get();
-      res = co_await dispatch(req, remote, request_id, route_index, producer, prebuilt);
+      request_id = pick_request_id(req["X-Request-Id"]);
+      reply = co_await dispatch(req, ex, remote, request_id);
       close_after = !req.keep_alive();
     }
+    std::size_t route_index = ex.match.route_index;
     if (draining_) close_after = true;
 
     const bool head = !hec && parser.get().method() == bh::verb::head;
-    if (prebuilt) {
-      res.result(prebuilt->status);  // for the metrics and the log
-    } else {
-      finalize_response(res, http_date_now(), request_id, close_after, head);
-    }
+    const bool prebuilt = reply.kind() == Reply::Kind::prebuilt;
+    const auto status_code = reply.status();
+    const bool streaming = reply.kind() == Reply::Kind::stream && status_code == Status::ok;
+    Response* res = reply.response();
+    if (res) finalize_response(*res, http_date_now(), request_id, close_after, head);
 
     // Counted before the write: a client that reads /metrics right after its answer sees it.
-    auto status = static_cast<unsigned>(res.result_int());
+    auto status = static_cast<unsigned>(status_code);
     now = Clock::now();
     metrics_.observe(loop.index, route_index, status,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(now - started));
-    if (producer && res.result() == Status::ok) {
+    if (streaming) {
       if (options_.access_log) {
         spdlog::info(
             "access request_id={} remote={} method=GET target=\"{}\" status=200 stream=events",
             request_id, remote.to_string(), log_safe(parser.get().target()));
       }
-      co_await stream_events(socket, conn, res, producer);
+      co_await stream_events(socket, conn, *res, reply.producer());
       break;
     }
     conn.deadline = now + options_.write_timeout;
@@ -403,16 +437,17 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     std::size_t wn = 0;
     if (prebuilt) {
       // Ready header bytes, the per-request fields and the shared body in one gather write.
+      const auto& bytes = reply.prebuilt_bytes();
       format_request_fields(fields, http_date_now(), request_id);
       std::string_view end = close_after ? "Connection: close\r\n\r\n" : "\r\n";
-      const auto& body = prebuilt->body;
+      const auto& body = bytes.body;
       std::array<asio::const_buffer, 5> parts{
-          asio::buffer(prebuilt->head), asio::buffer(fields), asio::buffer(prebuilt->tail),
+          asio::buffer(bytes.head), asio::buffer(fields), asio::buffer(bytes.tail),
           asio::buffer(end.data(), end.size()),
           (body && !head) ? asio::buffer(*body) : asio::const_buffer()};
       std::tie(wec, wn) = co_await asio::async_write(socket, parts, as_tuple_awaitable);
     } else {
-      std::tie(wec, wn) = co_await bh::async_write(socket, res, as_tuple_awaitable);
+      std::tie(wec, wn) = co_await bh::async_write(socket, *res, as_tuple_awaitable);
     }
     conn.deadline = kNoDeadline;
     now = Clock::now();

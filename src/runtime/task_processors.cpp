@@ -30,13 +30,12 @@ std::string TaskProcessors::render_metrics() const {
        &BlockingPool::Stats::queue_limit},
       {"cinestream_pool_queued", "gauge", "Tasks waiting for a thread.", nullptr,
        &BlockingPool::Stats::queued},
-      {"cinestream_pool_busy", "gauge", "Tasks running now.", nullptr,
-       &BlockingPool::Stats::busy},
-      {"cinestream_pool_completed_total", "counter", "Tasks run.",
-       &BlockingPool::Stats::completed, nullptr},
+      {"cinestream_pool_busy", "gauge", "Tasks running now.", nullptr, &BlockingPool::Stats::busy},
+      {"cinestream_pool_completed_total", "counter", "Tasks run.", &BlockingPool::Stats::completed,
+       nullptr},
       {"cinestream_pool_rejected_total", "counter",
-       "Tasks refused because the queue was full (answered 503).",
-       &BlockingPool::Stats::rejected, nullptr},
+       "Tasks refused because the queue was full (answered 503).", &BlockingPool::Stats::rejected,
+       nullptr},
   };
   const BlockingPool* pools[] = {&db_, &files_, &cpu_};
   BlockingPool::Stats stats[3];
@@ -46,8 +45,8 @@ std::string TaskProcessors::render_metrics() const {
   for (const auto& f : kFamilies) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, f.help, f.name, f.type);
     for (std::size_t i = 0; i < 3; ++i) {
-      std::uint64_t v =
-          f.uint_field ? stats[i].*f.uint_field : static_cast<std::uint64_t>(stats[i].*f.size_field);
+      std::uint64_t v = f.uint_field ? stats[i].*f.uint_field
+                                     : static_cast<std::uint64_t>(stats[i].*f.size_field);
       out += fmt::format("{}{{pool=\"{}\"}} {}\n", f.name, pools[i]->name(), v);
     }
   }

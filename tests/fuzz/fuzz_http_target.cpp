@@ -1,6 +1,7 @@
 // The request target: parse_target (path and query decoding, dot segments, NUL) and the router.
 // Invariants: an accepted target has a clean path; re-encoding what was decoded parses back to the
-// same Target; every route match is consistent (a prefix route's prefix + tail is the path).
+// same Target; every route match is consistent (its template with the captured parameters put
+// back is the path; an {x:int} parameter parses).
 #include <boost/beast/http/verb.hpp>
 
 #include <cstdint>
@@ -35,7 +36,8 @@ std::string encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-// The API's route shapes (exact, prefix, same path with two methods); handlers are never called.
+// The API's route shapes (exact, templates, a catch-all, same path with two methods); handlers
+// are never called.
 const Router& router() {
   static const Router r = [] {
     Router out;
@@ -44,12 +46,13 @@ const Router& router() {
     out.add(Verb::get, "/api/showtimes", none);
     out.add(Verb::get, "/api/movies", none);
     out.add(Verb::post, "/api/scrape", none);
-    out.add_prefix(Verb::get, "/api/scrape/status/", none);
-    out.add_prefix(Verb::get, "/api/scrape/events/", none);
+    out.add(Verb::get, "/api/scrape/status/{city}", none);
+    out.add(Verb::get, "/api/scrape/events/{city}", none);
     out.add(Verb::get, "/api/session", none);
     out.add(Verb::post, "/api/session", none);
-    out.add_prefix(Verb::get, "/posters/", none);
-    out.add_prefix(Verb::get, "/api/", none);
+    out.add(Verb::get, "/posters/{file}", none);
+    out.add(Verb::get, "/api/cinemas/{id:int}/screens/{screen}", none);
+    out.add(Verb::get, "/api/{rest*}", none);
     out.add(Verb::get, "/healthz", none);
     return out;
   }();
@@ -101,20 +104,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   for (Verb verb : {Verb::get, Verb::head, Verb::post, Verb::delete_}) {
-    auto m = router().match(verb, path);
+    cinestream::http::PathParams params;
+    auto m = router().match(verb, path, params);
     const auto& names = router().route_names();
     FUZZ_CHECK(m.route_index < names.size());
     if (m.status == Status::ok) {
       FUZZ_CHECK(m.handler != nullptr);
+      // Put the captured values back into the template: it must give the path.
       const auto& name = names[m.route_index];
-      if (!name.empty() && name.back() == '*') {
-        auto prefix = name.substr(0, name.size() - 1);
-        FUZZ_CHECK(!m.tail.empty());
-        FUZZ_CHECK(prefix + m.tail == path);
-      } else {
-        FUZZ_CHECK(name == path);
-        FUZZ_CHECK(m.tail.empty());
+      std::string rebuilt;
+      for (std::size_t pos = 0; pos < name.size();) {
+        if (name[pos] != '{') {
+          rebuilt.push_back(name[pos++]);
+          continue;
+        }
+        auto close = name.find('}', pos);
+        FUZZ_CHECK(close != std::string::npos);
+        std::string_view inner(name.data() + pos + 1, close - pos - 1);
+        bool is_int = inner.ends_with(":int");
+        auto param = inner.substr(0, inner.find_first_of(":*"));
+        auto value = params.get(param);
+        FUZZ_CHECK(!value.empty());
+        if (is_int) FUZZ_CHECK(cinestream::http::parse_int_param(value).has_value());
+        rebuilt += value;
+        pos = close + 1;
       }
+      FUZZ_CHECK(rebuilt == path);
     } else if (m.status == Status::method_not_allowed) {
       FUZZ_CHECK(m.handler == nullptr);
       FUZZ_CHECK(!m.allow.empty());

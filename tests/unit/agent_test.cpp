@@ -157,7 +157,8 @@ class FailingMergeStore final : public Store {
   FailingMergeStore(Store& inner, int fail_at) : s_(inner), fail_at_(fail_at) {}
   std::atomic<int> merges{0};
 
-  void ensure_schema() override { s_.ensure_schema(); }
+  SchemaReport ensure_schema() override { return s_.ensure_schema(); }
+  int schema_version() override { return s_.schema_version(); }
   std::size_t seed_locations(const std::vector<Location>& l) override {
     return s_.seed_locations(l);
   }

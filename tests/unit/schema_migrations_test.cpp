@@ -2,8 +2,8 @@
 // recorded) is adopted without losing a row, a store newer than the binary is refused, and
 // processes opening one file together apply each migration once. The same behaviours on MongoDB
 // are in store_conformance_test.cpp (MongoSchema).
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <fstream>
@@ -37,8 +37,7 @@ std::int64_t count_rows(const std::string& path, const std::string& table) {
   sqlite3_stmt* st = nullptr;
   std::int64_t n = -1;
   auto sql = fmt::format("SELECT count(*) FROM {}", table);
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) ==
-          SQLITE_OK &&
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW) {
     n = sqlite3_column_int64(st, 0);
   }
@@ -64,7 +63,7 @@ TEST_F(SqliteMigrations, StoreWrittenBy010IsAdoptedWithoutLosingARow) {
   auto sql = store_0_1_0_sql();
   ASSERT_FALSE(sql.empty());
   run_sql(path(), sql);
-  const char* tables[] = {"locations", "movies", "theaters", "showtimes",
+  const char* tables[] = {"locations", "movies",   "theaters", "showtimes",
                           "stats",     "coverage", "budget"};
   std::map<std::string, std::int64_t> before;
   for (const char* t : tables)

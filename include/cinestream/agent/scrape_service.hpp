@@ -53,10 +53,10 @@ class ScrapeService {
   // Expires lapsed leases every watchdog interval until the loop stops.
   boost::asio::awaitable<void> watchdog();
 
-  boost::asio::awaitable<http::Response> start(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> status(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> start(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> status(http::RequestContext& ctx);
   // Server-Sent Events: the status document each time it changes, until the scrape ends.
-  boost::asio::awaitable<http::Response> events(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> events(http::RequestContext& ctx);
 
   // SIGTERM: stops this process's scrapes (no further call or write) and releases their locks as
   // stale, keeping the days they covered, so another process can take the cities over at once.

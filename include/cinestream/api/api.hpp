@@ -40,25 +40,24 @@ class Api {
   // More Prometheus text appended to /metrics (the Gemini usage and scrape gauges).
   void set_extra_metrics(std::function<std::string()> extra) { extra_metrics_ = std::move(extra); }
 
-  boost::asio::awaitable<http::Response> locations(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> showtimes(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> movies(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> stats(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> health(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> metrics(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> web(http::RequestContext& ctx);
-  boost::asio::awaitable<http::Response> poster(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> locations(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> showtimes(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> movies(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> stats(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> health(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> metrics(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> web(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> poster(http::RequestContext& ctx);
   // GET: the visitor's language (signed cookie, else Accept-Language), demo flag, donation link.
   // POST {"lang"}: sets the language cookie.
-  boost::asio::awaitable<http::Response> session(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> session(http::RequestContext& ctx);
   // One showtime as an iCalendar file (it must exist in the store).
-  boost::asio::awaitable<http::Response> showtime_ics(http::RequestContext& ctx);
+  boost::asio::awaitable<http::Reply> showtime_ics(http::RequestContext& ctx);
 
  private:
   ResponseCache& cache();
-  // Answers from a rendered page (200 JSON or gzip, or 304) through ctx.prebuilt.
-  http::Response from_cache(http::RequestContext& ctx,
-                            std::shared_ptr<const CachedBody> body) const;
+  // Answers from a rendered page (200 JSON or gzip, or 304) as its prebuilt bytes.
+  http::Reply from_cache(http::RequestContext& ctx, std::shared_ptr<const CachedBody> body) const;
 
   const CityCatalog& catalog_;
   AsyncStore& store_;

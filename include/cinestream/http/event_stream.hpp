@@ -1,6 +1,6 @@
 #pragma once
-// Responses that stay open and send as they go (Server-Sent Events). A handler sets
-// RequestContext::stream; the server writes the response head, then hands the connection to the
+// Responses that stay open and send as they go (Server-Sent Events). A handler returns
+// Reply::stream(head, producer); the server writes the head, then hands the connection to the
 // producer through an EventSink, and closes the connection when the producer returns.
 #include <boost/asio/awaitable.hpp>
 

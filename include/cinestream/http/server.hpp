@@ -2,6 +2,9 @@
 // The HTTP/1.1 server: one SO_REUSEPORT listener per event loop, one coroutine per connection.
 // Keep-alive, a deadline for idle connections and one for reading a request, a header and body
 // limit, X-Request-Id on every response, an access log line per request, and a graceful drain.
+// A request: its header is read, its route found, its body read under the route's body limit;
+// then the middleware chain and the handler run. An exception they let out is answered from the
+// router's ErrorMap (else 500 internal_error) and logged once with the request id.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -27,7 +30,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t header_limit = 16 * 1024;
-  std::size_t body_limit = 64 * 1024;
+  std::size_t body_limit = 64 * 1024;  // routes may set their own (RouteOptions::body_limit)
   bool access_log = true;
   ClientLimitOptions limits;  // per-client request rate and connection bound
 };
@@ -58,11 +61,12 @@ class Server {
   // (after the Server is gone) still finds the list it must leave.
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket,
                                        std::shared_ptr<Loop> loop);
-  boost::asio::awaitable<Response> dispatch(const Request& req,
-                                            const boost::asio::ip::address& remote,
-                                            std::string& request_id, std::size_t& route_index,
-                                            StreamProducer& stream,
-                                            std::shared_ptr<const PrebuiltResponse>& prebuilt);
+  struct Exchange;
+  // Parses the target and finds the route once the header is in: the body limit is the route's.
+  void route(const Request& req, Exchange& ex) const;
+  boost::asio::awaitable<Reply> dispatch(const Request& req, Exchange& ex,
+                                         const boost::asio::ip::address& remote,
+                                         std::string& request_id);
 
   boost::asio::awaitable<void> stream_events(boost::asio::ip::tcp::socket& socket, Connection& conn,
                                              Response& res, const StreamProducer& producer);
@@ -75,6 +79,8 @@ class Server {
   std::atomic<bool> draining_{false};
   // Shared with sessions, which may outlive the server (see session()).
   std::shared_ptr<ClientLimits> limits_;
+  // The server's own middleware, before the router's: the per-client API rate limit.
+  std::vector<Middleware> builtin_;
   std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 

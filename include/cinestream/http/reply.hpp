@@ -1,0 +1,74 @@
+#pragma once
+// What a handler returns: one of
+//   - a buffered Response (a Beast message; the server adds the per-request fields and writes it),
+//   - prebuilt bytes (a cached page: head, tail and a shared body written in one gather write,
+//     see prebuilt.hpp), or
+//   - a stream (Server-Sent Events): the response head, then a producer that sends as it goes.
+// A Response converts implicitly, so `co_return error_response(...)` stays as it was.
+#include <memory>
+#include <utility>
+#include <variant>
+
+#include "cinestream/http/event_stream.hpp"
+#include "cinestream/http/prebuilt.hpp"
+#include "cinestream/http/response.hpp"
+
+namespace cinestream::http {
+
+class Reply {
+ public:
+  enum class Kind { buffered, prebuilt, stream };
+
+  Reply() : v_(Response{}) {}
+  Reply(Response res) : v_(std::move(res)) {}  // NOLINT: implicit on purpose
+
+  // Ready bytes shared with their owner (a cache entry); no copy, no header map per request.
+  static Reply prebuilt(std::shared_ptr<const PrebuiltResponse> bytes) {
+    Reply r;
+    r.v_.emplace<Prebuilt>(Prebuilt{std::move(bytes)});
+    return r;
+  }
+  // `head` is sent without a length (the close ends the body), then `producer` runs. A head
+  // whose status is not 200 is sent as a buffered response and the producer never runs.
+  static Reply stream(Response head, StreamProducer producer) {
+    Reply r;
+    r.v_.emplace<Stream>(Stream{std::move(head), std::move(producer)});
+    return r;
+  }
+
+  Kind kind() const { return static_cast<Kind>(v_.index()); }
+  Status status() const {
+    switch (kind()) {
+      case Kind::prebuilt:
+        return std::get<Prebuilt>(v_).bytes->status;
+      case Kind::stream:
+        return std::get<Stream>(v_).head.result();
+      case Kind::buffered:
+        break;
+    }
+    return std::get<Response>(v_).result();
+  }
+  // The message of a buffered reply, or the head of a stream; null for prebuilt bytes (they
+  // cannot be changed: middleware that adds headers must leave them alone).
+  Response* response() {
+    if (auto* r = std::get_if<Response>(&v_)) return r;
+    if (auto* s = std::get_if<Stream>(&v_)) return &s->head;
+    return nullptr;
+  }
+  // Precondition: kind() == Kind::prebuilt.
+  const PrebuiltResponse& prebuilt_bytes() const { return *std::get<Prebuilt>(v_).bytes; }
+  // Precondition: kind() == Kind::stream.
+  const StreamProducer& producer() const { return std::get<Stream>(v_).producer; }
+
+ private:
+  struct Prebuilt {
+    std::shared_ptr<const PrebuiltResponse> bytes;
+  };
+  struct Stream {
+    Response head;
+    StreamProducer producer;
+  };
+  std::variant<Response, Prebuilt, Stream> v_;
+};
+
+}  // namespace cinestream::http

@@ -1,0 +1,106 @@
+#include "cinestream/http/middleware.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <string_view>
+
+#include "cinestream/http/client_limits.hpp"
+
+namespace cinestream::http {
+
+namespace asio = boost::asio;
+namespace bh = boost::beast::http;
+
+// Not a coroutine: it returns the next step's own awaitable, so a chain costs no frame beyond
+// those of its middleware. The step copies `ctx` (a reference) and its Next into its frame.
+asio::awaitable<Reply> Next::operator()() const {
+  const auto& chain = *chain_;
+  auto part = part_;
+  auto index = index_;
+  while (part < chain.parts.size() && index >= chain.parts[part].size()) {
+    ++part;
+    index = 0;
+  }
+  if (part == chain.parts.size()) return (*chain.handler)(*ctx_);
+  return chain.parts[part][index](*ctx_, Next(chain, *ctx_, part, index + 1));
+}
+
+namespace middleware {
+
+namespace {
+
+asio::awaitable<Reply> ready(Reply reply) {
+  co_return reply;
+}
+
+Reply too_many(std::chrono::seconds retry_after, std::string_view message) {
+  auto res = error_response(Status::too_many_requests, "rate_limited", message);
+  res.set(bh::field::retry_after, std::to_string(retry_after.count()));
+  return res;
+}
+
+// host[:port] of an origin "scheme://host[:port]"; empty when it has no such shape.
+std::string_view origin_authority(std::string_view origin) {
+  auto sep = origin.find("://");
+  if (sep == std::string_view::npos) return {};
+  auto authority = origin.substr(sep + 3);
+  if (authority.find('/') != std::string_view::npos) return {};
+  return authority;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (std::tolower(x) != std::tolower(y)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// The built-ins below are plain functions, not coroutines: a request they let through costs no
+// frame of theirs (they return the next step's awaitable); only a refusal makes one.
+Middleware rate_limit(std::shared_ptr<ClientLimits> limits, std::string message) {
+  return [limits = std::move(limits), message = std::move(message)](
+             RequestContext& ctx, Next next) -> asio::awaitable<Reply> {
+    std::chrono::seconds retry_after{0};
+    if (!limits->allow_request(ctx.remote, std::chrono::steady_clock::now(), retry_after)) {
+      return ready(too_many(retry_after, message));
+    }
+    return next();
+  };
+}
+
+Middleware api_rate_limit(std::shared_ptr<ClientLimits> limits, std::string prefix) {
+  return [limits = std::move(limits), prefix = std::move(prefix)](
+             RequestContext& ctx, Next next) -> asio::awaitable<Reply> {
+    std::chrono::seconds retry_after{0};
+    if (ctx.route_index != 0 && ctx.target.path.starts_with(prefix) &&
+        !limits->allow_request(ctx.remote, std::chrono::steady_clock::now(), retry_after)) {
+      return ready(
+          too_many(retry_after, "too many requests from this address; slow down and retry later"));
+    }
+    return next();
+  };
+}
+
+Middleware same_origin_check() {
+  return [](RequestContext& ctx, Next next) -> asio::awaitable<Reply> {
+    auto origin = ctx.request[bh::field::origin];
+    if (!origin.empty()) {
+      auto host = ctx.request[bh::field::host];
+      auto authority = origin_authority(origin);
+      if (authority.empty() || host.empty() || !iequals(authority, host)) {
+        return ready(error_response(Status::forbidden, "csrf_rejected",
+                                    "this request must come from a page of this site"));
+      }
+    }
+    return next();
+  };
+}
+
+}  // namespace middleware
+
+}  // namespace cinestream::http
