@@ -80,7 +80,9 @@ PosterFetcher::PosterFetcher(asio::any_io_executor executor, AsyncStore& store,
     : http_(std::move(executor), client_options(options)),
       store_(store),
       options_(std::move(options)),
-      stats_(stats) {}
+      stats_(stats) {
+  if (!options_.files) throw std::invalid_argument("PosterFetcher needs the file pool");
+}
 
 asio::awaitable<std::optional<std::string>> PosterFetcher::fetch(const std::string& url) {
   net::HttpRequest req;
@@ -107,14 +109,14 @@ asio::awaitable<std::optional<std::string>> PosterFetcher::fetch(const std::stri
   }
   auto name = fmt::format("{}.{}", sha256_hex(res.body), *ext);
   auto path = (std::filesystem::path(options_.dir) / name).string();
-  // File I/O runs on the blocking pool (store_.call); the same image from several movies is
-  // written once.
-  auto write = [path, dir = options_.dir, bytes = std::move(res.body)](Store&) {
+  // File I/O runs on the file pool, never on the loop or the database's threads; the same image
+  // from several movies is written once.
+  auto write = [path, dir = options_.dir, bytes = std::move(res.body)] {
     std::filesystem::create_directories(dir);
     if (std::filesystem::exists(path)) return;
     write_file_atomically(path, bytes);
   };
-  co_await store_.call(std::move(write));
+  co_await options_.files->run(std::move(write));
   stats_.downloaded.fetch_add(1);
   co_return "/posters/" + name;
 }

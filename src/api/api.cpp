@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <stdexcept>
 
 #include "cinestream/api/render.hpp"
 #include "cinestream/domain/poster_name.hpp"
@@ -116,6 +117,7 @@ Api::Api(const CityCatalog& catalog, AsyncStore& store, CityVersions& versions,
       visits_(visits),
       static_files_(static_files),
       options_(options) {
+  if (!options_.files) throw std::invalid_argument("Api needs the file pool");
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.loops); ++i) {
     caches_.push_back(std::make_unique<ResponseCache>(options_.cache_capacity));
   }
@@ -345,13 +347,13 @@ asio::awaitable<http::Reply> Api::poster(http::RequestContext& ctx) {
     res.set(bh::field::etag, etag);
     co_return res;
   }
-  // Disk reads go through the blocking pool like every other file access.
-  auto read = [path = options_.posters_dir + "/" + name](Store&) -> std::optional<std::string> {
+  // Disk reads run on the file pool: a slow disk never holds a loop or the database's threads.
+  auto read = [path = options_.posters_dir + "/" + name]() -> std::optional<std::string> {
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  auto bytes = co_await store_.call(std::move(read));
+  auto bytes = co_await options_.files->run(std::move(read));
   if (!bytes) co_return error_response(Status::not_found, "not_found", "no such poster");
   auto ext = name.substr(65);
   auto type = ext == "jpg" ? "image/jpeg" : ext == "png" ? "image/png" : "image/webp";

@@ -191,6 +191,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   api_options.posters_dir = (std::filesystem::path(config.data_dir) / "posters").string();
   api_options.secret_key = secret_key;
   api_options.donation_url = config.donation_url;
+  api_options.files = &pools.files();
   api::Api api(catalog, async_store, versions, visits, static_files, api_options);
 
   agent::ScrapeServiceOptions scrape;
@@ -224,6 +225,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   // The demo's stand-in serves posters on loopback; anywhere else that is an SSRF target.
   scrape.posters.allow_private = config.poster_allow_private;
   scrape.posters.allow_loopback = config.demo;
+  scrape.posters.files = &pools.files();
   agent::ScrapeService scraper(loops, catalog, async_store, versions, scrape);
 
   http::Router router;

@@ -67,6 +67,7 @@ class PosterFetcherTest : public ::testing::Test {
     PosterOptions o;
     o.dir = dir_.str() + "/posters";
     o.allow_private = allow_private;
+    o.files = &pool_;
     PosterFetcher fetcher(io_.get_executor(), async_, o, stats_);
     auto fut = asio::co_spawn(io_, fetcher.fetch(url), asio::use_future);
     io_.run();

@@ -14,6 +14,7 @@
 
 #include "cinestream/domain/poster_name.hpp"
 #include "cinestream/net/http_client.hpp"
+#include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/store/async_store.hpp"
 
 namespace cinestream::agent {
@@ -24,6 +25,7 @@ struct PosterOptions {
   bool allow_private = false;   // any address (operators with posters on a private network)
   bool allow_loopback = false;  // the demo's stand-in; link-local and private ranges stay refused
   std::chrono::milliseconds timeout{15'000};
+  BlockingPool* files = nullptr;  // the task processors' file pool; required
 };
 
 struct PosterStats {

@@ -24,9 +24,10 @@ struct ApiOptions {
   std::size_t cache_capacity = 4096;  // rendered bodies per event loop
   std::size_t loops = 1;
   int horizon_days = 14;
-  std::string posters_dir;   // downloaded posters, served under /posters/
-  std::string secret_key;    // signs the language cookie
-  std::string donation_url;  // shown on the page when set
+  std::string posters_dir;        // downloaded posters, served under /posters/
+  std::string secret_key;         // signs the language cookie
+  std::string donation_url;       // shown on the page when set
+  BlockingPool* files = nullptr;  // reads posters from disk; the task processors' file pool
 };
 
 class Api {
