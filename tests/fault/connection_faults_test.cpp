@@ -70,13 +70,6 @@ struct Socket {
   }
 };
 
-std::int64_t gauge(std::uint16_t port, const std::string& name) {
-  auto body = get(port, "/metrics").body;
-  auto key = "\n" + name + " ";
-  auto at = body.find(key);
-  return at == std::string::npos ? -1 : std::stoll(body.substr(at + key.size()));
-}
-
 // Raises this process's descriptor limit (children inherit it); false if the hard limit is lower.
 bool ensure_descriptors(rlim_t want) {
   rlimit l{};
@@ -111,7 +104,7 @@ TEST(ConnectionFaults, TenThousandIdleKeepAliveConnections) {
   open_some(200);  // warm: allocator arenas, frames, buffers of the first connections
   long before = rss_kib(s.pid());
   open_some(kConnections - 200);
-  ASSERT_EQ(gauge(s.port(), "cinestream_connections_open"), kConnections + 1);
+  ASSERT_EQ(read_metric(s.port(), "cinestream_connections_open"), kConnections + 1);
   long after = rss_kib(s.pid());
   double per_connection = (after - before) * 1024.0 / (kConnections - 200);
   std::cout << "[ fault    ] " << kConnections << " idle keep-alive connections: RSS " << before
@@ -126,7 +119,8 @@ TEST(ConnectionFaults, TenThousandIdleKeepAliveConnections) {
     EXPECT_TRUE(held[i].read_response()) << i;
   }
   held.clear();
-  EXPECT_TRUE(eventually([&] { return gauge(s.port(), "cinestream_connections_open") == 1; }, 20s));
+  EXPECT_TRUE(
+      eventually([&] { return read_metric(s.port(), "cinestream_connections_open") == 1; }, 20s));
 }
 
 TEST(ConnectionFaults, SlowlorisIsCutOffWhileOthersAreServed) {
@@ -178,7 +172,8 @@ TEST(ConnectionFaults, ReaderThatNeverReadsIsCutOffByTheWriteDeadline) {
   EXPECT_TRUE(hog.closed_by_peer(15'000));
   ::shutdown(hog.fd, SHUT_RDWR);  // let the writer thread finish if it is still blocked
   writer.join();
-  EXPECT_TRUE(eventually([&] { return gauge(s.port(), "cinestream_connections_open") == 1; }, 10s));
+  EXPECT_TRUE(
+      eventually([&] { return read_metric(s.port(), "cinestream_connections_open") == 1; }, 10s));
 }
 
 }  // namespace

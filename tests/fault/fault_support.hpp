@@ -1,6 +1,8 @@
 #pragma once
-// Shared pieces of the fault suite: bounded waits, a loopback read load that records every status
-// and latency, the scraped data of a city as a comparable set, and process memory.
+// Shared pieces of the fault suite: its demo servers, a loopback read load that records every
+// status and latency, the scraped data of a city as a comparable set, and process memory.
+#include <gtest/gtest.h>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -13,22 +15,17 @@
 #include <thread>
 #include <vector>
 
+#include "support/demo_server.hpp"
+#include "support/eventually.hpp"
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cinestream::fault {
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
+using testing::eventually;
 
 // A client retries a request whose connection was reset: right after a worker is killed, a
 // connection can still land in its dying listener's queue.
@@ -46,6 +43,30 @@ auto with_retries(F fn) {
 
 inline testing::HttpResult get(std::uint16_t port, const std::string& target) {
   return with_retries([&] { return testing::http_get(port, target); });
+}
+
+// A demo server for a fault test: the stand-in's world `seed` with `faults` (JSON), no scrape rate
+// limit, the cache refreshed every 100 ms, quiet logs, and `more` flags.
+inline std::vector<std::string> demo(int seed, std::string faults = "{}",
+                                     std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"--demo",
+                                   "--demo-seed",
+                                   std::to_string(seed),
+                                   "--demo-faults",
+                                   std::move(faults),
+                                   "--scrape-rate-per-minute",
+                                   "1000",
+                                   "--refresh-interval-ms",
+                                   "100",
+                                   "--log-level",
+                                   "error"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// The value of a metric (testing::metric), retried like get().
+inline std::int64_t read_metric(std::uint16_t port, const std::string& name) {
+  return with_retries([&] { return testing::metric(port, name); });
 }
 
 struct LoadStats {
@@ -216,25 +237,26 @@ inline std::string difference(const std::set<std::string>& got, const std::set<s
   return out;
 }
 
-inline std::string scrape_status(std::uint16_t port, const std::string& city) {
+// The status of a city's scrape ("fresh", "processing", ...), or why there is none.
+inline std::string scrape_state(std::uint16_t port, const std::string& city) {
   try {
-    auto res = get(port, "/api/scrape/status/" + city);
-    if (res.status != 200) return "http " + std::to_string(res.status);
-    return std::string(json::parse(res.body).as_object().at("status").as_string());
+    auto st = with_retries([&] { return testing::scrape_status(port, city); });
+    return std::string(st.at("status").as_string());
   } catch (const std::exception& e) {
     return std::string("unreachable: ") + e.what();
   }
 }
 
-inline unsigned post_scrape(std::uint16_t port, const std::string& city) {
-  return with_retries([&] {
-    testing::HttpClient c(port);
-    return c
-        .request(boost::beast::http::verb::post, "/api/scrape",
-                 {{"Content-Type", "application/json"}},
-                 json::serialize(json::object{{"city", city}}))
-        .status;
-  });
+// How many days of the city's current scrape are stored.
+inline std::int64_t days_covered(std::uint16_t port, const std::string& city) {
+  return with_retries([&] { return testing::scrape_status(port, city); })
+      .at("days_covered")
+      .as_int64();
+}
+
+// Asks for a scrape of `city`; the HTTP status of the answer.
+inline unsigned start_scrape(std::uint16_t port, const std::string& city) {
+  return with_retries([&] { return testing::post_scrape(port, city).status; });
 }
 
 // Scrapes until the city is fresh (each round only asks for what is still missing), at most
@@ -243,16 +265,28 @@ inline std::string scrape_until_fresh(std::uint16_t port, const std::string& cit
                                       std::chrono::milliseconds per_round = 60s) {
   std::string status;
   for (int i = 0; i < rounds; ++i) {
-    post_scrape(port, city);
+    start_scrape(port, city);
     eventually(
         [&] {
-          status = scrape_status(port, city);
+          status = scrape_state(port, city);
           return status != "processing";
         },
         per_round);
     if (status == "fresh") break;
   }
   return status;
+}
+
+// What a fault-free run of the world `seed` scrapes for each of `cities`.
+inline std::map<std::string, CityData> reference(int seed, const std::vector<std::string>& cities) {
+  testing::TempDir dir;
+  testing::ServerProcess s(dir.str(), demo(seed));
+  std::map<std::string, CityData> out;
+  for (const auto& c : cities) {
+    EXPECT_EQ(scrape_until_fresh(s.port(), c, 1), "fresh");
+    out[c] = city_data(s.port(), c);
+  }
+  return out;
 }
 
 // Resident memory of a process in KiB (VmRSS).

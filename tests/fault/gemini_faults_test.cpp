@@ -10,23 +10,10 @@
 namespace cinestream::fault {
 namespace {
 
-const std::vector<std::string> kCities = {"kyiv", "lviv", "odesa"};
+constexpr int kSeed = 5;  // the stand-in's world for this suite
+const std::vector<std::string> kGeminiTimeout = {"--gemini-timeout-ms", "600"};
 
-std::vector<std::string> demo(std::string faults) {
-  return {"--demo",
-          "--demo-seed",
-          "5",
-          "--demo-faults",
-          std::move(faults),
-          "--gemini-timeout-ms",
-          "600",
-          "--scrape-rate-per-minute",
-          "1000",
-          "--refresh-interval-ms",
-          "100",
-          "--log-level",
-          "error"};
-}
+const std::vector<std::string> kCities = {"kyiv", "lviv", "odesa"};
 
 std::int64_t metric_sum(std::uint16_t port, const std::string& prefix) {
   auto body = testing::http_get(port, "/metrics").body;
@@ -45,7 +32,7 @@ TEST(GeminiFaults, StormsDuringScrapesLoseNothingAndReadsKeepAnswering) {
   testing::TempDir clean_dir, dir;
   std::map<std::string, CityData> truth;
   {
-    testing::ServerProcess clean(clean_dir.str(), demo("{}"));
+    testing::ServerProcess clean(clean_dir.str(), demo(kSeed, "{}", kGeminiTimeout));
     for (const auto& c : kCities) {
       ASSERT_EQ(scrape_until_fresh(clean.port(), c, 1), "fresh");
       truth[c] = city_data(clean.port(), c);
@@ -54,9 +41,10 @@ TEST(GeminiFaults, StormsDuringScrapesLoseNothingAndReadsKeepAnswering) {
   }
   testing::ServerProcess s(
       dir.str(),
-      demo(R"({"rate_429": 0.35, "retry_delay_ms": 20, "rate_503": 0.15, "rate_500": 0.05,
+      demo(kSeed, R"({"rate_429": 0.35, "retry_delay_ms": 20, "rate_503": 0.15, "rate_500": 0.05,
                "stall_rate": 0.05, "stall_ms": 5000, "cut_rate": 0.2, "malformed_rate": 0.1,
-               "fence_rate": 0.3, "prose_rate": 0.3, "latency_ms": 10, "jitter_ms": 20})"));
+               "fence_rate": 0.3, "prose_rate": 0.3, "latency_ms": 10, "jitter_ms": 20})",
+           kGeminiTimeout));
   std::vector<std::string> targets;
   for (const auto& c : kCities) {
     targets.push_back("/api/showtimes?city=" + c);
@@ -68,7 +56,7 @@ TEST(GeminiFaults, StormsDuringScrapesLoseNothingAndReadsKeepAnswering) {
   ReadLoad readers(s.port(), targets, 6);
   std::map<std::string, std::string> status;
   for (const auto& c : kCities)
-    post_scrape(s.port(), c);
+    start_scrape(s.port(), c);
   for (const auto& c : kCities)
     status[c] = scrape_until_fresh(s.port(), c, 8);
   readers.stop();

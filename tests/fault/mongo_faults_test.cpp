@@ -19,6 +19,8 @@
 namespace cinestream::fault {
 namespace {
 
+constexpr int kSeed = 8;  // the stand-in's world for this suite
+
 // A loopback TCP relay that can drop everything (down) and come back on the same port (up).
 class Relay {
  public:
@@ -120,22 +122,6 @@ class Relay {
   std::list<std::thread> pipes_;
 };
 
-std::vector<std::string> demo(std::string faults, std::vector<std::string> more = {}) {
-  std::vector<std::string> args = {"--demo",
-                                   "--demo-seed",
-                                   "8",
-                                   "--demo-faults",
-                                   std::move(faults),
-                                   "--scrape-rate-per-minute",
-                                   "1000",
-                                   "--refresh-interval-ms",
-                                   "100",
-                                   "--log-level",
-                                   "error"};
-  args.insert(args.end(), more.begin(), more.end());
-  return args;
-}
-
 TEST(MongoFaults, StoreKilledAndRestartedMidScrape) {
   testing::TempDir dir, reference_dir;
   const auto& target = testing::mongo_target();
@@ -147,7 +133,7 @@ TEST(MongoFaults, StoreKilledAndRestartedMidScrape) {
   Relay relay(target.peer->port());
   CityData truth;
   {
-    testing::ServerProcess ref(reference_dir.str(), demo("{}"));
+    testing::ServerProcess ref(reference_dir.str(), demo(kSeed, "{}"));
     ASSERT_EQ(scrape_until_fresh(ref.port(), "lviv", 1), "fresh");
     truth = city_data(ref.port(), "lviv");
   }
@@ -155,22 +141,17 @@ TEST(MongoFaults, StoreKilledAndRestartedMidScrape) {
   auto uri = "mongodb://127.0.0.1:" + std::to_string(relay.port()) + "/" + database +
              "?serverSelectionTimeoutMS=2000&connectTimeoutMS=1000";
   std::map<std::string, std::string> env{{"MONGO_URI", uri}};
-  testing::ServerProcess s(
-      dir.str(),
-      demo(R"({"latency_ms": 400})", {"--scrape-lease-ms", "2000", "--scrape-watchdog-ms", "300"}),
-      env);
+  testing::ServerProcess s(dir.str(),
+                           demo(kSeed, R"({"latency_ms": 400})",
+                                {"--scrape-lease-ms", "2000", "--scrape-watchdog-ms", "300"}),
+                           env);
   ASSERT_EQ(scrape_until_fresh(s.port(), "kyiv", 1), "fresh");
   auto kyiv_before = city_data(s.port(), "kyiv");
   ASSERT_GT(kyiv_before.showtimes.size(), 50u);
 
   ReadLoad readers(s.port(), {"/api/showtimes?city=kyiv", "/api/movies?city=kyiv", "/healthz"}, 3);
-  ASSERT_EQ(post_scrape(s.port(), "lviv"), 202u);
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto st = json::parse(get(s.port(), "/api/scrape/status/lviv").body);
-        return st.as_object()["days_covered"].as_int64() >= 2;
-      },
-      30s));
+  ASSERT_EQ(start_scrape(s.port(), "lviv"), 202u);
+  ASSERT_TRUE(eventually([&] { return days_covered(s.port(), "lviv") >= 2; }, 30s));
   relay.down();
   // Down: the server answers, clearly.
   ASSERT_TRUE(eventually([&] { return get(s.port(), "/healthz").status == 503u; }, 10s));

@@ -15,21 +15,7 @@
 namespace cinestream::fault {
 namespace {
 
-std::vector<std::string> demo(std::string faults, std::vector<std::string> more = {}) {
-  std::vector<std::string> args = {"--demo",
-                                   "--demo-seed",
-                                   "7",
-                                   "--demo-faults",
-                                   std::move(faults),
-                                   "--scrape-rate-per-minute",
-                                   "1000",
-                                   "--refresh-interval-ms",
-                                   "100",
-                                   "--log-level",
-                                   "error"};
-  args.insert(args.end(), more.begin(), more.end());
-  return args;
-}
+constexpr int kSeed = 7;  // the stand-in's world for this suite
 
 // The worker behind one fresh connection, and whether it runs a scrape.
 std::pair<pid_t, bool> worker_and_scraping(std::uint16_t port) {
@@ -42,20 +28,9 @@ std::pair<pid_t, bool> worker_and_scraping(std::uint16_t port) {
   return {pid, scraping};
 }
 
-std::map<std::string, CityData> reference(const std::vector<std::string>& cities) {
-  testing::TempDir dir;
-  testing::ServerProcess s(dir.str(), demo("{}"));
-  std::map<std::string, CityData> out;
-  for (const auto& c : cities) {
-    EXPECT_EQ(scrape_until_fresh(s.port(), c, 1), "fresh");
-    out[c] = city_data(s.port(), c);
-  }
-  return out;
-}
-
 TEST(ProcessFaults, WorkerKilledMidRequestIsReplacedAndTheOtherKeepsServing) {
   testing::TempDir dir;
-  testing::ServerProcess s(dir.str(), demo("{}", {"--workers", "2", "--threads", "1"}));
+  testing::ServerProcess s(dir.str(), demo(kSeed, "{}", {"--workers", "2", "--threads", "1"}));
   ASSERT_EQ(scrape_until_fresh(s.port(), "kyiv", 1), "fresh");
   std::vector<pid_t> workers;
   ASSERT_TRUE(eventually(
@@ -93,12 +68,12 @@ TEST(ProcessFaults, WorkerKilledMidRequestIsReplacedAndTheOtherKeepsServing) {
 }
 
 TEST(ProcessFaults, WorkerKilledMidScrapeIsRecoveredAfterTheLease) {
-  auto truth = reference({"lviv"});
+  auto truth = reference(kSeed, {"lviv"});
   testing::TempDir dir;
-  testing::ServerProcess s(dir.str(), demo(R"({"latency_ms": 500})",
+  testing::ServerProcess s(dir.str(), demo(kSeed, R"({"latency_ms": 500})",
                                            {"--workers", "2", "--threads", "1", "--scrape-lease-ms",
                                             "2000", "--scrape-watchdog-ms", "300"}));
-  ASSERT_EQ(post_scrape(s.port(), "lviv"), 202u);
+  ASSERT_EQ(start_scrape(s.port(), "lviv"), 202u);
   // Find the worker running the scrape and kill it once some days are stored.
   pid_t holder = 0;
   ASSERT_TRUE(eventually(
@@ -108,12 +83,7 @@ TEST(ProcessFaults, WorkerKilledMidScrapeIsRecoveredAfterTheLease) {
         return holder != 0;
       },
       20s));
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto st = json::parse(get(s.port(), "/api/scrape/status/lviv").body);
-        return st.as_object()["days_covered"].as_int64() >= 2;
-      },
-      30s));
+  ASSERT_TRUE(eventually([&] { return days_covered(s.port(), "lviv") >= 2; }, 30s));
   ReadLoad readers(s.port(), {"/api/showtimes?city=lviv", "/api/scrape/status/lviv"}, 4);
   ::kill(holder, SIGKILL);
   // The lease lapses, the watchdog frees the lock, and a new request scrapes what is missing.
@@ -148,7 +118,7 @@ std::set<std::string> later_days(const std::set<std::string>& all, std::size_t s
 TEST(ProcessFaults, ClockJumpsDuringAScrape) {
   const char* faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
   if (!std::ifstream(faketime)) GTEST_SKIP() << "libfaketime is not installed (Debian: faketime)";
-  auto truth = reference({"lviv", "odesa"});
+  auto truth = reference(kSeed, {"lviv", "odesa"});
   testing::TempDir dir;
   auto clock_file = dir.str() + "/clock";
   std::ofstream(clock_file) << "+0\n";
@@ -157,24 +127,19 @@ TEST(ProcessFaults, ClockJumpsDuringAScrape) {
                                             {"FAKETIME_TIMESTAMP_FILE", clock_file},
                                             {"FAKETIME_NO_CACHE", "1"},
                                             {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
-  testing::ServerProcess s(
-      dir.str(),
-      demo(R"({"latency_ms": 300})", {"--scrape-lease-ms", "60000", "--scrape-watchdog-ms", "300"}),
-      env);
+  testing::ServerProcess s(dir.str(),
+                           demo(kSeed, R"({"latency_ms": 300})",
+                                {"--scrape-lease-ms", "60000", "--scrape-watchdog-ms", "300"}),
+                           env);
   ReadLoad readers(s.port(), {"/api/showtimes?city=lviv", "/api/locations", "/healthz"}, 3);
   // Forwards past the lease while the scrape runs: the watchdog frees the lock, a second scrape
   // may run beside the first, and their merges must not duplicate anything.
-  ASSERT_EQ(post_scrape(s.port(), "lviv"), 202u);
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto st = json::parse(get(s.port(), "/api/scrape/status/lviv").body);
-        return st.as_object()["days_covered"].as_int64() >= 1;
-      },
-      30s));
+  ASSERT_EQ(start_scrape(s.port(), "lviv"), 202u);
+  ASSERT_TRUE(eventually([&] { return days_covered(s.port(), "lviv") >= 1; }, 30s));
   std::ofstream(clock_file) << "+2h\n";
   auto lviv_status = scrape_until_fresh(s.port(), "lviv", 5);
   // Backwards during another scrape: leases look longer, but the scrape finishes and releases.
-  ASSERT_EQ(post_scrape(s.port(), "odesa"), 202u);
+  ASSERT_EQ(start_scrape(s.port(), "odesa"), 202u);
   std::this_thread::sleep_for(200ms);
   std::ofstream(clock_file) << "+0\n";
   auto odesa_status = scrape_until_fresh(s.port(), "odesa", 5);

@@ -13,49 +13,24 @@
 namespace cinestream::fault {
 namespace {
 
-std::vector<std::string> demo(std::string faults = "{}") {
-  return {"--demo",
-          "--demo-seed",
-          "6",
-          "--demo-faults",
-          std::move(faults),
-          "--scrape-rate-per-minute",
-          "1000",
-          "--refresh-interval-ms",
-          "100",
-          "--log-level",
-          "error"};
-}
-
-std::map<std::string, CityData> reference(const std::vector<std::string>& cities) {
-  testing::TempDir dir;
-  testing::ServerProcess s(dir.str(), demo());
-  std::map<std::string, CityData> out;
-  for (const auto& c : cities) {
-    EXPECT_EQ(scrape_until_fresh(s.port(), c, 1), "fresh");
-    out[c] = city_data(s.port(), c);
-  }
-  return out;
-}
+constexpr int kSeed = 6;  // the stand-in's world for this suite
 
 TEST(StoreFaults, AnotherWriterHoldsTheDatabaseMidScrape) {
-  auto truth = reference({"kyiv", "lviv"});
+  auto truth = reference(kSeed, {"kyiv", "lviv"});
   testing::TempDir dir;
-  testing::ServerProcess s(dir.str(), demo(R"({"latency_ms": 400})"));
+  testing::ServerProcess s(dir.str(), demo(kSeed, R"({"latency_ms": 400})"));
   ASSERT_EQ(scrape_until_fresh(s.port(), "kyiv", 1), "fresh");
   auto kyiv_before = city_data(s.port(), "kyiv");
 
   ReadLoad readers(s.port(), {"/api/showtimes?city=kyiv", "/api/movies?city=kyiv", "/healthz"}, 4);
-  ASSERT_EQ(post_scrape(s.port(), "lviv"), 202u);
+  ASSERT_EQ(start_scrape(s.port(), "lviv"), 202u);
   // Another process takes the write lock while the scrape is storing its answers.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.str() + "/cinestream.sqlite3").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   // A write that cannot get the lock within the store's busy timeout fails clearly: the scrape
   // request of another city gets 503 with Retry-After rather than hanging.
-  testing::HttpClient c(s.port());
-  auto blocked = c.request(boost::beast::http::verb::post, "/api/scrape",
-                           {{"Content-Type", "application/json"}}, R"({"city":"odesa"})");
+  auto blocked = testing::post_scrape(s.port(), "odesa");
   EXPECT_EQ(blocked.status, 503u) << blocked.body;
   EXPECT_NE(blocked.body.find("\"code\":\"unavailable\""), std::string::npos) << blocked.body;
   EXPECT_EQ(blocked.header("retry-after"), "1");
@@ -77,11 +52,11 @@ TEST(StoreFaults, AnotherWriterHoldsTheDatabaseMidScrape) {
 }
 
 TEST(StoreFaults, DiskFullFailsWritesClearlyAndKeepsWhatIsStored) {
-  auto truth = reference({"lviv"});
+  auto truth = reference(kSeed, {"lviv"});
   testing::TempDir dir;
   CityData kyiv_before;
   {
-    testing::ServerProcess s(dir.str(), demo());
+    testing::ServerProcess s(dir.str(), demo(kSeed));
     ASSERT_EQ(scrape_until_fresh(s.port(), "kyiv", 1), "fresh");
     kyiv_before = city_data(s.port(), "kyiv");
     s.signal(SIGTERM);
@@ -91,19 +66,19 @@ TEST(StoreFaults, DiskFullFailsWritesClearlyAndKeepsWhatIsStored) {
   {
     // No file of the server may grow past 64 KiB: the database (already larger) is readable,
     // but no new page can be written, like a disk with no space left.
-    auto args = demo();
+    auto args = demo(kSeed);
     args.insert(args.end(), {"--scrape-lease-ms", "3000", "--scrape-watchdog-ms", "500"});
     testing::ServerProcess s(dir.str(), args, {}, [] {
       rlimit limit{64 * 1024, 64 * 1024};
       ::setrlimit(RLIMIT_FSIZE, &limit);
     });
     EXPECT_EQ(testing::http_get(s.port(), "/healthz").status, 200u);
-    auto unit = post_scrape(s.port(), "lviv");
+    auto unit = start_scrape(s.port(), "lviv");
     EXPECT_TRUE(unit == 202u || unit == 503u) << unit;
     std::string status;
     eventually(
         [&] {
-          status = scrape_status(s.port(), "lviv");
+          status = scrape_state(s.port(), "lviv");
           return status != "processing";
         },
         10s);
@@ -123,7 +98,7 @@ TEST(StoreFaults, DiskFullFailsWritesClearlyAndKeepsWhatIsStored) {
     EXPECT_NE(log.find("disk I/O error"), std::string::npos) << log;
   }
   // Space is back: nothing was lost, and the city that failed is scraped in full.
-  testing::ServerProcess s(dir.str(), demo());
+  testing::ServerProcess s(dir.str(), demo(kSeed));
   EXPECT_EQ(inner_days(city_data(s.port(), "kyiv").showtimes), inner_days(kyiv_before.showtimes));
   EXPECT_EQ(scrape_until_fresh(s.port(), "lviv", 3), "fresh");
   auto lviv = city_data(s.port(), "lviv");

@@ -10,6 +10,8 @@
 #include <future>
 #include <regex>
 
+#include "support/demo_server.hpp"
+#include "support/eventually.hpp"
 #include "support/mongo_peer.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -18,44 +20,14 @@ namespace cinestream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::demo_args;
+using testing::eventually;
 using testing::HttpClient;
+using testing::post_scrape;
+using testing::scrape_status;
 using testing::ServerProcess;
 namespace http = boost::beast::http;
 namespace json = boost::json;
-
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
-testing::HttpResult post_scrape(std::uint16_t port, const std::string& city) {
-  HttpClient c(port);
-  return c.request(http::verb::post, "/api/scrape", {{"Content-Type", "application/json"}},
-                   json::serialize(json::object{{"city", city}}));
-}
-
-json::object status_of(std::uint16_t port, const std::string& city) {
-  return json::parse(testing::http_get(port, "/api/scrape/status/" + city).body).as_object();
-}
-
-std::vector<std::string> demo_args() {
-  return {"--demo",
-          "--demo-seed",
-          "9",
-          "--demo-faults",
-          R"({"latency_ms": 100})",
-          "--refresh-interval-ms",
-          "50",
-          "--scrape-rate-per-minute",
-          "1000",
-          "--log-level",
-          "warn"};
-}
 
 // Documents of `collection` matching `filter_json` in the database of `uri`.
 std::int64_t count(const std::string& uri, const char* collection, const char* filter_json) {
@@ -98,7 +70,7 @@ TEST(MongoServer, ServesTheWholeApiFromMongo) {
             0);
   EXPECT_EQ(count(uri, "locations", "{}"), seeded);
 
-  auto args = demo_args();
+  auto args = demo_args(R"({"latency_ms": 100})");
   ServerProcess a(dir.str(), args, env), b(dir.str(), args, env);
   EXPECT_EQ(testing::http_get(a.port(), "/healthz").status, 200u);
 
@@ -121,10 +93,10 @@ TEST(MongoServer, ServesTheWholeApiFromMongo) {
   }
   EXPECT_EQ(started, 1);
   EXPECT_EQ(count(uri, "locations", R"({"city_id": "lviv", "status": "processing"})"), 1);
-  ASSERT_TRUE(
-      eventually([&] { return status_of(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s))
+  ASSERT_TRUE(eventually(
+      [&] { return scrape_status(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s))
       << a.log() << b.log();
-  EXPECT_EQ(status_of(a.port(), "lviv")["days_covered"].as_int64(), 14);
+  EXPECT_EQ(scrape_status(a.port(), "lviv")["days_covered"].as_int64(), 14);
   // Released: no owner left in the store.
   EXPECT_EQ(count(uri, "locations", R"({"city_id": "lviv", "lock_owner": ""})"), 1);
 
@@ -182,7 +154,7 @@ TEST(MongoServer, LostConnectionIsServiceUnavailable) {
   }
   testing::TempDir dir;
   std::map<std::string, std::string> env{{"MONGO_URI", peer.uri("cs_lost")}};
-  ServerProcess server(dir.str(), demo_args(), env);
+  ServerProcess server(dir.str(), demo_args(R"({"latency_ms": 100})"), env);
   ASSERT_EQ(testing::http_get(server.port(), "/healthz").status, 200u);
   peer.stop();
   auto health = testing::http_get(server.port(), "/healthz");

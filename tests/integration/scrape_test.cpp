@@ -12,6 +12,8 @@
 #include <regex>
 
 #include "cinestream/store/sqlite_store.hpp"
+#include "support/demo_server.hpp"
+#include "support/eventually.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,51 +21,15 @@ namespace cinestream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::demo_args;
+using testing::eventually;
 using testing::HttpClient;
+using testing::metric;
+using testing::post_scrape;
+using testing::scrape_status;
 using testing::ServerProcess;
 namespace http = boost::beast::http;
 namespace json = boost::json;
-
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
-testing::HttpResult post_scrape(std::uint16_t port, const std::string& city) {
-  HttpClient c(port);
-  return c.request(http::verb::post, "/api/scrape", {{"Content-Type", "application/json"}},
-                   json::serialize(json::object{{"city", city}}));
-}
-
-json::object status_of(std::uint16_t port, const std::string& city) {
-  return json::parse(testing::http_get(port, "/api/scrape/status/" + city).body).as_object();
-}
-
-std::int64_t metric(std::uint16_t port, const std::string& name) {
-  auto body = testing::http_get(port, "/metrics").body;
-  std::smatch m;
-  std::regex re("\n" + name + " ([0-9]+)");
-  return std::regex_search(body, m, re) ? std::stoll(m[1]) : -1;
-}
-
-std::vector<std::string> demo_args(std::string faults = "{}") {
-  return {"--demo",
-          "--demo-seed",
-          "9",
-          "--demo-faults",
-          std::move(faults),
-          "--refresh-interval-ms",
-          "50",
-          "--scrape-rate-per-minute",
-          "1000",
-          "--log-level",
-          "warn"};
-}
 
 TEST(Scrape, ManyRequestsAcrossTwoProcessesStartOneScrape) {
   testing::TempDir dir;
@@ -89,13 +55,13 @@ TEST(Scrape, ManyRequestsAcrossTwoProcessesStartOneScrape) {
   // Progress is written by the holder and readable from the other process.
   ASSERT_TRUE(eventually(
       [&] {
-        auto s = status_of(a.port(), "lviv");
+        auto s = scrape_status(a.port(), "lviv");
         return s["status"].as_string() == "processing" && s["progress"].is_object();
       },
       10s));
   ASSERT_TRUE(eventually(
-      [&] { return status_of(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s));
-  auto s = status_of(a.port(), "lviv");
+      [&] { return scrape_status(b.port(), "lviv")["status"].as_string() == "fresh"; }, 60s));
+  auto s = scrape_status(a.port(), "lviv");
   EXPECT_EQ(s["days_covered"].as_int64(), 14);
   EXPECT_EQ(s["progress"].as_object()["step"].as_string(), "done");
   // Only one process paid for it.
@@ -120,13 +86,13 @@ TEST(Scrape, KilledHolderIsReplacedAndItsWorkKept) {
   auto holder = std::make_unique<ServerProcess>(dir.str(), slow);
   ASSERT_EQ(post_scrape(holder->port(), "kyiv").status, 202u);
   ASSERT_TRUE(eventually(
-      [&] { return status_of(holder->port(), "kyiv")["days_covered"].as_int64() >= 3; }, 30s));
+      [&] { return scrape_status(holder->port(), "kyiv")["days_covered"].as_int64() >= 3; }, 30s));
   holder->signal(SIGKILL);
   holder->wait_exit(5s);
   auto fast = demo_args();
   fast.insert(fast.end(), {"--scrape-lease-ms", "1500", "--scrape-watchdog-ms", "200"});
   ServerProcess other(dir.str(), fast);
-  auto covered_before = status_of(other.port(), "kyiv")["days_covered"].as_int64();
+  auto covered_before = scrape_status(other.port(), "kyiv")["days_covered"].as_int64();
   EXPECT_GE(covered_before, 3);
   EXPECT_LT(covered_before, 14);
   // The dead holder's lease lapses; then the survivor takes the city and scrapes only the rest.
@@ -138,10 +104,10 @@ TEST(Scrape, KilledHolderIsReplacedAndItsWorkKept) {
       10s);
   ASSERT_TRUE(started);
   ASSERT_TRUE(eventually(
-      [&] { return status_of(other.port(), "kyiv")["status"].as_string() == "fresh"; }, 60s))
-      << json::serialize(status_of(other.port(), "kyiv")) << "\n"
+      [&] { return scrape_status(other.port(), "kyiv")["status"].as_string() == "fresh"; }, 60s))
+      << json::serialize(scrape_status(other.port(), "kyiv")) << "\n"
       << other.log();
-  EXPECT_EQ(status_of(other.port(), "kyiv")["days_covered"].as_int64(), 14);
+  EXPECT_EQ(scrape_status(other.port(), "kyiv")["days_covered"].as_int64(), 14);
   // Known cinemas and movies are reused and covered days skipped: one call per missing day.
   EXPECT_EQ(metric(other.port(), "cinestream_gemini_grounded_calls_total"), 14 - covered_before);
 }
@@ -179,7 +145,7 @@ TEST(Scrape, ProgressStreamsAsServerSentEvents) {
   EXPECT_EQ(testing::http_get(s.port(), "/posters/../../etc/passwd").status, 400u);
   EXPECT_EQ(testing::http_get(s.port(), "/posters/" + std::string(64, 'a') + ".png").status, 404u);
   // Polling keeps working, and an unknown city is a JSON 404, not a stream.
-  EXPECT_EQ(status_of(s.port(), "odesa")["status"].as_string(), "fresh");
+  EXPECT_EQ(scrape_status(s.port(), "odesa")["status"].as_string(), "fresh");
   auto missing = testing::http_get(s.port(), "/api/scrape/events/atlantis");
   EXPECT_EQ(missing.status, 404u);
 }
@@ -200,7 +166,7 @@ TEST(Scrape, BadRequestsAreRefusedWithoutPaidCalls) {
   EXPECT_NE(broke.body.find("budget_exhausted"), std::string::npos);
   EXPECT_EQ(broke.header("retry-after"), "3600");
   EXPECT_EQ(c.get("/api/scrape/status/atlantis").status, 404u);
-  EXPECT_EQ(status_of(s.port(), "odesa")["status"].as_string(), "stale");
+  EXPECT_EQ(scrape_status(s.port(), "odesa")["status"].as_string(), "stale");
   EXPECT_EQ(metric(s.port(), "cinestream_gemini_calls_total"), 0);
   // Reads keep working.
   EXPECT_EQ(c.get("/api/showtimes?city=odesa").status, 200u);
@@ -237,8 +203,8 @@ double cost_metric(std::uint16_t port) {
 
 void scrape_until_settled(std::uint16_t port, const std::string& city) {
   ASSERT_EQ(post_scrape(port, city).status, 202u);
-  ASSERT_TRUE(
-      eventually([&] { return status_of(port, city)["status"].as_string() != "processing"; }, 60s));
+  ASSERT_TRUE(eventually(
+      [&] { return scrape_status(port, city)["status"].as_string() != "processing"; }, 60s));
 }
 
 // Google bills every answered (200) attempt, whatever the scraper then makes of it, and nothing
@@ -342,7 +308,7 @@ TEST(Scrape, SigtermStopsTheScrapeAndFreesItsLock) {
   auto server = std::make_unique<ServerProcess>(dir.str(), args);
   ASSERT_EQ(post_scrape(server->port(), "kyiv").status, 202u);
   ASSERT_TRUE(eventually(
-      [&] { return status_of(server->port(), "kyiv")["days_covered"].as_int64() >= 1; }, 30s));
+      [&] { return scrape_status(server->port(), "kyiv")["days_covered"].as_int64() >= 1; }, 30s));
   auto signalled = std::chrono::steady_clock::now();
   server->signal(SIGTERM);
   EXPECT_EQ(server->wait_exit(5s), 0) << server->log();
@@ -350,7 +316,7 @@ TEST(Scrape, SigtermStopsTheScrapeAndFreesItsLock) {
   // Read back from the store by a new process (the lease, 5 min, has not lapsed: only the release
   // can have freed the lock).
   ServerProcess after(dir.str(), demo_args());
-  auto st = status_of(after.port(), "kyiv");
+  auto st = scrape_status(after.port(), "kyiv");
   EXPECT_EQ(st["status"].as_string(), "stale") << json::serialize(st);
   EXPECT_FALSE(st["processing"].as_bool());
   EXPECT_GE(st["days_covered"].as_int64(), 1);  // what it covered is kept

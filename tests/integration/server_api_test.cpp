@@ -10,6 +10,7 @@
 
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/store/sqlite_store.hpp"
+#include "support/eventually.hpp"
 #include "support/sample_data.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -18,6 +19,7 @@ namespace cinestream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::http_get;
 using testing::HttpClient;
 using testing::ServerProcess;
@@ -30,18 +32,6 @@ boost::json::object json_of(const testing::HttpResult& r) {
 std::string error_code_of(const testing::HttpResult& r) {
   auto doc = json_of(r);
   return std::string(doc.at("error").as_object().at("code").as_string());
-}
-
-// Polls `fn` until it returns true or the deadline passes (for changes seen after the refresh
-// interval); never a fixed sleep.
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds deadline = 5s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return fn();
 }
 
 SysSeconds now_s() {

@@ -6,6 +6,7 @@
 
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/store/sqlite_store.hpp"
+#include "support/eventually.hpp"
 #include "support/sample_data.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -14,17 +15,8 @@ namespace cinestream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::ServerProcess;
-
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds deadline = 5s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return fn();
-}
 
 std::int64_t count_of(std::uint16_t port, const std::string& target) {
   auto r = testing::http_get(port, target);

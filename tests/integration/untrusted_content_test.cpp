@@ -8,6 +8,8 @@
 
 #include <set>
 
+#include "support/demo_server.hpp"
+#include "support/eventually.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -15,52 +17,24 @@ namespace cinestream {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::HttpClient;
+using testing::demo_args;
+using testing::eventually;
+using testing::metric;
+using testing::post_scrape;
+using testing::scrape_status;
 using testing::ServerProcess;
-namespace http = boost::beast::http;
 namespace json = boost::json;
 
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
-std::vector<std::string> demo_args(std::string faults) {
-  return {"--demo",
-          "--demo-seed",
-          "4",
-          "--demo-faults",
-          std::move(faults),
-          "--log-level",
-          "warn",
-          "--scrape-rate-per-minute",
-          "1000"};
-}
+// The stand-in's world for these tests, at the server's default refresh interval.
+constexpr int kSeed = 4;
+constexpr std::nullopt_t kServerDefault = std::nullopt;
 
 json::object scraped_movies(ServerProcess& s, const std::string& city) {
-  HttpClient c(s.port());
-  auto res = c.request(http::verb::post, "/api/scrape", {{"Content-Type", "application/json"}},
-                       json::serialize(json::object{{"city", city}}));
+  auto res = post_scrape(s.port(), city);
   EXPECT_TRUE(res.status == 202u || res.status == 200u) << res.body;
   EXPECT_TRUE(eventually(
-      [&] {
-        auto st = json::parse(testing::http_get(s.port(), "/api/scrape/status/" + city).body);
-        return st.as_object()["status"].as_string() == "fresh";
-      },
-      60s));
+      [&] { return scrape_status(s.port(), city)["status"].as_string() == "fresh"; }, 60s));
   return json::parse(testing::http_get(s.port(), "/api/movies?city=" + city).body).as_object();
-}
-
-std::int64_t metric(std::uint16_t port, const std::string& name) {
-  auto body = testing::http_get(port, "/metrics").body;
-  auto key = "\n" + name + " ";
-  auto at = body.find(key);
-  return at == std::string::npos ? -1 : std::stoll(body.substr(at + key.size()));
 }
 
 // A control or invisible character that must never survive cleaning.
@@ -112,8 +86,9 @@ std::set<Showtime> showtimes_of(const json::object& doc) {
 
 TEST(UntrustedContent, InjectedAnswersAreStoredAsInertTextAndLoseNothing) {
   testing::TempDir clean_dir, poisoned_dir;
-  ServerProcess clean(clean_dir.str(), demo_args("{}"));
-  ServerProcess poisoned(poisoned_dir.str(), demo_args(R"({"injection_rate": 1})"));
+  ServerProcess clean(clean_dir.str(), demo_args("{}", kSeed, kServerDefault));
+  ServerProcess poisoned(poisoned_dir.str(),
+                         demo_args(R"({"injection_rate": 1})", kSeed, kServerDefault));
   auto truth = scraped_movies(clean, "kyiv");
   auto doc = scraped_movies(poisoned, "kyiv");
 

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,19 +13,16 @@
 namespace cinestream::testing {
 
 // A demo server (the Gemini stand-in in-process) with the stand-in's world `seed` and `faults`
-// (JSON, e.g. {"latency_ms": 150}), fast cache refresh and no scrape rate limit in the way.
-inline std::vector<std::string> demo_args(std::string faults = "{}", int seed = 9) {
-  return {"--demo",
-          "--demo-seed",
-          std::to_string(seed),
-          "--demo-faults",
-          std::move(faults),
-          "--refresh-interval-ms",
-          "50",
-          "--scrape-rate-per-minute",
-          "1000",
-          "--log-level",
-          "warn"};
+// (JSON, e.g. {"latency_ms": 150}), fast cache refresh (`refresh_interval_ms`; nullopt leaves the
+// server's default) and no scrape rate limit in the way.
+inline std::vector<std::string> demo_args(std::string faults = "{}", int seed = 9,
+                                          std::optional<int> refresh_interval_ms = 50) {
+  std::vector<std::string> args{"--demo", "--demo-seed", std::to_string(seed), "--demo-faults",
+                                std::move(faults)};
+  if (refresh_interval_ms)
+    args.insert(args.end(), {"--refresh-interval-ms", std::to_string(*refresh_interval_ms)});
+  args.insert(args.end(), {"--scrape-rate-per-minute", "1000", "--log-level", "warn"});
+  return args;
 }
 
 inline HttpResult post_scrape(std::uint16_t port, const std::string& city) {
