@@ -1,4 +1,5 @@
 #include "cinestream/agent/scrape_service.hpp"
+#include "cinestream/http/json_text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -217,7 +218,7 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   if (state && state->status != ScrapeStatus::processing && complete) {
     json::object body{{"status", "fresh"}, {"city", id}, {"status_url", status_url}};
     if (state->last_updated) body["last_updated"] = format_utc(*state->last_updated);
-    co_return http::json_response(Status::ok, json::serialize(body));
+    co_return http::json_response(Status::ok, http::json_text(body));
   }
   if (!state || state->status != ScrapeStatus::processing) {
     auto day = utc_day(now);
@@ -255,7 +256,7 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   }
   json::object body{
       {"status", "processing"}, {"city", id}, {"started", started}, {"status_url", status_url}};
-  auto res = http::json_response(Status::accepted, json::serialize(body));
+  auto res = http::json_response(Status::accepted, http::json_text(body));
   res.set(bh::field::location, status_url);
   res.set(bh::field::cache_control, "no-store");
   co_return res;
@@ -321,7 +322,7 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   opts.parallel_units = static_cast<int>(std::max<std::size_t>(1, options_.gemini_max_in_flight));
   ScraperHooks hooks;
   hooks.on_progress = [running, plan = options_.plan](const ScrapeProgress& p) {
-    running->progress = json::serialize(progress_json(p, plan));
+    running->progress = http::json_text(progress_json(p, plan));
   };
   hooks.stopped = [running] { return running->stop.load(); };
   hooks.owner = owner;
@@ -348,7 +349,7 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   }
   report.progress.step = "done";
   auto finish = [id = city->id, owner,
-                 progress = json::serialize(progress_json(report.progress, options_.plan)),
+                 progress = http::json_text(progress_json(report.progress, options_.plan)),
                  final_status, error](Store& s) {
     s.set_progress(id, owner, progress);
     return s.release_city_lock(id, owner, final_status, error, now_s());
@@ -439,7 +440,7 @@ asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const
   boost::system::error_code ec;
   auto progress = state->progress.empty() ? json::value(nullptr) : json::parse(state->progress, ec);
   body["progress"] = ec ? json::value(nullptr) : progress;
-  co_return json::serialize(body);
+  co_return http::json_text(body);
 }
 
 asio::awaitable<http::Reply> ScrapeService::status(http::RequestContext& ctx) {

@@ -15,6 +15,7 @@
 #include "cinestream/api/render.hpp"
 #include "cinestream/domain/poster_name.hpp"
 #include "cinestream/http/encoding.hpp"
+#include "cinestream/http/json_text.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 
 namespace cinestream::api {
@@ -279,7 +280,7 @@ asio::awaitable<http::Reply> Api::movies(http::RequestContext& ctx) {
 asio::awaitable<http::Reply> Api::stats(http::RequestContext&) {
   auto stored = co_await store_.call([](Store& s) { return s.visits(); });
   boost::json::object doc{{"visitors", stored + visits_.pending()}};
-  auto res = http::json_response(Status::ok, boost::json::serialize(doc));
+  auto res = http::json_response(Status::ok, http::json_text(doc));
   res.set(bh::field::cache_control, "no-store");
   co_return res;
 }

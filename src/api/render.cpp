@@ -1,11 +1,12 @@
 #include "cinestream/api/render.hpp"
 
-#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <tuple>
+
+#include "cinestream/http/json_text.hpp"
 
 namespace cinestream::api {
 namespace json = boost::json;
@@ -72,7 +73,7 @@ std::string render_showtimes(const CityView& city, date::year_month_day day, Lan
   doc["demo"] = demo;
   doc["count"] = items.size();
   doc["showtimes"] = std::move(items);
-  return json::serialize(doc);
+  return http::json_text(doc);
 }
 
 std::string render_movies(const CityView& city, date::year_month_day from, date::year_month_day to,
@@ -110,33 +111,35 @@ std::string render_movies(const CityView& city, date::year_month_day from, date:
   doc["demo"] = demo;
   doc["count"] = list.size();
   doc["movies"] = std::move(list);
-  return json::serialize(doc);
+  return http::json_text(doc);
 }
 
 std::string render_locations(const std::vector<LocationRow>& rows, Lang lang) {
-  // Written by hand: Boost.JSON 1.81 prints 50.4501 as 5.04501E1, which is valid but not what
-  // people reading the API expect; fmt gives the shortest round-trip form.
-  auto str = [](std::string_view s) { return json::serialize(json::string_view(s)); };
-  std::string out =
-      fmt::format(R"({{"lang":"{}","count":{},"locations":[)", to_string(lang), rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& r = rows[i];
+  json::array list;
+  list.reserve(rows.size());
+  for (const auto& r : rows) {
     const Location& l = *r.location;
-    if (i) out += ',';
-    out +=
-        fmt::format(R"({{"id":{},"name":{},"names":{{"en":{},"ua":{},"ru":{}}},"country":{},)"
-                    R"("country_code":{},"lat":{},"lon":{},"tz":{},)",
-                    str(l.id), str(l.name.in(lang)), str(l.name.en), str(l.name.ua), str(l.name.ru),
-                    str(l.country.in(lang)), str(l.country_code), l.geo.lat, l.geo.lon, str(l.tz));
-    if (r.distance_km)
-      out += fmt::format(R"("distance_km":{},)", std::round(*r.distance_km * 10) / 10);
-    out += fmt::format(R"("status":"{}","last_updated":{}}})",
-                       r.state ? to_string(r.state->status) : "stale",
-                       r.state && r.state->last_updated ? str(format_utc(*r.state->last_updated))
-                                                        : std::string("null"));
+    json::object o;
+    o["id"] = l.id;
+    o["name"] = l.name.in(lang);
+    o["names"] = {{"en", l.name.en}, {"ua", l.name.ua}, {"ru", l.name.ru}};
+    o["country"] = l.country.in(lang);
+    o["country_code"] = l.country_code;
+    o["lat"] = l.geo.lat;
+    o["lon"] = l.geo.lon;
+    o["tz"] = l.tz;
+    if (r.distance_km) o["distance_km"] = std::round(*r.distance_km * 10) / 10;
+    o["status"] = r.state ? to_string(r.state->status) : "stale";
+    o["last_updated"] = r.state && r.state->last_updated
+                            ? json::value(format_utc(*r.state->last_updated))
+                            : json::value(nullptr);
+    list.push_back(std::move(o));
   }
-  out += "]}";
-  return out;
+  json::object doc;
+  doc["lang"] = to_string(lang);
+  doc["count"] = rows.size();
+  doc["locations"] = std::move(list);
+  return http::json_text(doc);
 }
 
 }  // namespace cinestream::api

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cinestream/api/api.hpp"
+#include "cinestream/http/json_text.hpp"
 #include "cinestream/http/signed_cookie.hpp"
 
 namespace cinestream::api {
@@ -76,7 +77,7 @@ boost::asio::awaitable<http::Reply> Api::session(http::RequestContext& ctx) {
       {"demo", options_.demo},
       {"donation_url",
        options_.donation_url.empty() ? json::value(nullptr) : json::value(options_.donation_url)}};
-  auto res = http::json_response(Status::ok, json::serialize(doc));
+  auto res = http::json_response(Status::ok, http::json_text(doc));
   res.set(bh::field::cache_control, "no-store");
   res.set(bh::field::vary, "Cookie, Accept-Language");
   if (!set_cookie.empty()) res.set(bh::field::set_cookie, set_cookie);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cinestream/http/json_text.hpp"
 #include "cinestream/http/router.hpp"
 #include "cinestream/http/server.hpp"
 #include "cinestream/observability/metrics.hpp"
@@ -102,11 +103,11 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
             }
           }
           co_return json_reply(200,
-                               json::serialize(service_.world().truth(*city, zone, from, days)));
+                               http::json_text(service_.world().truth(*city, zone, from, days)));
         });
   r.add(http::Verb::get, "/sim/faults",
         [this](http::RequestContext&) -> asio::awaitable<http::Reply> {
-          co_return json_reply(200, json::serialize(faults_json(service_.faults())));
+          co_return json_reply(200, http::json_text(faults_json(service_.faults())));
         });
   r.add(http::Verb::post, "/sim/faults",
         [this](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
@@ -119,7 +120,7 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
           // Merges into the current faults; {"reset": true} starts from none.
           bool reset = doc.as_object().contains("reset");
           service_.set_faults(parse_faults(doc.as_object(), reset ? Faults{} : service_.faults()));
-          co_return json_reply(200, json::serialize(faults_json(service_.faults())));
+          co_return json_reply(200, http::json_text(faults_json(service_.faults())));
         });
   r.add(http::Verb::get, "/sim/stats",
         [this](http::RequestContext&) -> asio::awaitable<http::Reply> {
@@ -131,7 +132,7 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
                          {"movies", s.movies},
                          {"showtimes", s.showtimes},
                          {"other", s.other}};
-          co_return json_reply(200, json::serialize(o));
+          co_return json_reply(200, http::json_text(o));
         });
   impl_->metrics = std::make_unique<HttpMetrics>(r.route_names(), 1);
 }

@@ -8,6 +8,7 @@
 
 #include "cinestream/gemini/model.hpp"
 #include "cinestream/gemini/protocol.hpp"
+#include "cinestream/http/json_text.hpp"
 #include "cinestream/text/name_matching.hpp"
 #include "cinestream/text/normalize.hpp"
 
@@ -312,7 +313,7 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
     search_query = "cinema showtimes";
     return json_mode ? "[]" : "I can look up cinemas, movies and showtimes for a city.";
   }
-  std::string text = json::serialize(rows);
+  std::string text = http::json_text(rows);
   if (roll(++salt) < f.malformed_rate) {
     text = text.substr(0, text.size() / 2) + "}}\",,";  // broken beyond repair at the tail
   }
@@ -555,7 +556,7 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
     return out;
   };
   if (!sse) {
-    reply.body = json::serialize(make(text, true));
+    reply.body = http::json_text(make(text, true));
     return reply;
   }
   // Server-Sent Events: the answer in pieces, the last carrying finishReason and usage.
@@ -569,7 +570,7 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
     while (pos + len < text.size() && (static_cast<unsigned char>(text[pos + len]) & 0xC0) == 0x80)
       ++len;
     reply.body +=
-        "data: " + json::serialize(make(std::string_view(text).substr(pos, len), i + 1 == pieces)) +
+        "data: " + http::json_text(make(std::string_view(text).substr(pos, len), i + 1 == pieces)) +
         "\r\n\r\n";
     pos += len;
     if (pos >= text.size()) break;

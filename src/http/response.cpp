@@ -1,7 +1,7 @@
 #include "cinestream/http/response.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include "cinestream/http/json_text.hpp"
 
 namespace cinestream::http {
 
@@ -24,7 +24,7 @@ Response error_response(Status status, std::string_view code, std::string_view m
   err["message"] = message;
   boost::json::object doc;
   doc["error"] = std::move(err);
-  auto res = json_response(status, boost::json::serialize(doc));
+  auto res = json_response(status, json_text(doc));
   res.set(beast_http::field::cache_control, "no-store");
   return res;
 }
