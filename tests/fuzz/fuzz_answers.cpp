@@ -110,18 +110,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cinema_names.push_back(c.name);
   for (const auto& m : movies)
     movie_names.push_back(m.title.en);
-  text::NameIndex cinema_index(false), movie_index(true);
+  cinestream::text::NameIndex cinema_index(false), movie_index(true);
   for (std::size_t i = 0; i < cinema_names.size(); ++i)
     cinema_index.add(i, cinema_names[i]);
   for (std::size_t i = 0; i < movie_names.size(); ++i)
     movie_index.add(i, movie_names[i]);
   for (const auto& name : cinema_names) {
-    if (!text::cinema_keys(name).empty()) FUZZ_CHECK(cinema_index.find(name).has_value());
+    if (!cinestream::text::cinema_keys(name).empty())
+      FUZZ_CHECK(cinema_index.find(name).has_value());
     auto key = cinestream::normalize_key(name);
     FUZZ_CHECK(cinestream::normalize_key(key) == key);
   }
   for (const auto& name : movie_names) {
-    if (!text::movie_keys(name).empty()) FUZZ_CHECK(movie_index.find(name).has_value());
+    if (!cinestream::text::movie_keys(name).empty()) FUZZ_CHECK(movie_index.find(name).has_value());
   }
 
   std::set<std::string> days;
