@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(day->ok());
     FUZZ_CHECK(cinestream::format_iso_date(*day) == text);
   }
-  if (auto start = cinestream::cinestream::parse_local_start(text)) {
+  if (auto start = cinestream::parse_local_start(text)) {
     FUZZ_CHECK(start->day.ok());
     FUZZ_CHECK(cinestream::format_iso_date(start->day) == text.substr(0, 10));
     FUZZ_CHECK(start->time_of_day >= 0s && start->time_of_day < 24h);
@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(t >= range.begin && t < range.end);
   // What the API prints for it reads back as the same local wall time.
   auto printed = cinestream::format_local_time(zone, t);
-  auto wall = cinestream::cinestream::parse_local_start(printed);
+  auto wall = cinestream::parse_local_start(printed);
   FUZZ_CHECK(wall.has_value());
   FUZZ_CHECK(wall->day == local);
   auto info = zone->get_info(t);
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(wall->time_of_day == std::chrono::duration_cast<std::chrono::seconds>(local_tod));
   auto utc = cinestream::format_utc(t);
   FUZZ_CHECK(utc.ends_with("Z"));
-  auto utc_wall = cinestream::cinestream::parse_local_start(utc);
+  auto utc_wall = cinestream::parse_local_start(utc);
   FUZZ_CHECK(utc_wall.has_value());
   FUZZ_CHECK(date::sys_days{utc_wall->day} + utc_wall->time_of_day == t);
 
