@@ -76,6 +76,8 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Database> store_;
 };
 
+// --- Database: schema, migrations per module, health ---------------------------------------------
+
 TEST_P(StoreConformance, SchemaAndSeedAreIdempotent) {
   store_->ensure_schema();
   EXPECT_EQ(store_->locations().seed_locations(test_locations()), 0u);
@@ -174,6 +176,12 @@ TEST_P(StoreConformance, AFeatureModuleMigratesUnderItsOwnName) {
   EXPECT_EQ(module_schema_version(*store_, "gadgets"), 0);
 }
 
+TEST_P(StoreConformance, HealthCheckPasses) {
+  EXPECT_NO_THROW(store_->check_health());
+}
+
+// --- LocationRepository --------------------------------------------------------------------------
+
 TEST_P(StoreConformance, SeedKeepsStateAndUpdatesNames) {
   store_->scrape_locks().try_lock_city("kyiv", "w1", "test", 300s, utc(2026, 11, 21, 10, 0));
   auto renamed = test_locations();
@@ -191,6 +199,8 @@ TEST_P(StoreConformance, NewCityStartsStaleAtVersionZero) {
   EXPECT_FALSE(s->last_updated);
   EXPECT_FALSE(store_->locations().location_state("atlantis"));
 }
+
+// --- ShowtimeRepository --------------------------------------------------------------------------
 
 TEST_P(StoreConformance, MergeStoresMovieTheatersShowtimes) {
   auto now = utc(2026, 11, 21, 8, 0);
@@ -330,91 +340,6 @@ TEST_P(StoreConformance, PruneRemovesPastShowtimesAndEmptyMovies) {
   EXPECT_EQ(again.movies_added, 1);
 }
 
-TEST_P(StoreConformance, LockIsExclusiveUntilReleased) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  auto a = store_->scrape_locks().try_lock_city("kyiv", "worker-a", "request", 300s, t0);
-  EXPECT_EQ(a.outcome, LockOutcome::acquired);
-  EXPECT_EQ(a.state.status, ScrapeStatus::processing);
-  EXPECT_EQ(a.state.lock_owner, "worker-a");
-  auto b = store_->scrape_locks().try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 10s);
-  EXPECT_EQ(b.outcome, LockOutcome::held);
-  EXPECT_EQ(b.state.lock_owner, "worker-a");
-  EXPECT_FALSE(store_->scrape_locks().release_city_lock("kyiv", "worker-b", ScrapeStatus::fresh, "",
-                                                        t0 + 20s));
-  EXPECT_TRUE(store_->scrape_locks().release_city_lock("kyiv", "worker-a", ScrapeStatus::fresh, "",
-                                                       t0 + 20s));
-  auto s = store_->locations().location_state("kyiv");
-  EXPECT_EQ(s->status, ScrapeStatus::fresh);
-  EXPECT_EQ(s->last_updated, t0 + 20s);
-  EXPECT_TRUE(s->lock_owner.empty());
-  EXPECT_EQ(
-      store_->scrape_locks().try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 30s).outcome,
-      LockOutcome::acquired);
-}
-
-TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "dead", "request", 300s, t0).outcome,
-            LockOutcome::acquired);
-  EXPECT_EQ(
-      store_->scrape_locks().try_lock_city("kyiv", "alive", "request", 300s, t0 + 299s).outcome,
-      LockOutcome::held);
-  EXPECT_EQ(
-      store_->scrape_locks().try_lock_city("kyiv", "alive", "request", 300s, t0 + 300s).outcome,
-      LockOutcome::acquired);
-  // The dead holder can neither renew nor release what it lost.
-  EXPECT_FALSE(store_->scrape_locks().renew_city_lock("kyiv", "dead", 300s, t0 + 301s));
-  EXPECT_FALSE(store_->scrape_locks().release_city_lock("kyiv", "dead", ScrapeStatus::failed, "x",
-                                                        t0 + 301s));
-  EXPECT_EQ(store_->locations().location_state("kyiv")->lock_owner, "alive");
-}
-
-TEST_P(StoreConformance, FencedWritesOfALapsedOwnerAreRefusedAndChangeNothing) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  std::vector<Movie> m{test_movie(
-      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
-  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 300s, t0).outcome,
-            LockOutcome::acquired);
-  // While A holds the lock its fenced writes land.
-  EXPECT_EQ(store_->showtimes().merge_movies_fenced("kyiv", "A", m, t0).showtimes_added, 1);
-  store_->coverage().mark_covered_fenced("kyiv", "A", {"2026-11-21"}, t0);
-  // A's lease lapses and B takes the city.
-  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "B", "request", 300s, t0 + 301s).outcome,
-            LockOutcome::acquired);
-  auto version = store_->locations().location_state("kyiv")->data_version;
-  std::vector<Movie> late{test_movie(
-      "Arrival", "", {test_theater("Oskar", "a", {{utc(2026, 11, 22, 16, 0), "2D", "x", ""}})})};
-  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "A", late, t0 + 302s), LockLost);
-  EXPECT_THROW(store_->coverage().mark_covered_fenced("kyiv", "A", {"2026-11-22"}, t0 + 302s),
-               LockLost);
-  auto after = store_->locations().location_state("kyiv");
-  EXPECT_EQ(after->data_version, version);
-  EXPECT_EQ(after->lock_owner, "B");
-  auto movies = store_->showtimes().movies_between("kyiv", t0, t0 + 72h);
-  ASSERT_EQ(movies.size(), 1u);
-  EXPECT_EQ(movies[0].title.en, "Dune");
-  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-20", "2026-11-30"),
-            std::vector<std::string>{"2026-11-21"});
-  // The new holder writes; once released nobody's fenced writes land.
-  EXPECT_EQ(store_->showtimes().merge_movies_fenced("kyiv", "B", late, t0 + 302s).showtimes_added,
-            1);
-  ASSERT_TRUE(
-      store_->scrape_locks().release_city_lock("kyiv", "B", ScrapeStatus::fresh, "", t0 + 303s));
-  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "B", m, t0 + 304s), LockLost);
-  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "", m, t0 + 304s), LockLost);
-}
-
-TEST_P(StoreConformance, FencedWritesAfterTheWatchdogFreedTheLockAreRefused) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 60s, t0).outcome,
-            LockOutcome::acquired);
-  ASSERT_EQ(store_->scrape_locks().expire_lapsed_locks(t0 + 61s), std::vector<std::string>{"kyiv"});
-  std::vector<Movie> m{test_movie(
-      "Dune", "", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
-  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "A", m, t0 + 62s), LockLost);
-  EXPECT_TRUE(store_->showtimes().movies_between("kyiv", t0, t0 + 24h).empty());
-}
-
 TEST_P(StoreConformance, InterruptedMergeConvergesWhenRunAgain) {
   auto now = utc(2026, 11, 21, 8, 0);
   auto at = [](int h) { return utc(2026, 11, 21, h, 0); };
@@ -451,94 +376,6 @@ TEST_P(StoreConformance, InterruptedMergeConvergesWhenRunAgain) {
   EXPECT_EQ(store_->showtimes().theaters("kyiv").size(), 2u);
 }
 
-TEST_P(StoreConformance, EndOfALockBumpsTheVersion) {
-  // A holder's merges are over when its lock ends (released or expired), so a page cached from a
-  // merge that stopped half-way is dropped then.
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 60s, t0).outcome,
-            LockOutcome::acquired);
-  auto v = store_->locations().location_state("kyiv")->data_version;
-  ASSERT_TRUE(store_->scrape_locks().release_city_lock("kyiv", "A", ScrapeStatus::stale, "stopped",
-                                                       t0 + 1s));
-  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
-  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "B", "request", 60s, t0 + 2s).outcome,
-            LockOutcome::acquired);
-  v = store_->locations().location_state("kyiv")->data_version;
-  ASSERT_EQ(store_->scrape_locks().expire_lapsed_locks(t0 + 120s),
-            std::vector<std::string>{"kyiv"});
-  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
-}
-
-TEST_P(StoreConformance, RenewExtendsTheLease) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 300s, t0);
-  EXPECT_TRUE(store_->scrape_locks().renew_city_lock("kyiv", "a", 300s, t0 + 200s));
-  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 300s, t0 + 400s).outcome,
-            LockOutcome::held);
-  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 300s, t0 + 500s).outcome,
-            LockOutcome::acquired);
-}
-
-TEST_P(StoreConformance, ExpireLapsedLocksMarksStale) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0);
-  store_->scrape_locks().try_lock_city("lviv", "b", "request", 600s, t0);
-  EXPECT_TRUE(store_->scrape_locks().expire_lapsed_locks(t0 + 30s).empty());
-  auto expired = store_->scrape_locks().expire_lapsed_locks(t0 + 61s);
-  ASSERT_EQ(expired.size(), 1u);
-  EXPECT_EQ(expired[0], "kyiv");
-  EXPECT_EQ(store_->locations().location_state("kyiv")->status, ScrapeStatus::stale);
-  EXPECT_EQ(store_->locations().location_state("lviv")->status, ScrapeStatus::processing);
-}
-
-TEST_P(StoreConformance, LockOnUnknownCity) {
-  EXPECT_EQ(store_->scrape_locks()
-                .try_lock_city("atlantis", "a", "r", 60s, utc(2026, 1, 1, 0, 0))
-                .outcome,
-            LockOutcome::unknown_city);
-}
-
-TEST_P(StoreConformance, FailedReleaseKeepsTheError) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0);
-  store_->scrape_locks().release_city_lock("kyiv", "a", ScrapeStatus::failed, "budget reached",
-                                           t0 + 1s);
-  auto s = store_->locations().location_state("kyiv");
-  EXPECT_EQ(s->status, ScrapeStatus::failed);
-  EXPECT_EQ(s->error, "budget reached");
-  EXPECT_FALSE(s->last_updated);
-}
-
-TEST_P(StoreConformance, OnlyOneOfManyConcurrentLockersWins) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  std::vector<std::unique_ptr<Database>> stores;
-  for (int i = 0; i < 4; ++i)
-    stores.push_back(open_again());
-  std::atomic<int> winners{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] {
-      for (int k = 0; k < 5; ++k) {
-        auto r = stores[i]->scrape_locks().try_lock_city(
-            "kyiv", "owner-" + std::to_string(i * 10 + k), "r", 300s, t0);
-        if (r.outcome == LockOutcome::acquired) ++winners;
-      }
-    });
-  }
-  for (auto& t : threads)
-    t.join();
-  EXPECT_EQ(winners.load(), 1);
-}
-
-TEST_P(StoreConformance, VisitsAccumulateAcrossInstances) {
-  EXPECT_EQ(store_->visits().visits(), 0);
-  store_->visits().add_visits(5);
-  auto other = open_again();
-  other->visits().add_visits(7);
-  other->visits().add_visits(0);
-  EXPECT_EQ(store_->visits().visits(), 12);
-}
-
 TEST_P(StoreConformance, ChangesAreSeenByAnotherInstance) {
   auto other = open_again();
   other->showtimes().merge_movies(
@@ -551,79 +388,6 @@ TEST_P(StoreConformance, ChangesAreSeenByAnotherInstance) {
                 .movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0))
                 .size(),
             1u);
-}
-
-TEST_P(StoreConformance, CoverageIsPerCityAndPrunable) {
-  auto now = utc(2026, 11, 21, 8, 0);
-  store_->coverage().mark_covered("kyiv", {"2026-11-21", "2026-11-22", "2026-11-23"}, now);
-  store_->coverage().mark_covered("kyiv", {"2026-11-22"}, now);  // again: no duplicate
-  store_->coverage().mark_covered("lviv", {"2026-11-21"}, now);
-  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-21", "2026-12-04"),
-            (std::vector<std::string>{"2026-11-21", "2026-11-22", "2026-11-23"}));
-  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-22", "2026-11-22"),
-            (std::vector<std::string>{"2026-11-22"}));
-  store_->coverage().prune_coverage("kyiv", "2026-11-23");
-  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-01", "2026-12-31"),
-            (std::vector<std::string>{"2026-11-23"}));
-  EXPECT_EQ(store_->coverage().covered_days("lviv", "2026-11-01", "2026-12-31").size(), 1u);
-}
-
-TEST_P(StoreConformance, ProgressOnlyFromTheLockHolder) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  EXPECT_FALSE(
-      store_->scrape_locks().set_progress("kyiv", "a", R"({"step":"cinemas"})"));  // no lock
-  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 300s, t0);
-  EXPECT_TRUE(store_->scrape_locks().set_progress("kyiv", "a", R"({"step":"cinemas"})"));
-  EXPECT_FALSE(store_->scrape_locks().set_progress("kyiv", "b", R"({"step":"hijack"})"));
-  EXPECT_EQ(store_->locations().location_state("kyiv")->progress, R"({"step":"cinemas"})");
-  store_->scrape_locks().release_city_lock("kyiv", "a", ScrapeStatus::fresh, "", t0 + 1s);
-  // A new lock starts with empty progress.
-  store_->scrape_locks().try_lock_city("kyiv", "c", "request", 300s, t0 + 2s);
-  EXPECT_EQ(store_->locations().location_state("kyiv")->progress, "");
-}
-
-TEST_P(StoreConformance, BudgetIsCheckedAndChargedAtomically) {
-  EXPECT_TRUE(store_->budget().charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));
-  EXPECT_TRUE(store_->budget().charge_budget("2026-11-21", 2, 70'000, 3, 1'000'000));
-  EXPECT_FALSE(
-      store_->budget().charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));  // 4 > 3 calls
-  EXPECT_FALSE(store_->budget().charge_budget("2026-11-21", 0, 950'000, 10, 1'000'000));  // dollars
-  auto used = store_->budget().budget_used("2026-11-21");
-  EXPECT_EQ(used.grounded_calls, 3);
-  EXPECT_EQ(used.micro_usd, 105'000);
-  EXPECT_EQ(store_->budget().budget_used("2026-11-22").grounded_calls,
-            0);  // a new day starts at zero
-  // Many threads (like many processes) never overspend together.
-  std::vector<std::unique_ptr<Database>> stores;
-  for (int i = 0; i < 4; ++i)
-    stores.push_back(open_again());
-  std::atomic<int> granted{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] {
-      for (int k = 0; k < 10; ++k)
-        granted += stores[i]->budget().charge_budget("2026-11-23", 1, 0, 25, 1);
-    });
-  }
-  for (auto& t : threads)
-    t.join();
-  EXPECT_EQ(granted.load(), 25);
-}
-
-TEST_P(StoreConformance, PosterPathIsStoredAndBumpsVersion) {
-  auto now = utc(2026, 11, 21, 8, 0);
-  store_->showtimes().merge_movies(
-      "kyiv",
-      {test_movie("Dune", "", {test_theater("A", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
-      now);
-  auto movies =
-      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
-  auto v = store_->locations().location_state("kyiv")->data_version;
-  store_->posters().set_movie_poster(movies[0].id, "/posters/abc.png");
-  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
-  movies =
-      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
-  EXPECT_EQ(movies[0].image_path, "/posters/abc.png");
 }
 
 TEST_P(StoreConformance, ConcurrentMergesIntoOneMovieLoseNothing) {
@@ -717,8 +481,262 @@ TEST_P(StoreConformance, TheatersAreTheCitysCinemas) {
   EXPECT_TRUE(store_->showtimes().theaters("lviv").empty());
 }
 
-TEST_P(StoreConformance, HealthCheckPasses) {
-  EXPECT_NO_THROW(store_->check_health());
+// --- ScrapeLockRepository ------------------------------------------------------------------------
+
+TEST_P(StoreConformance, LockIsExclusiveUntilReleased) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  auto a = store_->scrape_locks().try_lock_city("kyiv", "worker-a", "request", 300s, t0);
+  EXPECT_EQ(a.outcome, LockOutcome::acquired);
+  EXPECT_EQ(a.state.status, ScrapeStatus::processing);
+  EXPECT_EQ(a.state.lock_owner, "worker-a");
+  auto b = store_->scrape_locks().try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 10s);
+  EXPECT_EQ(b.outcome, LockOutcome::held);
+  EXPECT_EQ(b.state.lock_owner, "worker-a");
+  EXPECT_FALSE(store_->scrape_locks().release_city_lock("kyiv", "worker-b", ScrapeStatus::fresh, "",
+                                                        t0 + 20s));
+  EXPECT_TRUE(store_->scrape_locks().release_city_lock("kyiv", "worker-a", ScrapeStatus::fresh, "",
+                                                       t0 + 20s));
+  auto s = store_->locations().location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::fresh);
+  EXPECT_EQ(s->last_updated, t0 + 20s);
+  EXPECT_TRUE(s->lock_owner.empty());
+  EXPECT_EQ(
+      store_->scrape_locks().try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 30s).outcome,
+      LockOutcome::acquired);
+}
+
+TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "dead", "request", 300s, t0).outcome,
+            LockOutcome::acquired);
+  EXPECT_EQ(
+      store_->scrape_locks().try_lock_city("kyiv", "alive", "request", 300s, t0 + 299s).outcome,
+      LockOutcome::held);
+  EXPECT_EQ(
+      store_->scrape_locks().try_lock_city("kyiv", "alive", "request", 300s, t0 + 300s).outcome,
+      LockOutcome::acquired);
+  // The dead holder can neither renew nor release what it lost.
+  EXPECT_FALSE(store_->scrape_locks().renew_city_lock("kyiv", "dead", 300s, t0 + 301s));
+  EXPECT_FALSE(store_->scrape_locks().release_city_lock("kyiv", "dead", ScrapeStatus::failed, "x",
+                                                        t0 + 301s));
+  EXPECT_EQ(store_->locations().location_state("kyiv")->lock_owner, "alive");
+}
+
+TEST_P(StoreConformance, EndOfALockBumpsTheVersion) {
+  // A holder's merges are over when its lock ends (released or expired), so a page cached from a
+  // merge that stopped half-way is dropped then.
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 60s, t0).outcome,
+            LockOutcome::acquired);
+  auto v = store_->locations().location_state("kyiv")->data_version;
+  ASSERT_TRUE(store_->scrape_locks().release_city_lock("kyiv", "A", ScrapeStatus::stale, "stopped",
+                                                       t0 + 1s));
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "B", "request", 60s, t0 + 2s).outcome,
+            LockOutcome::acquired);
+  v = store_->locations().location_state("kyiv")->data_version;
+  ASSERT_EQ(store_->scrape_locks().expire_lapsed_locks(t0 + 120s),
+            std::vector<std::string>{"kyiv"});
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+}
+
+TEST_P(StoreConformance, RenewExtendsTheLease) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 300s, t0);
+  EXPECT_TRUE(store_->scrape_locks().renew_city_lock("kyiv", "a", 300s, t0 + 200s));
+  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 300s, t0 + 400s).outcome,
+            LockOutcome::held);
+  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 300s, t0 + 500s).outcome,
+            LockOutcome::acquired);
+}
+
+TEST_P(StoreConformance, ExpireLapsedLocksMarksStale) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0);
+  store_->scrape_locks().try_lock_city("lviv", "b", "request", 600s, t0);
+  EXPECT_TRUE(store_->scrape_locks().expire_lapsed_locks(t0 + 30s).empty());
+  auto expired = store_->scrape_locks().expire_lapsed_locks(t0 + 61s);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0], "kyiv");
+  EXPECT_EQ(store_->locations().location_state("kyiv")->status, ScrapeStatus::stale);
+  EXPECT_EQ(store_->locations().location_state("lviv")->status, ScrapeStatus::processing);
+}
+
+TEST_P(StoreConformance, LockOnUnknownCity) {
+  EXPECT_EQ(store_->scrape_locks()
+                .try_lock_city("atlantis", "a", "r", 60s, utc(2026, 1, 1, 0, 0))
+                .outcome,
+            LockOutcome::unknown_city);
+}
+
+TEST_P(StoreConformance, FailedReleaseKeepsTheError) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0);
+  store_->scrape_locks().release_city_lock("kyiv", "a", ScrapeStatus::failed, "budget reached",
+                                           t0 + 1s);
+  auto s = store_->locations().location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::failed);
+  EXPECT_EQ(s->error, "budget reached");
+  EXPECT_FALSE(s->last_updated);
+}
+
+TEST_P(StoreConformance, OnlyOneOfManyConcurrentLockersWins) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<std::unique_ptr<Database>> stores;
+  for (int i = 0; i < 4; ++i)
+    stores.push_back(open_again());
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 5; ++k) {
+        auto r = stores[i]->scrape_locks().try_lock_city(
+            "kyiv", "owner-" + std::to_string(i * 10 + k), "r", 300s, t0);
+        if (r.outcome == LockOutcome::acquired) ++winners;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(StoreConformance, ProgressOnlyFromTheLockHolder) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  EXPECT_FALSE(
+      store_->scrape_locks().set_progress("kyiv", "a", R"({"step":"cinemas"})"));  // no lock
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 300s, t0);
+  EXPECT_TRUE(store_->scrape_locks().set_progress("kyiv", "a", R"({"step":"cinemas"})"));
+  EXPECT_FALSE(store_->scrape_locks().set_progress("kyiv", "b", R"({"step":"hijack"})"));
+  EXPECT_EQ(store_->locations().location_state("kyiv")->progress, R"({"step":"cinemas"})");
+  store_->scrape_locks().release_city_lock("kyiv", "a", ScrapeStatus::fresh, "", t0 + 1s);
+  // A new lock starts with empty progress.
+  store_->scrape_locks().try_lock_city("kyiv", "c", "request", 300s, t0 + 2s);
+  EXPECT_EQ(store_->locations().location_state("kyiv")->progress, "");
+}
+
+// --- Fenced writes (showtimes, coverage) under the city lock -------------------------------------
+
+TEST_P(StoreConformance, FencedWritesOfALapsedOwnerAreRefusedAndChangeNothing) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<Movie> m{test_movie(
+      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 300s, t0).outcome,
+            LockOutcome::acquired);
+  // While A holds the lock its fenced writes land.
+  EXPECT_EQ(store_->showtimes().merge_movies_fenced("kyiv", "A", m, t0).showtimes_added, 1);
+  store_->coverage().mark_covered_fenced("kyiv", "A", {"2026-11-21"}, t0);
+  // A's lease lapses and B takes the city.
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "B", "request", 300s, t0 + 301s).outcome,
+            LockOutcome::acquired);
+  auto version = store_->locations().location_state("kyiv")->data_version;
+  std::vector<Movie> late{test_movie(
+      "Arrival", "", {test_theater("Oskar", "a", {{utc(2026, 11, 22, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "A", late, t0 + 302s), LockLost);
+  EXPECT_THROW(store_->coverage().mark_covered_fenced("kyiv", "A", {"2026-11-22"}, t0 + 302s),
+               LockLost);
+  auto after = store_->locations().location_state("kyiv");
+  EXPECT_EQ(after->data_version, version);
+  EXPECT_EQ(after->lock_owner, "B");
+  auto movies = store_->showtimes().movies_between("kyiv", t0, t0 + 72h);
+  ASSERT_EQ(movies.size(), 1u);
+  EXPECT_EQ(movies[0].title.en, "Dune");
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-20", "2026-11-30"),
+            std::vector<std::string>{"2026-11-21"});
+  // The new holder writes; once released nobody's fenced writes land.
+  EXPECT_EQ(store_->showtimes().merge_movies_fenced("kyiv", "B", late, t0 + 302s).showtimes_added,
+            1);
+  ASSERT_TRUE(
+      store_->scrape_locks().release_city_lock("kyiv", "B", ScrapeStatus::fresh, "", t0 + 303s));
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "B", m, t0 + 304s), LockLost);
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "", m, t0 + 304s), LockLost);
+}
+
+TEST_P(StoreConformance, FencedWritesAfterTheWatchdogFreedTheLockAreRefused) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 60s, t0).outcome,
+            LockOutcome::acquired);
+  ASSERT_EQ(store_->scrape_locks().expire_lapsed_locks(t0 + 61s), std::vector<std::string>{"kyiv"});
+  std::vector<Movie> m{test_movie(
+      "Dune", "", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "A", m, t0 + 62s), LockLost);
+  EXPECT_TRUE(store_->showtimes().movies_between("kyiv", t0, t0 + 24h).empty());
+}
+
+// --- CoverageRepository --------------------------------------------------------------------------
+
+TEST_P(StoreConformance, CoverageIsPerCityAndPrunable) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->coverage().mark_covered("kyiv", {"2026-11-21", "2026-11-22", "2026-11-23"}, now);
+  store_->coverage().mark_covered("kyiv", {"2026-11-22"}, now);  // again: no duplicate
+  store_->coverage().mark_covered("lviv", {"2026-11-21"}, now);
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-21", "2026-12-04"),
+            (std::vector<std::string>{"2026-11-21", "2026-11-22", "2026-11-23"}));
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-22", "2026-11-22"),
+            (std::vector<std::string>{"2026-11-22"}));
+  store_->coverage().prune_coverage("kyiv", "2026-11-23");
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-01", "2026-12-31"),
+            (std::vector<std::string>{"2026-11-23"}));
+  EXPECT_EQ(store_->coverage().covered_days("lviv", "2026-11-01", "2026-12-31").size(), 1u);
+}
+
+// --- BudgetRepository ----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, BudgetIsCheckedAndChargedAtomically) {
+  EXPECT_TRUE(store_->budget().charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));
+  EXPECT_TRUE(store_->budget().charge_budget("2026-11-21", 2, 70'000, 3, 1'000'000));
+  EXPECT_FALSE(
+      store_->budget().charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));  // 4 > 3 calls
+  EXPECT_FALSE(store_->budget().charge_budget("2026-11-21", 0, 950'000, 10, 1'000'000));  // dollars
+  auto used = store_->budget().budget_used("2026-11-21");
+  EXPECT_EQ(used.grounded_calls, 3);
+  EXPECT_EQ(used.micro_usd, 105'000);
+  EXPECT_EQ(store_->budget().budget_used("2026-11-22").grounded_calls,
+            0);  // a new day starts at zero
+  // Many threads (like many processes) never overspend together.
+  std::vector<std::unique_ptr<Database>> stores;
+  for (int i = 0; i < 4; ++i)
+    stores.push_back(open_again());
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 10; ++k)
+        granted += stores[i]->budget().charge_budget("2026-11-23", 1, 0, 25, 1);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(granted.load(), 25);
+}
+
+// --- PosterRepository ----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, PosterPathIsStoredAndBumpsVersion) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->showtimes().merge_movies(
+      "kyiv",
+      {test_movie("Dune", "", {test_theater("A", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
+      now);
+  auto movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  auto v = store_->locations().location_state("kyiv")->data_version;
+  store_->posters().set_movie_poster(movies[0].id, "/posters/abc.png");
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+  movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  EXPECT_EQ(movies[0].image_path, "/posters/abc.png");
+}
+
+// --- VisitRepository -----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, VisitsAccumulateAcrossInstances) {
+  EXPECT_EQ(store_->visits().visits(), 0);
+  store_->visits().add_visits(5);
+  auto other = open_again();
+  other->visits().add_visits(7);
+  other->visits().add_visits(0);
+  EXPECT_EQ(store_->visits().visits(), 12);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
