@@ -43,9 +43,10 @@ struct Bench {
     std::filesystem::remove(path);
     auto store = cs::make_sqlite_store(path, 4);
     store->ensure_schema();
-    store->seed_locations(catalog.all());
+    store->locations().seed_locations(catalog.all());
     cs::BlockingPool pool(2, 1024);
-    cs::AsyncStore async(*store, pool);
+    auto repos = cs::agent::scrape_store_of(*store);
+    cs::Async<cs::agent::ScrapeStore> async(repos, pool);
     asio::io_context io;
     cs::net::HttpClient http(io.get_executor());
     cs::gemini::UsageMeter meter;
@@ -73,7 +74,7 @@ struct Bench {
       r.usage = report.progress.usage;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       auto zone = catalog.zone(city);
-      auto stored = store->movies_between(city.id, now - 48h, now + 30 * 24h);
+      auto stored = store->showtimes().movies_between(city.id, now - 48h, now + 30 * 24h);
       auto sc = cs::gemini_sim::score(sim.service().world(), city, zone, cs::local_date(zone, now),
                                       14, stored);
       r.recall = sc.recall();

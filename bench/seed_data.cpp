@@ -11,7 +11,7 @@
 
 #include "cinestream/catalog/city_catalog.hpp"
 #include "cinestream/gemini_sim/world.hpp"
-#include "cinestream/store/store.hpp"
+#include "cinestream/store/database.hpp"
 
 namespace cs = cinestream;
 
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   auto store = cs::open_store({data_dir, "", 1});
   store->ensure_schema();
   auto locations = cs::bundled_locations();
-  store->seed_locations(locations);
+  store->locations().seed_locations(locations);
   cs::CityCatalog catalog(locations);
   cs::gemini_sim::World world(world_options);
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -70,8 +70,8 @@ int main(int argc, char** argv) {
     std::vector<cs::Movie> list;
     for (auto& [k, m] : batch)
       list.push_back(std::move(m));
-    store->merge_movies(city.id, list, now);
-    store->mark_covered(city.id, covered, now);
+    store->showtimes().merge_movies(city.id, list, now);
+    store->coverage().mark_covered(city.id, covered, now);
   }
   fmt::print("seeded {} cities, {} showtimes into {}\n", cities, total, data_dir);
   return 0;

@@ -75,7 +75,7 @@ std::optional<std::string_view> image_extension(std::string_view b) {
   return std::nullopt;
 }
 
-PosterFetcher::PosterFetcher(asio::any_io_executor executor, AsyncStore& store,
+PosterFetcher::PosterFetcher(asio::any_io_executor executor, Async<ScrapeStore> store,
                              PosterOptions options, PosterStats& stats)
     : http_(std::move(executor), client_options(options)),
       store_(store),
@@ -123,15 +123,18 @@ asio::awaitable<std::optional<std::string>> PosterFetcher::fetch(const std::stri
 
 asio::awaitable<void> PosterFetcher::fetch_city(std::string city_id) {
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto query = [city_id, now](Store& s) {
-    return s.movies_between(city_id, now - std::chrono::days(1), now + std::chrono::days(15));
+  auto query = [city_id, now](ScrapeStore& s) {
+    return s.showtimes.movies_between(city_id, now - std::chrono::days(1),
+                                      now + std::chrono::days(15));
   };
   auto movies = co_await store_.call(std::move(query));
   for (const auto& m : movies) {
     if (!m.image_path.empty() || m.image_url.empty()) continue;
     auto served = co_await fetch(m.image_url);
     if (!served) continue;
-    auto save = [id = m.id, path = *served](Store& s) { s.set_movie_poster(id, path); };
+    auto save = [id = m.id, path = *served](ScrapeStore& s) {
+      s.posters.set_movie_poster(id, path);
+    };
     co_await store_.call(std::move(save));
   }
 }

@@ -85,8 +85,9 @@ constexpr auto kStatusPollInterval = 300ms;
 
 // Merges bump the city's data_version, which CityVersions polls; a status read also raises it
 // (see status_document).
-ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog, AsyncStore& store,
-                             CityVersions& versions, ScrapeServiceOptions options)
+ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog,
+                             Async<ScrapeStore> store, CityVersions& versions,
+                             ScrapeServiceOptions options)
     : loops_(loops),
       catalog_(catalog),
       store_(store),
@@ -153,7 +154,7 @@ asio::awaitable<void> ScrapeService::check_budget() {
                                              4000 * prices.output_per_million / 1e6) *
                                             1e6);
   auto day = utc_day(now_s());
-  auto query = [day](Store& s) { return s.budget_used(day); };
+  auto query = [day](ScrapeStore& s) { return s.budget.budget_used(day); };
   auto used = co_await store_.call(std::move(query));
   if (used.grounded_calls + 1 > options_.budget_grounded_calls ||
       used.micro_usd + estimate > static_cast<std::int64_t>(options_.budget_usd * 1e6)) {
@@ -168,8 +169,8 @@ asio::awaitable<void> ScrapeService::record_billed(gemini::Usage usage) {
   auto day = utc_day(now_s());
   auto micro = static_cast<std::int64_t>(std::llround(usage.cost_usd * 1e6));
   auto calls = usage.grounded_calls;
-  auto charge = [day, calls, micro](Store& s) {
-    return s.charge_budget(day, calls, micro, no_limit, no_limit);
+  auto charge = [day, calls, micro](ScrapeStore& s) {
+    return s.budget.charge_budget(day, calls, micro, no_limit, no_limit);
   };
   co_await store_.call(std::move(charge));
 }
@@ -208,8 +209,8 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   auto zone = catalog_.zone(*city);
   auto now = now_s();
   auto days = horizon(local_date(zone, now), options_.horizon_days);
-  auto look = [id, from = days.front(), to = days.back()](Store& s) {
-    return std::make_pair(s.location_state(id), s.covered_days(id, from, to));
+  auto look = [id, from = days.front(), to = days.back()](ScrapeStore& s) {
+    return std::make_pair(s.locations.location_state(id), s.coverage.covered_days(id, from, to));
   };
   auto [state, covered] = co_await store_.call(std::move(look));
   auto status_url = "/api/scrape/status/" + id;
@@ -222,7 +223,7 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   }
   if (!state || state->status != ScrapeStatus::processing) {
     auto day = utc_day(now);
-    auto query = [day](Store& s) { return s.budget_used(day); };
+    auto query = [day](ScrapeStore& s) { return s.budget.budget_used(day); };
     auto used = co_await store_.call(std::move(query));
     if (used.grounded_calls >= options_.budget_grounded_calls ||
         static_cast<double>(used.micro_usd) / 1e6 >= options_.budget_usd) {
@@ -235,8 +236,8 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   }
   auto owner = fmt::format("{}:{}", owner_prefix_, ++scrape_counter_);
   auto lease = options_.lease;
-  auto lock = [id, owner, lease, now](Store& s) {
-    return s.try_lock_city(id, owner, "request", lease, now);
+  auto lock = [id, owner, lease, now](ScrapeStore& s) {
+    return s.scrape_locks.try_lock_city(id, owner, "request", lease, now);
   };
   auto result = co_await store_.call(std::move(lock));
   bool started = result.outcome == LockOutcome::acquired;
@@ -270,9 +271,8 @@ asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running)
     running->wake->expires_after(250ms);
     co_await running->wake->async_wait(asio::as_tuple(asio::use_awaitable));
     if (running->progress != running->written) {
-      auto write = [city = running->city, owner = running->owner, p = running->progress](Store& s) {
-        return s.set_progress(city, owner, p);
-      };
+      auto write = [city = running->city, owner = running->owner, p = running->progress](
+                       ScrapeStore& s) { return s.scrape_locks.set_progress(city, owner, p); };
       running->written = running->progress;
       try {
         co_await store_.call(std::move(write));
@@ -281,8 +281,10 @@ asio::awaitable<void> ScrapeService::heartbeat(std::shared_ptr<Running> running)
       }
     }
     if (!running->finished && std::chrono::steady_clock::now() - last_renew >= renew_every) {
-      auto renew = [city = running->city, owner = running->owner, lease = options_.lease](
-                       Store& s) { return s.renew_city_lock(city, owner, lease, now_s()); };
+      auto renew = [city = running->city, owner = running->owner,
+                    lease = options_.lease](ScrapeStore& s) {
+        return s.scrape_locks.renew_city_lock(city, owner, lease, now_s());
+      };
       bool ok = false;
       try {
         ok = co_await store_.call(std::move(renew));
@@ -350,9 +352,9 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   report.progress.step = "done";
   auto finish = [id = city->id, owner,
                  progress = http::json_text(progress_json(report.progress, options_.plan)),
-                 final_status, error](Store& s) {
-    s.set_progress(id, owner, progress);
-    return s.release_city_lock(id, owner, final_status, error, now_s());
+                 final_status, error](ScrapeStore& s) {
+    s.scrape_locks.set_progress(id, owner, progress);
+    return s.scrape_locks.release_city_lock(id, owner, final_status, error, now_s());
   };
   bool released = false;
   try {
@@ -400,9 +402,9 @@ asio::awaitable<void> ScrapeService::shutdown() {
     r->stop = true;
     // Released here rather than by the scrape, which may wait for a Gemini answer past the drain
     // deadline; its later writes are fenced out because the lock is no longer its own.
-    auto release = [city = r->city, owner = r->owner](Store& s) {
-      return s.release_city_lock(city, owner, ScrapeStatus::stale, "stopped: the server shut down",
-                                 now_s());
+    auto release = [city = r->city, owner = r->owner](ScrapeStore& s) {
+      return s.scrape_locks.release_city_lock(city, owner, ScrapeStatus::stale,
+                                              "stopped: the server shut down", now_s());
     };
     try {
       if (co_await store_.call(std::move(release))) r->released_by_shutdown = true;
@@ -417,8 +419,8 @@ asio::awaitable<std::optional<std::string>> ScrapeService::status_document(const
   ++status_polls_;
   std::string id = city.id;
   auto days = horizon(local_date(catalog_.zone(city), now_s()), options_.horizon_days);
-  auto look = [id, from = days.front(), to = days.back()](Store& s) {
-    return std::make_pair(s.location_state(id), s.covered_days(id, from, to));
+  auto look = [id, from = days.front(), to = days.back()](ScrapeStore& s) {
+    return std::make_pair(s.locations.location_state(id), s.coverage.covered_days(id, from, to));
   };
   auto [state, covered] = co_await store_.call(std::move(look));
   if (!state) co_return std::nullopt;
@@ -585,7 +587,7 @@ asio::awaitable<void> ScrapeService::watchdog() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
     try {
-      auto expire = [](Store& s) { return s.expire_lapsed_locks(now_s()); };
+      auto expire = [](ScrapeStore& s) { return s.scrape_locks.expire_lapsed_locks(now_s()); };
       for (const auto& id : co_await store_.call(expire)) {
         spdlog::warn(
             "watchdog: the scrape lock of {} lapsed (its holder died?); the city is stale again",

@@ -60,7 +60,7 @@ struct Scraper::Run {
   SysSeconds now;
 };
 
-Scraper::Scraper(gemini::Client& client, AsyncStore& store, const CityCatalog& catalog,
+Scraper::Scraper(gemini::Client& client, Async<ScrapeStore> store, const CityCatalog& catalog,
                  ScrapeOptions options, ScraperHooks hooks)
     : client_(client),
       store_(store),
@@ -165,11 +165,11 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
     auto city = run.city.id;
     auto now = run.now;
     auto owner = hooks_.owner;
-    auto mark = [city, owner, complete, now](Store& s) {
+    auto mark = [city, owner, complete, now](ScrapeStore& s) {
       if (owner.empty()) {
-        s.mark_covered(city, complete, now);
+        s.coverage.mark_covered(city, complete, now);
       } else {
-        s.mark_covered_fenced(city, owner, complete, now);
+        s.coverage.mark_covered_fenced(city, owner, complete, now);
       }
     };
     std::string mark_error;
@@ -268,9 +268,9 @@ asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::s
     auto city = run.city.id;
     auto now = run.now;
     auto owner = hooks_.owner;
-    auto merge = [city, owner, batch = std::move(batch), now](Store& s) {
-      if (owner.empty()) return s.merge_movies(city, batch, now);
-      return s.merge_movies_fenced(city, owner, batch, now);
+    auto merge = [city, owner, batch = std::move(batch), now](ScrapeStore& s) {
+      if (owner.empty()) return s.showtimes.merge_movies(city, batch, now);
+      return s.showtimes.merge_movies_fenced(city, owner, batch, now);
     };
     auto stats = co_await store_.call(std::move(merge));
     progress.showtimes_added += stats.showtimes_added;
@@ -309,8 +309,8 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
 
   std::vector<std::string> covered;
   if (!options_.full_refresh) {
-    auto query = [id, from = days.front(), to = days.back()](Store& s) {
-      return s.covered_days(id, from, to);
+    auto query = [id, from = days.front(), to = days.back()](ScrapeStore& s) {
+      return s.coverage.covered_days(id, from, to);
     };
     covered = co_await store_.call(std::move(query));
   }
@@ -318,9 +318,9 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
     if (std::find(covered.begin(), covered.end(), d) == covered.end())
       report.days_asked.push_back(d);
   }
-  auto cleanup = [id, today, now = run.now](Store& s) {
-    s.prune_before(id, now);
-    s.prune_coverage(id, format_iso_date(today));
+  auto cleanup = [id, today, now = run.now](ScrapeStore& s) {
+    s.showtimes.prune_before(id, now);
+    s.coverage.prune_coverage(id, format_iso_date(today));
   };
   if (report.days_asked.empty()) {
     progress.step = "done";
@@ -331,7 +331,7 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
   try {
     // (1) Cinemas: known ones are reused; otherwise asked for.
     if (options_.reuse_known && !options_.full_refresh) {
-      auto query = [id](Store& s) { return s.theaters(id); };
+      auto query = [id](ScrapeStore& s) { return s.showtimes.theaters(id); };
       auto known = co_await store_.call(std::move(query));
       for (auto& t : known)
         run.cinemas.push_back({t.name, t.address, t.website});
@@ -354,7 +354,9 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
     if (options_.reuse_known && !options_.full_refresh && options_.plan == Plan::by_day) {
       auto from = run.now;
       auto to = run.now + std::chrono::days(options_.horizon_days);
-      auto query = [id, from, to](Store& s) { return s.movies_between(id, from, to); };
+      auto query = [id, from, to](ScrapeStore& s) {
+        return s.showtimes.movies_between(id, from, to);
+      };
       auto known = co_await store_.call(std::move(query));
       for (auto& m : known)
         run.movies.push_back({m.title, m.description, m.image_url});

@@ -110,7 +110,7 @@ SysSeconds now_seconds() {
 
 }  // namespace
 
-Api::Api(const CityCatalog& catalog, AsyncStore& store, CityVersions& versions,
+Api::Api(const CityCatalog& catalog, Async<ApiStore> store, CityVersions& versions,
          VisitCounter& visits, const http::StaticFiles& static_files, ApiOptions options)
     : catalog_(catalog),
       store_(store),
@@ -238,7 +238,9 @@ asio::awaitable<http::Reply> Api::showtimes(http::RequestContext& ctx) {
   // Concurrent misses of this page (on any loop) query and render once.
   SingleFlight::Compute compute = [this, id, range, location = c.location, zone = c.zone, day,
                                    lang = *lang.value]() -> asio::awaitable<SingleFlight::Result> {
-    auto query = [id, range](Store& s) { return s.movies_between(id, range.begin, range.end); };
+    auto query = [id, range](ApiStore& s) {
+      return s.showtimes.movies_between(id, range.begin, range.end);
+    };
     auto movies = co_await store_.call(std::move(query));
     co_return make_cached_body(
         render_showtimes({*location, zone}, day, lang, movies, options_.demo));
@@ -267,7 +269,7 @@ asio::awaitable<http::Reply> Api::movies(http::RequestContext& ctx) {
   SingleFlight::Compute compute = [this, id, from, to, location = c.location, zone = c.zone, today,
                                    last,
                                    lang = *lang.value]() -> asio::awaitable<SingleFlight::Result> {
-    auto query = [id, from, to](Store& s) { return s.movies_between(id, from, to); };
+    auto query = [id, from, to](ApiStore& s) { return s.showtimes.movies_between(id, from, to); };
     auto movies = co_await store_.call(std::move(query));
     co_return make_cached_body(
         render_movies({*location, zone}, today, last, lang, movies, options_.demo));
@@ -278,7 +280,7 @@ asio::awaitable<http::Reply> Api::movies(http::RequestContext& ctx) {
 }
 
 asio::awaitable<http::Reply> Api::stats(http::RequestContext&) {
-  auto stored = co_await store_.call([](Store& s) { return s.visits(); });
+  auto stored = co_await store_.call([](ApiStore& s) { return s.visits.visits(); });
   boost::json::object doc{{"visitors", stored + visits_.pending()}};
   auto res = http::json_response(Status::ok, http::json_text(doc));
   res.set(bh::field::cache_control, "no-store");
@@ -287,7 +289,7 @@ asio::awaitable<http::Reply> Api::stats(http::RequestContext&) {
 
 asio::awaitable<http::Reply> Api::health(http::RequestContext& ctx) {
   try {
-    co_await store_.call([](Store& s) { s.check_health(); });
+    co_await store_.call([](ApiStore& s) { s.health.check_health(); });
   } catch (const std::exception& e) {
     spdlog::warn("request_id={} health check failed: {}", ctx.request_id, e.what());
     auto res = error_response(Status::service_unavailable, "store_unavailable",
@@ -366,13 +368,14 @@ asio::awaitable<http::Reply> Api::poster(http::RequestContext& ctx) {
   co_return res;
 }
 
-asio::awaitable<void> watch_city_states(AsyncStore& store, CityVersions& versions,
+asio::awaitable<void> watch_city_states(Async<LocationRepository> locations, CityVersions& versions,
                                         std::chrono::milliseconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   bool failing = false;
   for (;;) {
     try {
-      auto states = co_await store.call([](Store& s) { return s.location_states(); });
+      auto states =
+          co_await locations.call([](LocationRepository& r) { return r.location_states(); });
       versions.update(std::move(states));
       if (failing) spdlog::info("city state watcher: store reachable again");
       failing = false;

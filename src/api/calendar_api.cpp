@@ -72,8 +72,8 @@ boost::asio::awaitable<http::Reply> Api::showtime_ics(http::RequestContext& ctx)
   auto wall = date::local_seconds{date::local_days{local->day}} + local->time_of_day;
   auto start = std::chrono::time_point_cast<std::chrono::seconds>(
       zone->to_sys(wall, date::choose::earliest));
-  auto query = [id = city->id, start](Store& s) {
-    return s.movies_between(id, start, start + std::chrono::seconds(1));
+  auto query = [id = city->id, start](ApiStore& s) {
+    return s.showtimes.movies_between(id, start, start + std::chrono::seconds(1));
   };
   auto movies = co_await store_.call(std::move(query));
   for (const auto& m : movies) {

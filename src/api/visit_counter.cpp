@@ -7,11 +7,11 @@
 
 namespace cinestream {
 
-boost::asio::awaitable<void> VisitCounter::flush(AsyncStore& store) {
+boost::asio::awaitable<void> VisitCounter::flush(Async<VisitRepository> store) {
   std::int64_t n = pending_.exchange(0);
   if (n == 0) co_return;
   try {
-    auto add = [n](Store& s) { s.add_visits(n); };
+    auto add = [n](VisitRepository& r) { r.add_visits(n); };
     co_await store.call(add);
   } catch (const std::exception& e) {
     pending_.fetch_add(n);
@@ -19,7 +19,7 @@ boost::asio::awaitable<void> VisitCounter::flush(AsyncStore& store) {
   }
 }
 
-void VisitCounter::flush_blocking(Store& store) {
+void VisitCounter::flush_blocking(VisitRepository& store) {
   std::int64_t n = pending_.exchange(0);
   if (n == 0) return;
   try {
@@ -29,7 +29,7 @@ void VisitCounter::flush_blocking(Store& store) {
   }
 }
 
-boost::asio::awaitable<void> VisitCounter::run(AsyncStore& store,
+boost::asio::awaitable<void> VisitCounter::run(Async<VisitRepository> store,
                                                std::chrono::milliseconds interval) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   for (;;) {

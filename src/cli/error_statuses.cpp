@@ -1,7 +1,7 @@
 #include "error_statuses.hpp"
 
 #include "cinestream/runtime/blocking_pool.hpp"
-#include "cinestream/store/store.hpp"
+#include "cinestream/store/errors.hpp"
 
 namespace cinestream::cli {
 

@@ -2,7 +2,7 @@
 
 #include "cinestream/catalog/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
-#include "cinestream/store/store.hpp"
+#include "cinestream/store/database.hpp"
 #include "store_setup.hpp"
 
 namespace cinestream::cli {
@@ -11,7 +11,7 @@ int init_db(const Config& config) {
   auto store = open_migrated_store(config, 1);
   auto locations = bundled_locations();
   CityCatalog check(locations);  // refuses unknown time zones before anything is written
-  auto inserted = store->seed_locations(locations);
+  auto inserted = store->locations().seed_locations(locations);
   // The URI may hold credentials: name the backend, not the URI.
   spdlog::info("init-db: schema version {} in {}; {} locations ({} new)", kStoreSchemaVersion,
                config.mongo_uri.empty() ? config.data_dir : std::string("MongoDB"),

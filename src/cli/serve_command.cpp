@@ -28,7 +28,7 @@
 #include "cinestream/runtime/event_loops.hpp"
 #include "cinestream/runtime/supervisor.hpp"
 #include "cinestream/runtime/task_processors.hpp"
-#include "cinestream/store/store.hpp"
+#include "cinestream/store/database.hpp"
 #include "error_statuses.hpp"
 #include "store_setup.hpp"
 
@@ -107,7 +107,8 @@ int serve(const Config& config) {
   {
     // Schema and bundled cities once, before any worker: they must not race to create them.
     auto store = open_migrated_store(config, 1);
-    if (store->locations().empty()) store->seed_locations(bundled_locations());
+    if (store->locations().locations().empty())
+      store->locations().seed_locations(bundled_locations());
   }
   std::uint16_t port = config.port;
   int placeholder = port == 0 ? reserve_port(config.host, port) : -1;
@@ -141,15 +142,15 @@ namespace {
 int serve_worker(const Config& config, const std::string& secret_key, unsigned worker_index) {
   // Start-up runs before any loop: blocking calls here delay nothing but start-up itself.
   auto store = open_migrated_store(config, config.blocking_threads);
-  auto locations = store->locations();
+  auto locations = store->locations().locations();
   if (locations.empty()) {
-    store->seed_locations(bundled_locations());
-    locations = store->locations();
+    store->locations().seed_locations(bundled_locations());
+    locations = store->locations().locations();
     spdlog::info("seeded {} bundled locations", locations.size());
   }
   CityCatalog catalog(std::move(locations));
   CityVersions versions(catalog);
-  versions.update(store->location_states());
+  versions.update(store->locations().location_states());
   auto static_files = http::StaticFiles::load(find_web_dir(config.web_dir));
 
   // Demo: the Gemini stand-in runs in this process on loopback and the real client talks to it
@@ -182,7 +183,10 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   EventLoops loops(threads);
   TaskProcessors pools({.db_threads = config.blocking_threads, .db_queue = config.blocking_queue});
   BlockingPool& pool = pools.db();
-  AsyncStore async_store(*store, pool);
+  // Each feature gets the repositories it uses, run on the db pool.
+  api::ApiStore api_store = api::api_store_of(*store);
+  agent::ScrapeStore scrape_store = agent::scrape_store_of(*store);
+  Async<VisitRepository> visit_store(store->visits(), pool);
   VisitCounter visits;
 
   api::ApiOptions api_options;
@@ -192,7 +196,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   api_options.secret_key = secret_key;
   api_options.donation_url = config.donation_url;
   api_options.files = &pools.files();
-  api::Api api(catalog, async_store, versions, visits, static_files, api_options);
+  api::Api api(catalog, Async<api::ApiStore>(api_store, pool), versions, visits, static_files,
+               api_options);
 
   agent::ScrapeServiceOptions scrape;
   scrape.plan = agent::parse_plan(config.scrape_plan).value_or(agent::Plan::by_day);
@@ -226,7 +231,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   scrape.posters.allow_private = config.poster_allow_private;
   scrape.posters.allow_loopback = config.demo;
   scrape.posters.files = &pools.files();
-  agent::ScrapeService scraper(loops, catalog, async_store, versions, scrape);
+  agent::ScrapeService scraper(loops, catalog, Async<agent::ScrapeStore>(scrape_store, pool),
+                               versions, scrape);
 
   http::Router router;
   register_platform_errors(router);
@@ -283,9 +289,11 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
       config.host, port, loops.size(), pool.threads(), catalog.all().size());
 
   auto& main_loop = loops.at(0);
-  asio::co_spawn(main_loop, api::watch_city_states(async_store, versions, config.refresh_interval),
+  asio::co_spawn(main_loop,
+                 api::watch_city_states(Async<LocationRepository>(store->locations(), pool),
+                                        versions, config.refresh_interval),
                  asio::detached);
-  asio::co_spawn(main_loop, visits.run(async_store, config.visit_flush_interval), asio::detached);
+  asio::co_spawn(main_loop, visits.run(visit_store, config.visit_flush_interval), asio::detached);
   asio::co_spawn(main_loop, scraper.watchdog(), asio::detached);
 
   asio::signal_set signals(main_loop, SIGTERM, SIGINT);
@@ -297,7 +305,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
         [&]() -> asio::awaitable<void> {
           co_await scraper.shutdown();  // before the drain: locks are free at once
           co_await server.drain(config.shutdown_timeout);
-          co_await visits.flush(async_store);
+          co_await visits.flush(visit_store);
           loops.stop();
         },
         asio::detached);
@@ -308,7 +316,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   if (demo_sim) demo_sim->stop();
   pools.stop();      // before the loops' shutdown: their threads post completions to them
   loops.shutdown();  // coroutines cut short by the drain end while the services exist
-  visits.flush_blocking(*store);
+  visits.flush_blocking(store->visits());
   spdlog::info("stopped");
   return 0;
 }

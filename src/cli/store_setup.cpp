@@ -4,7 +4,7 @@
 
 namespace cinestream::cli {
 
-std::unique_ptr<Store> open_migrated_store(const Config& config, std::size_t connections) {
+std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t connections) {
   auto store = open_store({config.data_dir, config.mongo_uri, connections});
   auto report = store->ensure_schema();
   for (const auto& m : report.applied)

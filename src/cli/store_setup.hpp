@@ -5,10 +5,10 @@
 #include <memory>
 
 #include "cinestream/config/config.hpp"
-#include "cinestream/store/store.hpp"
+#include "cinestream/store/database.hpp"
 
 namespace cinestream::cli {
 
-std::unique_ptr<Store> open_migrated_store(const Config& config, std::size_t connections);
+std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t connections);
 
 }  // namespace cinestream::cli

@@ -1,13 +1,13 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "cinestream/store/database.hpp"
 #include "cinestream/store/mongo_store.hpp"
 #include "cinestream/store/sqlite_store.hpp"
-#include "cinestream/store/store.hpp"
 
 namespace cinestream {
 
-std::unique_ptr<Store> open_store(const StoreOptions& options) {
+std::unique_ptr<Database> open_store(const StoreOptions& options) {
   if (!options.mongo_uri.empty()) {
     // The database and credentials (authSource included) come from the URI, as in the original's
     // .env: mongodb://user:pass@127.0.0.1:27017/movie_db?authSource=admin

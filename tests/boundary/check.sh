@@ -10,7 +10,7 @@ if [ "$expect" = builds ]; then
   [ $status -eq 0 ] && { echo "$target built, as declared"; exit 0; }
   echo "$out"; echo "FAIL: $target should build"; exit 1
 fi
-if [ $status -ne 0 ] && grep -q 'cinestream/store/store.hpp: No such file or directory' <<<"$out"; then
+if [ $status -ne 0 ] && grep -q 'cinestream/store/database.hpp: No such file or directory' <<<"$out"; then
   echo "$target refused: the undeclared module's header is not visible"
   exit 0
 fi

@@ -1,9 +1,9 @@
-// The store's merge (SqliteStore::merge_movies) on a temporary database, with movie lists built
-// from the input over small vocabularies so that spellings collide the way answers do.
-// Invariants (docs/data-model.md): every showtime is counted once as added or duplicate; after the
-// merge no two movies share a title key and no showtime appears twice; every merged showtime can be
-// read back; merging the same list again changes nothing (no movie, theater or showtime added, the
-// data_version unchanged).
+// The store's merge (ShowtimeRepository::merge_movies on SQLite) on a temporary database, with
+// movie lists built from the input over small vocabularies so that spellings collide the way
+// answers do. Invariants (docs/data-model.md): every showtime is counted once as added or
+// duplicate; after the merge no two movies share a title key and no showtime appears twice; every
+// merged showtime can be read back; merging the same list again changes nothing (no movie, theater
+// or showtime added, the data_version unchanged).
 #include <fuzzer/FuzzedDataProvider.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -62,7 +62,7 @@ std::string upper(std::string s) {
 
 struct Db {
   std::filesystem::path dir;
-  std::unique_ptr<cinestream::Store> store;
+  std::unique_ptr<cinestream::Database> store;
   Db() {
     char tmpl[] = "/tmp/cinestream-fuzz-merge-XXXXXX";
     FUZZ_CHECK(::mkdtemp(tmpl) != nullptr);
@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   city.country = {"Ukraine", "Україна", "Украина"};
   city.country_code = "UA";
   city.tz = "Europe/Kyiv";
-  db.store->seed_locations({city});
+  db.store->locations().seed_locations({city});
 
   FuzzedDataProvider in(data, size);
   std::vector<cinestream::Movie> movies(in.ConsumeIntegralInRange<std::size_t>(0, 6));
@@ -116,14 +116,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   auto now = kBase - 1h;
-  auto first = db.store->merge_movies(city.id, movies, now);
+  auto first = db.store->showtimes().merge_movies(city.id, movies, now);
   FUZZ_CHECK(static_cast<std::size_t>(first.showtimes_added + first.showtimes_duplicate) ==
              countable);
-  auto version = db.store->location_state(city.id)->data_version;
+  auto version = db.store->locations().location_state(city.id)->data_version;
   FUZZ_CHECK((version > 0) ==
              (first.movies_added + first.theaters_added + first.showtimes_added > 0));
 
-  auto stored = db.store->movies_between(city.id, kBase - 24h, kBase + 24h);
+  auto stored = db.store->showtimes().movies_between(city.id, kBase - 24h, kBase + 24h);
   // One row per movie. Not checked: that a stored movie's titles still give its key. Blanks are
   // filled from later answers of the same key, so an answer pairing two films' titles ("en":
   // "Inside Out 2", "local": "Дюна") can leave titles whose first non-empty one is another
@@ -179,11 +179,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   // Idempotent: the same answer merged again (a retried unit) adds nothing.
-  auto second = db.store->merge_movies(city.id, movies, now + 1min);
+  auto second = db.store->showtimes().merge_movies(city.id, movies, now + 1min);
   FUZZ_CHECK(second.movies_added == 0);
   FUZZ_CHECK(second.theaters_added == 0);
   FUZZ_CHECK(second.showtimes_added == 0);
   FUZZ_CHECK(static_cast<std::size_t>(second.showtimes_duplicate) == countable);
-  FUZZ_CHECK(db.store->location_state(city.id)->data_version == version);
+  FUZZ_CHECK(db.store->locations().location_state(city.id)->data_version == version);
   return 0;
 }

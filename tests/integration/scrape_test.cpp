@@ -185,12 +185,12 @@ TEST(Scrape, RateLimitPerClient) {
   EXPECT_FALSE(limited.header("retry-after").empty());
 }
 
-Store::BudgetUse budget_today(const std::string& data_dir) {
+BudgetUse budget_today(const std::string& data_dir) {
   auto store = make_sqlite_store(data_dir + "/cinestream.sqlite3", 1);
   auto t = std::time(nullptr);
   std::tm utc{};
   ::gmtime_r(&t, &utc);
-  return store->budget_used(
+  return store->budget().budget_used(
       fmt::format("{:04}-{:02}-{:02}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday));
 }
 

@@ -52,7 +52,7 @@ class ServerApi : public ::testing::Test {
     auto zone = find_zone("Europe/Kyiv");
     auto today = local_date(zone, now_s());
     auto day = local_day(zone, today);
-    store->merge_movies(
+    store->showtimes().merge_movies(
         "kyiv",
         {testing::test_movie(
             title, title + " (ua)",

@@ -36,7 +36,7 @@ TEST(TwoProcesses, ShareOneDataDirectory) {
   auto zone = find_zone("Europe/Kyiv");
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   auto day = local_day(zone, local_date(zone, now));
-  store->merge_movies(
+  store->showtimes().merge_movies(
       "lviv",
       {testing::test_movie(
           "Dune", "Дюна",
@@ -48,7 +48,7 @@ TEST(TwoProcesses, ShareOneDataDirectory) {
   testing::http_get(a.port(), "/");
   testing::http_get(b.port(), "/");
   testing::http_get(b.port(), "/");
-  EXPECT_TRUE(eventually([&] { return store->visits() == 3; }));
+  EXPECT_TRUE(eventually([&] { return store->visits().visits() == 3; }));
 
   a.signal(SIGTERM);
   EXPECT_EQ(a.wait_exit(5s), 0);

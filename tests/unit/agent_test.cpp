@@ -151,22 +151,12 @@ TEST(Answers, ShowtimesAreValidatedAndDropsCounted) {
 
 // --- Whole scrapes -------------------------------------------------------------------------
 
-// The real store with one fault: the Nth merge (counting both kinds) throws StoreUnavailable.
-class FailingMergeStore final : public Store {
+// The real showtimes with one fault: the Nth merge (counting both kinds) throws StoreUnavailable.
+class FailingMergeShowtimes final : public ShowtimeRepository {
  public:
-  FailingMergeStore(Store& inner, int fail_at) : s_(inner), fail_at_(fail_at) {}
+  FailingMergeShowtimes(ShowtimeRepository& inner, int fail_at) : s_(inner), fail_at_(fail_at) {}
   std::atomic<int> merges{0};
 
-  SchemaReport ensure_schema() override { return s_.ensure_schema(); }
-  int schema_version() override { return s_.schema_version(); }
-  std::size_t seed_locations(const std::vector<Location>& l) override {
-    return s_.seed_locations(l);
-  }
-  std::vector<Location> locations() override { return s_.locations(); }
-  std::vector<LocationState> location_states() override { return s_.location_states(); }
-  std::optional<LocationState> location_state(std::string_view c) override {
-    return s_.location_state(c);
-  }
   std::vector<Movie> movies_between(std::string_view c, SysSeconds f, SysSeconds t) override {
     return s_.movies_between(c, f, t);
   }
@@ -182,54 +172,13 @@ class FailingMergeStore final : public Store {
   std::size_t prune_before(std::string_view c, SysSeconds t) override {
     return s_.prune_before(c, t);
   }
-  LockResult try_lock_city(std::string_view c, std::string_view o, std::string_view src,
-                           std::chrono::seconds l, SysSeconds n) override {
-    return s_.try_lock_city(c, o, src, l, n);
-  }
-  bool renew_city_lock(std::string_view c, std::string_view o, std::chrono::seconds l,
-                       SysSeconds n) override {
-    return s_.renew_city_lock(c, o, l, n);
-  }
-  bool release_city_lock(std::string_view c, std::string_view o, ScrapeStatus st,
-                         std::string_view e, SysSeconds n) override {
-    return s_.release_city_lock(c, o, st, e, n);
-  }
-  std::vector<std::string> expire_lapsed_locks(SysSeconds n) override {
-    return s_.expire_lapsed_locks(n);
-  }
-  std::vector<std::string> covered_days(std::string_view c, std::string_view f,
-                                        std::string_view t) override {
-    return s_.covered_days(c, f, t);
-  }
-  void mark_covered(std::string_view c, const std::vector<std::string>& d, SysSeconds n) override {
-    s_.mark_covered(c, d, n);
-  }
-  void mark_covered_fenced(std::string_view c, std::string_view o,
-                           const std::vector<std::string>& d, SysSeconds n) override {
-    s_.mark_covered_fenced(c, o, d, n);
-  }
-  void prune_coverage(std::string_view c, std::string_view b) override { s_.prune_coverage(c, b); }
-  bool set_progress(std::string_view c, std::string_view o, std::string_view p) override {
-    return s_.set_progress(c, o, p);
-  }
-  bool charge_budget(std::string_view d, std::int64_t g, std::int64_t m, std::int64_t mg,
-                     std::int64_t mm) override {
-    return s_.charge_budget(d, g, m, mg, mm);
-  }
-  BudgetUse budget_used(std::string_view d) override { return s_.budget_used(d); }
   std::vector<Theater> theaters(std::string_view c) override { return s_.theaters(c); }
-  void set_movie_poster(std::int64_t id, std::string_view p) override {
-    s_.set_movie_poster(id, p);
-  }
-  void add_visits(std::int64_t n) override { s_.add_visits(n); }
-  std::int64_t visits() override { return s_.visits(); }
-  void check_health() override { s_.check_health(); }
 
  private:
   void fault() {
     if (++merges == fail_at_) throw StoreUnavailable("disk I/O error (injected)");
   }
-  Store& s_;
+  ShowtimeRepository& s_;
   int fail_at_;
 };
 
@@ -242,7 +191,7 @@ class ScrapeTest : public ::testing::Test {
     sim_ = std::make_unique<gemini_sim::SimServer>(catalog(), o);
     sim_->start("127.0.0.1", 0);
     store_->ensure_schema();
-    store_->seed_locations(catalog().all());
+    store_->locations().seed_locations(catalog().all());
     client_options_.base_url = sim_->base_url();
     client_options_.api_key = "k";
     client_options_.initial_backoff = 10ms;
@@ -259,7 +208,8 @@ class ScrapeTest : public ::testing::Test {
   ScrapeReport scrape(ScrapeOptions options, ScraperHooks hooks = {}) {
     return scrape_with(async_, options, std::move(hooks));
   }
-  ScrapeReport scrape_with(AsyncStore& store, ScrapeOptions options, ScraperHooks hooks = {}) {
+  ScrapeReport scrape_with(Async<ScrapeStore> store, ScrapeOptions options,
+                           ScraperHooks hooks = {}) {
     if (!hooks.now) hooks.now = [this] { return now_; };
     Scraper scraper(*client_, store, catalog(), options, hooks);
     auto fut = asio::co_spawn(io_, scraper.run(city()), asio::use_future);
@@ -273,14 +223,14 @@ class ScrapeTest : public ::testing::Test {
   };
   Quality quality(int days) const {
     auto zone = catalog().zone(city());
-    auto movies = store_->movies_between("lviv", now_ - 48h, now_ + 30 * 24h);
+    auto movies = store_->showtimes().movies_between("lviv", now_ - 48h, now_ + 30 * 24h);
     auto sc = gemini_sim::score(sim_->service().world(), city(), zone, local_date(zone, now_), days,
                                 movies);
     return {sc.recall(), sc.precision()};
   }
   std::size_t stored_count() const {
     auto zone = catalog().zone(city());
-    auto movies = store_->movies_between("lviv", now_ - 48h, now_ + 30 * 24h);
+    auto movies = store_->showtimes().movies_between("lviv", now_ - 48h, now_ + 30 * 24h);
     return gemini_sim::score(sim_->service().world(), city(), zone, local_date(zone, now_), 14,
                              movies)
         .stored;
@@ -288,9 +238,10 @@ class ScrapeTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<gemini_sim::SimServer> sim_;
-  std::unique_ptr<Store> store_ = make_sqlite_store(dir_.str() + "/s.sqlite3", 4);
+  std::unique_ptr<Database> store_ = make_sqlite_store(dir_.str() + "/s.sqlite3", 4);
   BlockingPool pool_{2, 256};
-  AsyncStore async_{*store_, pool_};
+  ScrapeStore repos_ = scrape_store_of(*store_);
+  Async<ScrapeStore> async_{repos_, pool_};
   asio::io_context io_;
   net::HttpClient http_{io_.get_executor()};
   gemini::UsageMeter meter_;
@@ -374,9 +325,10 @@ TEST_F(ScrapeTest, InterruptedScrapeKeepsWhatFinishedAndFillsTheRest) {
 
 TEST_F(ScrapeTest, StoreErrorInAUnitFailsItsDayAndTheScrape) {
   // Cinemas and movies are not merged; the third day's merge fails.
-  FailingMergeStore failing(*store_, 3);
-  AsyncStore async(failing, pool_);
-  auto report = scrape_with(async, {});
+  FailingMergeShowtimes failing(store_->showtimes(), 3);
+  ScrapeStore repos{repos_.locations,    failing,         repos_.posters,
+                    repos_.scrape_locks, repos_.coverage, repos_.budget};
+  auto report = scrape_with(Async<ScrapeStore>(repos, pool_), {});
   EXPECT_TRUE(report.store_failed);
   EXPECT_NE(report.error.find("injected"), std::string::npos) << report.error;
   // The failed unit is counted and its day not covered; the other units' work is kept.
@@ -386,12 +338,13 @@ TEST_F(ScrapeTest, StoreErrorInAUnitFailsItsDayAndTheScrape) {
   EXPECT_GE(report.days_covered.size(), 12u);
   auto zone = catalog().zone(city());
   auto days = horizon(local_date(zone, now_), 14);
-  EXPECT_EQ(store_->covered_days("lviv", days.front(), days.back()), report.days_covered);
+  EXPECT_EQ(store_->coverage().covered_days("lviv", days.front(), days.back()),
+            report.days_covered);
   EXPECT_GT(stored_count(), 0u);
 }
 
 TEST_F(ScrapeTest, LostLockStopsTheRemainingUnitsAndFencesTheirWrites) {
-  ASSERT_EQ(store_->try_lock_city("lviv", "A", "request", 300s, now_).outcome,
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("lviv", "A", "request", 300s, now_).outcome,
             LockOutcome::acquired);
   std::atomic<int> calls{0};
   int calls_at_takeover = 0;
@@ -400,8 +353,9 @@ TEST_F(ScrapeTest, LostLockStopsTheRemainingUnitsAndFencesTheirWrites) {
   hooks.before_call = [&]() -> asio::awaitable<void> {
     // Two units' worth of calls, then A's lease lapses and B takes the city.
     if (++calls == 6) {
-      EXPECT_EQ(store_->try_lock_city("lviv", "B", "request", 300s, now_ + 301s).outcome,
-                LockOutcome::acquired);
+      EXPECT_EQ(
+          store_->scrape_locks().try_lock_city("lviv", "B", "request", 300s, now_ + 301s).outcome,
+          LockOutcome::acquired);
       calls_at_takeover = calls;
     }
     co_return;
@@ -419,8 +373,9 @@ TEST_F(ScrapeTest, LostLockStopsTheRemainingUnitsAndFencesTheirWrites) {
   // Nothing of A's landed after the takeover: coverage is what A reported before it.
   auto zone = catalog().zone(city());
   auto days = horizon(local_date(zone, now_), 14);
-  EXPECT_EQ(store_->covered_days("lviv", days.front(), days.back()), report.days_covered);
-  EXPECT_EQ(store_->location_state("lviv")->lock_owner, "B");
+  EXPECT_EQ(store_->coverage().covered_days("lviv", days.front(), days.back()),
+            report.days_covered);
+  EXPECT_EQ(store_->locations().location_state("lviv")->lock_owner, "B");
 }
 
 TEST_F(ScrapeTest, StoppedScrapeMakesNoFurtherCalls) {

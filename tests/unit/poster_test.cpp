@@ -77,9 +77,10 @@ class PosterFetcherTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<gemini_sim::SimServer> sim_;
-  std::unique_ptr<Store> store_ = make_sqlite_store(dir_.str() + "/s.sqlite3", 1);
+  std::unique_ptr<Database> store_ = make_sqlite_store(dir_.str() + "/s.sqlite3", 1);
   BlockingPool pool_{1, 16};
-  AsyncStore async_{*store_, pool_};
+  ScrapeStore repos_ = scrape_store_of(*store_);
+  Async<ScrapeStore> async_{repos_, pool_};
   asio::io_context io_;
   PosterStats stats_;
 };

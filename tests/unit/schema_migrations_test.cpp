@@ -82,20 +82,21 @@ TEST_F(SqliteMigrations, StoreWrittenBy010IsAdoptedWithoutLosingARow) {
     EXPECT_EQ(count_rows(path(), t), before[t]) << t;
 
   // The data reads as before through the store.
-  auto kyiv = store->location_state("kyiv");
+  auto kyiv = store->locations().location_state("kyiv");
   ASSERT_TRUE(kyiv);
   EXPECT_EQ(kyiv->status, ScrapeStatus::fresh);
   EXPECT_EQ(kyiv->data_version, 7);
-  auto movies = store->movies_between("kyiv", utc(2026, 11, 25, 0, 0), utc(2026, 11, 26, 0, 0));
+  auto movies =
+      store->showtimes().movies_between("kyiv", utc(2026, 11, 25, 0, 0), utc(2026, 11, 26, 0, 0));
   ASSERT_EQ(movies.size(), 2u);
   std::size_t showtimes = 0;
   for (const auto& m : movies)
     for (const auto& t : m.theaters)
       showtimes += t.showtimes.size();
   EXPECT_EQ(showtimes, 3u);
-  EXPECT_EQ(store->visits(), 1234);
-  EXPECT_EQ(store->budget_used("2026-11-21").grounded_calls, 14);
-  EXPECT_EQ(store->covered_days("kyiv", "2026-11-21", "2026-11-22").size(), 2u);
+  EXPECT_EQ(store->visits().visits(), 1234);
+  EXPECT_EQ(store->budget().budget_used("2026-11-21").grounded_calls, 14);
+  EXPECT_EQ(store->coverage().covered_days("kyiv", "2026-11-21", "2026-11-22").size(), 2u);
 
   // Opening it again applies nothing.
   auto again = make_sqlite_store(path(), 1)->ensure_schema();
@@ -111,8 +112,8 @@ TEST_F(SqliteMigrations, StoreFromBeforeTheProgressColumnGainsIt) {
   auto store = make_sqlite_store(path(), 1);
   store->ensure_schema();
   // Reading and writing the column raise no SQL error once it exists.
-  EXPECT_NO_THROW(store->set_progress("kyiv", "nobody", "{}"));
-  EXPECT_EQ(store->location_state("lviv")->progress, "");
+  EXPECT_NO_THROW(store->scrape_locks().set_progress("kyiv", "nobody", "{}"));
+  EXPECT_EQ(store->locations().location_state("lviv")->progress, "");
   EXPECT_EQ(count_rows(path(), "showtimes"), 3);
 }
 

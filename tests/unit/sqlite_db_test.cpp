@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "store/sqlite/sqlite_db.hpp"
+#include "cinestream/store/sqlite_db.hpp"
 
 namespace cinestream::sqlite {
 namespace {

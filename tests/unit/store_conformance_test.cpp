@@ -1,4 +1,5 @@
-// One suite for every storage backend: each case states a behaviour of the Store interface.
+// One suite for every storage backend: each case states a behaviour of a repository
+// (include/cinestream/store/*_repository.hpp) or of the Database's schema and migrations.
 // Backends register a factory in kBackends. MongoDB runs against CINESTREAM_TEST_MONGO_URI when
 // set, else against the wire-protocol peer (tests/support/mongo_peer.hpp); cases that need what the
 // peer only fakes are skipped there with the reason, never passed.
@@ -9,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "cinestream/store/module_migrations.hpp"
 #include "cinestream/store/mongo_store.hpp"
 #include "cinestream/store/sqlite_store.hpp"
 #include "support/mongo_peer.hpp"
@@ -27,7 +29,7 @@ using namespace std::chrono_literals;
 struct Backend {
   std::string name;
   // Opens a store on `dir`; two calls with the same dir share the data (like two processes).
-  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+  std::function<std::unique_ptr<Database>(const std::string& dir)> open;
   bool mongo = false;
 };
 
@@ -58,7 +60,7 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     if (GetParam().mongo) CINESTREAM_SKIP_WITHOUT_MONGO();
     store_ = GetParam().open(dir_.str());
     store_->ensure_schema();
-    store_->seed_locations(test_locations());
+    store_->locations().seed_locations(test_locations());
   }
   void TearDown() override {
     if (GetParam().mongo && store_) {
@@ -66,18 +68,20 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
       testing::drop_database(mongo_uri_for(dir_.str()));
     }
   }
-  std::unique_ptr<Store> open_again() { return GetParam().open(dir_.str()); }
+  std::unique_ptr<Database> open_again() { return GetParam().open(dir_.str()); }
   // For cases that rely on what the MongoDB test peer only fakes.
   bool peer_fakes_it() const { return GetParam().mongo && !testing::mongo_target().real; }
 
   testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Database> store_;
 };
+
+// --- Database: schema, migrations per module, health ---------------------------------------------
 
 TEST_P(StoreConformance, SchemaAndSeedAreIdempotent) {
   store_->ensure_schema();
-  EXPECT_EQ(store_->seed_locations(test_locations()), 0u);
-  auto locations = store_->locations();
+  EXPECT_EQ(store_->locations().seed_locations(test_locations()), 0u);
+  auto locations = store_->locations().locations();
   ASSERT_EQ(locations.size(), 3u);
   EXPECT_EQ(locations[0].id, "kyiv");
   EXPECT_EQ(locations[0].name.ua, "Київ");
@@ -116,23 +120,87 @@ TEST_P(StoreConformance, OpenersOfAnEmptyStoreApplyEachMigrationOnce) {
   if (GetParam().mongo) testing::drop_database(mongo_uri_for(fresh.str()));
 }
 
+// A feature module's migrations, as accounts will register them: recorded under its own name,
+// beside the platform's "store" module and without changing its version.
+const sqlite::Migration kWidgetSqlite[] = {
+    {1, "widgets",
+     [](sqlite::Connection& c) {
+       c.exec("CREATE TABLE IF NOT EXISTS test_widgets (name TEXT PRIMARY KEY)");
+     }},
+    {2, "widgets.colour",
+     [](sqlite::Connection& c) {
+       c.exec("ALTER TABLE test_widgets ADD COLUMN colour TEXT NOT NULL DEFAULT ''");
+     }},
+};
+const mongo::Migration kWidgetMongo[] = {
+    {1, "widgets",
+     [](mongo::Conn& c) {
+       mongo::Doc list;
+       mongo::index(list, "name_unique", mongo::Doc().i32("name", 1), true);
+       mongo::create_indexes(c, "test_widgets", list);
+     }},
+    {2, "widgets.colour",
+     [](mongo::Conn& c) {
+       mongo::update_many(c, "test_widgets",
+                          mongo::Doc().doc("colour", mongo::Doc().boolean("$exists", false)),
+                          mongo::Doc().doc("$set", mongo::Doc().str("colour", "")));
+     }},
+};
+
+TEST_P(StoreConformance, AFeatureModuleMigratesUnderItsOwnName) {
+  std::span<const sqlite::Migration> sqlite_v1(kWidgetSqlite, 1);
+  std::span<const mongo::Migration> mongo_v1(kWidgetMongo, 1);
+  EXPECT_EQ(module_schema_version(*store_, "widgets"), 0);
+  auto first = migrate_module(*store_, "widgets", sqlite_v1, mongo_v1);
+  EXPECT_EQ(first.from, 0);
+  EXPECT_EQ(first.to, 1);
+  ASSERT_EQ(first.applied.size(), 1u);
+  EXPECT_EQ(first.applied[0].version, 1);
+  EXPECT_EQ(first.applied[0].name, "widgets");
+  EXPECT_EQ(module_schema_version(*store_, "widgets"), 1);
+  EXPECT_EQ(store_->schema_version(), kStoreSchemaVersion);  // the platform's module is apart
+
+  // Another process opening the same store applies nothing; a newer binary applies only what is
+  // new; the older binary then refuses the store.
+  auto other = open_again();
+  EXPECT_TRUE(migrate_module(*other, "widgets", sqlite_v1, mongo_v1).applied.empty());
+  auto second = migrate_module(*other, "widgets", kWidgetSqlite, kWidgetMongo);
+  EXPECT_EQ(second.from, 1);
+  ASSERT_EQ(second.applied.size(), 1u);
+  EXPECT_EQ(second.applied[0].version, 2);
+  EXPECT_THROW(migrate_module(*store_, "widgets", sqlite_v1, mongo_v1), SchemaTooNew);
+  EXPECT_TRUE(store_->ensure_schema().applied.empty());
+
+  // Each version needs both backends' migration.
+  EXPECT_THROW(migrate_module(*store_, "gadgets", kWidgetSqlite, mongo_v1), std::invalid_argument);
+  EXPECT_EQ(module_schema_version(*store_, "gadgets"), 0);
+}
+
+TEST_P(StoreConformance, HealthCheckPasses) {
+  EXPECT_NO_THROW(store_->check_health());
+}
+
+// --- LocationRepository --------------------------------------------------------------------------
+
 TEST_P(StoreConformance, SeedKeepsStateAndUpdatesNames) {
-  store_->try_lock_city("kyiv", "w1", "test", 300s, utc(2026, 11, 21, 10, 0));
+  store_->scrape_locks().try_lock_city("kyiv", "w1", "test", 300s, utc(2026, 11, 21, 10, 0));
   auto renamed = test_locations();
   renamed[0].name.en = "Kyiv City";
-  EXPECT_EQ(store_->seed_locations(renamed), 0u);
-  EXPECT_EQ(store_->locations()[0].name.en, "Kyiv City");
-  EXPECT_EQ(store_->location_state("kyiv")->status, ScrapeStatus::processing);
+  EXPECT_EQ(store_->locations().seed_locations(renamed), 0u);
+  EXPECT_EQ(store_->locations().locations()[0].name.en, "Kyiv City");
+  EXPECT_EQ(store_->locations().location_state("kyiv")->status, ScrapeStatus::processing);
 }
 
 TEST_P(StoreConformance, NewCityStartsStaleAtVersionZero) {
-  auto s = store_->location_state("lviv");
+  auto s = store_->locations().location_state("lviv");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, ScrapeStatus::stale);
   EXPECT_EQ(s->data_version, 0);
   EXPECT_FALSE(s->last_updated);
-  EXPECT_FALSE(store_->location_state("atlantis"));
+  EXPECT_FALSE(store_->locations().location_state("atlantis"));
 }
+
+// --- ShowtimeRepository --------------------------------------------------------------------------
 
 TEST_P(StoreConformance, MergeStoresMovieTheatersShowtimes) {
   auto now = utc(2026, 11, 21, 8, 0);
@@ -143,14 +211,15 @@ TEST_P(StoreConformance, MergeStoresMovieTheatersShowtimes) {
                                 {utc(2026, 11, 21, 19, 0), "2D", "Ukrainian dubbing", "2"}}),
                   test_theater("Oskar", "Hnata Yury 9",
                                {{utc(2026, 11, 22, 17, 30), "3D", "original", ""}})})};
-  auto stats = store_->merge_movies("kyiv", scraped, now);
+  auto stats = store_->showtimes().merge_movies("kyiv", scraped, now);
   EXPECT_EQ(stats.movies_added, 1);
   EXPECT_EQ(stats.theaters_added, 2);
   EXPECT_EQ(stats.showtimes_added, 3);
   EXPECT_EQ(stats.showtimes_duplicate, 0);
-  EXPECT_EQ(store_->location_state("kyiv")->data_version, 1);
+  EXPECT_EQ(store_->locations().location_state("kyiv")->data_version, 1);
 
-  auto day = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  auto day =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
   ASSERT_EQ(day.size(), 1u);
   EXPECT_EQ(day[0].title.en, "Dune");
   EXPECT_EQ(day[0].title.ua, "Дюна");
@@ -159,19 +228,20 @@ TEST_P(StoreConformance, MergeStoresMovieTheatersShowtimes) {
   ASSERT_EQ(day[0].theaters[0].showtimes.size(), 2u);
   EXPECT_EQ(day[0].theaters[0].showtimes[0].format, "IMAX");  // canonical upper case
   EXPECT_EQ(day[0].theaters[0].showtimes[0].start, utc(2026, 11, 21, 16, 0));
-  EXPECT_TRUE(
-      store_->movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0)).empty());
+  EXPECT_TRUE(store_->showtimes()
+                  .movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0))
+                  .empty());
 }
 
 TEST_P(StoreConformance, MergeDeduplicatesAcrossSpellings) {
   auto now = utc(2026, 11, 21, 8, 0);
-  store_->merge_movies(
+  store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("Dune: Part Two", "Дюна 2",
                   {test_theater("Multiplex", "Berkovetska 6",
                                 {{utc(2026, 11, 21, 16, 0), "IMAX", "original", "1"}})})},
       now);
-  auto again = store_->merge_movies(
+  auto again = store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("DUNE — part two!", "",
                   {test_theater("multiplex", "",
@@ -182,7 +252,8 @@ TEST_P(StoreConformance, MergeDeduplicatesAcrossSpellings) {
   EXPECT_EQ(again.theaters_added, 0);
   EXPECT_EQ(again.showtimes_added, 1);
   EXPECT_EQ(again.showtimes_duplicate, 1);
-  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  auto movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
   ASSERT_EQ(movies.size(), 1u);
   EXPECT_EQ(movies[0].title.en, "Dune: Part Two");  // the first spelling is kept
   EXPECT_EQ(movies[0].title.ua, "Дюна 2");          // and not blanked by the second
@@ -198,17 +269,18 @@ TEST_P(StoreConformance, TheaterAddressIsLearnedOnceAndMergeIsIdempotent) {
       {test_theater("Multiplex", "", {{utc(2026, 11, 21, 16, 0), "2D", "", ""}}),
        test_theater("Multiplex", "Main St 1", {{utc(2026, 11, 21, 17, 0), "2D", "", ""}}),
        test_theater("Multiplex", "Other 2", {{utc(2026, 11, 21, 18, 0), "2D", "", ""}})})};
-  auto first = store_->merge_movies("kyiv", scraped, now);
+  auto first = store_->showtimes().merge_movies("kyiv", scraped, now);
   EXPECT_EQ(first.theaters_added, 2);
   EXPECT_EQ(first.showtimes_added, 3);
-  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  auto movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
   ASSERT_EQ(movies.size(), 1u);
   std::map<std::string, std::size_t> by_address;
   for (const auto& t : movies[0].theaters)
     by_address[t.address] += t.showtimes.size();
   EXPECT_EQ(by_address["Main St 1"], 2u);  // the address-less showtime joined the first address
   EXPECT_EQ(by_address["Other 2"], 1u);
-  auto again = store_->merge_movies("kyiv", scraped, now);
+  auto again = store_->showtimes().merge_movies("kyiv", scraped, now);
   EXPECT_EQ(again.theaters_added, 0);
   EXPECT_EQ(again.showtimes_added, 0);
   EXPECT_EQ(again.showtimes_duplicate, 3);
@@ -216,7 +288,7 @@ TEST_P(StoreConformance, TheaterAddressIsLearnedOnceAndMergeIsIdempotent) {
 
 TEST_P(StoreConformance, SameStartDifferentFormatIsTwoShowtimes) {
   auto now = utc(2026, 11, 21, 8, 0);
-  auto stats = store_->merge_movies(
+  auto stats = store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("Wicked", "Чародійка",
                   {test_theater("Oskar", "a",
@@ -231,20 +303,20 @@ TEST_P(StoreConformance, DuplicateOnlyMergeLeavesVersion) {
   auto now = utc(2026, 11, 21, 8, 0);
   std::vector<Movie> m{test_movie(
       "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
-  store_->merge_movies("kyiv", m, now);
-  auto v = store_->location_state("kyiv")->data_version;
-  store_->merge_movies("kyiv", m, now);
-  EXPECT_EQ(store_->location_state("kyiv")->data_version, v);
+  store_->showtimes().merge_movies("kyiv", m, now);
+  auto v = store_->locations().location_state("kyiv")->data_version;
+  store_->showtimes().merge_movies("kyiv", m, now);
+  EXPECT_EQ(store_->locations().location_state("kyiv")->data_version, v);
 }
 
 TEST_P(StoreConformance, MergeIntoUnknownCityFailsAndWritesNothing) {
-  EXPECT_ANY_THROW(store_->merge_movies(
+  EXPECT_ANY_THROW(store_->showtimes().merge_movies(
       "atlantis", {test_movie("Dune", "", {test_theater("X", "", {})})}, utc(2026, 1, 1, 0, 0)));
 }
 
 TEST_P(StoreConformance, PruneRemovesPastShowtimesAndEmptyMovies) {
   auto now = utc(2026, 11, 21, 8, 0);
-  store_->merge_movies(
+  store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("Old", "Старий",
                   {test_theater("A", "a", {{utc(2026, 11, 20, 10, 0), "", "", ""}})}),
@@ -253,92 +325,19 @@ TEST_P(StoreConformance, PruneRemovesPastShowtimesAndEmptyMovies) {
                                 {{utc(2026, 11, 20, 12, 0), "", "", ""},
                                  {utc(2026, 11, 22, 12, 0), "", "", ""}})})},
       now);
-  auto v = store_->location_state("kyiv")->data_version;
-  EXPECT_EQ(store_->prune_before("kyiv", now), 2u);
-  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
-  auto left = store_->movies_between("kyiv", utc(2026, 11, 1, 0, 0), utc(2026, 12, 1, 0, 0));
+  auto v = store_->locations().location_state("kyiv")->data_version;
+  EXPECT_EQ(store_->showtimes().prune_before("kyiv", now), 2u);
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+  auto left =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 1, 0, 0), utc(2026, 12, 1, 0, 0));
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].title.en, "Mixed");
   // The movie that lost every showtime is gone: merging it again adds it anew.
-  auto again = store_->merge_movies(
+  auto again = store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("Old", "", {test_theater("A", "a", {{utc(2026, 11, 23, 10, 0), "", "", ""}})})},
       now);
   EXPECT_EQ(again.movies_added, 1);
-}
-
-TEST_P(StoreConformance, LockIsExclusiveUntilReleased) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  auto a = store_->try_lock_city("kyiv", "worker-a", "request", 300s, t0);
-  EXPECT_EQ(a.outcome, LockOutcome::acquired);
-  EXPECT_EQ(a.state.status, ScrapeStatus::processing);
-  EXPECT_EQ(a.state.lock_owner, "worker-a");
-  auto b = store_->try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 10s);
-  EXPECT_EQ(b.outcome, LockOutcome::held);
-  EXPECT_EQ(b.state.lock_owner, "worker-a");
-  EXPECT_FALSE(store_->release_city_lock("kyiv", "worker-b", ScrapeStatus::fresh, "", t0 + 20s));
-  EXPECT_TRUE(store_->release_city_lock("kyiv", "worker-a", ScrapeStatus::fresh, "", t0 + 20s));
-  auto s = store_->location_state("kyiv");
-  EXPECT_EQ(s->status, ScrapeStatus::fresh);
-  EXPECT_EQ(s->last_updated, t0 + 20s);
-  EXPECT_TRUE(s->lock_owner.empty());
-  EXPECT_EQ(store_->try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 30s).outcome,
-            LockOutcome::acquired);
-}
-
-TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  ASSERT_EQ(store_->try_lock_city("kyiv", "dead", "request", 300s, t0).outcome,
-            LockOutcome::acquired);
-  EXPECT_EQ(store_->try_lock_city("kyiv", "alive", "request", 300s, t0 + 299s).outcome,
-            LockOutcome::held);
-  EXPECT_EQ(store_->try_lock_city("kyiv", "alive", "request", 300s, t0 + 300s).outcome,
-            LockOutcome::acquired);
-  // The dead holder can neither renew nor release what it lost.
-  EXPECT_FALSE(store_->renew_city_lock("kyiv", "dead", 300s, t0 + 301s));
-  EXPECT_FALSE(store_->release_city_lock("kyiv", "dead", ScrapeStatus::failed, "x", t0 + 301s));
-  EXPECT_EQ(store_->location_state("kyiv")->lock_owner, "alive");
-}
-
-TEST_P(StoreConformance, FencedWritesOfALapsedOwnerAreRefusedAndChangeNothing) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  std::vector<Movie> m{test_movie(
-      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
-  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 300s, t0).outcome, LockOutcome::acquired);
-  // While A holds the lock its fenced writes land.
-  EXPECT_EQ(store_->merge_movies_fenced("kyiv", "A", m, t0).showtimes_added, 1);
-  store_->mark_covered_fenced("kyiv", "A", {"2026-11-21"}, t0);
-  // A's lease lapses and B takes the city.
-  ASSERT_EQ(store_->try_lock_city("kyiv", "B", "request", 300s, t0 + 301s).outcome,
-            LockOutcome::acquired);
-  auto version = store_->location_state("kyiv")->data_version;
-  std::vector<Movie> late{test_movie(
-      "Arrival", "", {test_theater("Oskar", "a", {{utc(2026, 11, 22, 16, 0), "2D", "x", ""}})})};
-  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "A", late, t0 + 302s), LockLost);
-  EXPECT_THROW(store_->mark_covered_fenced("kyiv", "A", {"2026-11-22"}, t0 + 302s), LockLost);
-  auto after = store_->location_state("kyiv");
-  EXPECT_EQ(after->data_version, version);
-  EXPECT_EQ(after->lock_owner, "B");
-  auto movies = store_->movies_between("kyiv", t0, t0 + 72h);
-  ASSERT_EQ(movies.size(), 1u);
-  EXPECT_EQ(movies[0].title.en, "Dune");
-  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-20", "2026-11-30"),
-            std::vector<std::string>{"2026-11-21"});
-  // The new holder writes; once released nobody's fenced writes land.
-  EXPECT_EQ(store_->merge_movies_fenced("kyiv", "B", late, t0 + 302s).showtimes_added, 1);
-  ASSERT_TRUE(store_->release_city_lock("kyiv", "B", ScrapeStatus::fresh, "", t0 + 303s));
-  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "B", m, t0 + 304s), LockLost);
-  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "", m, t0 + 304s), LockLost);
-}
-
-TEST_P(StoreConformance, FencedWritesAfterTheWatchdogFreedTheLockAreRefused) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 60s, t0).outcome, LockOutcome::acquired);
-  ASSERT_EQ(store_->expire_lapsed_locks(t0 + 61s), std::vector<std::string>{"kyiv"});
-  std::vector<Movie> m{test_movie(
-      "Dune", "", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
-  EXPECT_THROW(store_->merge_movies_fenced("kyiv", "A", m, t0 + 62s), LockLost);
-  EXPECT_TRUE(store_->movies_between("kyiv", t0, t0 + 24h).empty());
 }
 
 TEST_P(StoreConformance, InterruptedMergeConvergesWhenRunAgain) {
@@ -353,20 +352,20 @@ TEST_P(StoreConformance, InterruptedMergeConvergesWhenRunAgain) {
   // What a merge stopped half-way left: the first movie with part of its showtimes.
   std::vector<Movie> prefix{
       test_movie("Dune", "Дюна", {test_theater("Oskar", "a", {{at(16), "2D", "x", ""}})})};
-  store_->merge_movies("kyiv", prefix, now);
-  auto v_prefix = store_->location_state("kyiv")->data_version;
-  auto stats = store_->merge_movies("kyiv", full, now);
+  store_->showtimes().merge_movies("kyiv", prefix, now);
+  auto v_prefix = store_->locations().location_state("kyiv")->data_version;
+  auto stats = store_->showtimes().merge_movies("kyiv", full, now);
   EXPECT_EQ(stats.showtimes_added, 4);
   EXPECT_EQ(stats.showtimes_duplicate, 1);
-  EXPECT_GT(store_->location_state("kyiv")->data_version, v_prefix);
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v_prefix);
   // Once more: nothing to add, nothing duplicated, the version stays.
-  auto v_full = store_->location_state("kyiv")->data_version;
-  auto again = store_->merge_movies("kyiv", full, now);
+  auto v_full = store_->locations().location_state("kyiv")->data_version;
+  auto again = store_->showtimes().merge_movies("kyiv", full, now);
   EXPECT_EQ(again.showtimes_added, 0);
   EXPECT_EQ(again.movies_added, 0);
-  EXPECT_EQ(store_->location_state("kyiv")->data_version, v_full);
+  EXPECT_EQ(store_->locations().location_state("kyiv")->data_version, v_full);
   // The same state as one clean merge: three movies, five showtimes, two cinemas.
-  auto movies = store_->movies_between("kyiv", at(0), at(24));
+  auto movies = store_->showtimes().movies_between("kyiv", at(0), at(24));
   ASSERT_EQ(movies.size(), 3u);
   std::size_t showtimes = 0;
   for (const auto& m : movies) {
@@ -374,180 +373,32 @@ TEST_P(StoreConformance, InterruptedMergeConvergesWhenRunAgain) {
       showtimes += t.showtimes.size();
   }
   EXPECT_EQ(showtimes, 5u);
-  EXPECT_EQ(store_->theaters("kyiv").size(), 2u);
-}
-
-TEST_P(StoreConformance, EndOfALockBumpsTheVersion) {
-  // A holder's merges are over when its lock ends (released or expired), so a page cached from a
-  // merge that stopped half-way is dropped then.
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  ASSERT_EQ(store_->try_lock_city("kyiv", "A", "request", 60s, t0).outcome, LockOutcome::acquired);
-  auto v = store_->location_state("kyiv")->data_version;
-  ASSERT_TRUE(store_->release_city_lock("kyiv", "A", ScrapeStatus::stale, "stopped", t0 + 1s));
-  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
-  ASSERT_EQ(store_->try_lock_city("kyiv", "B", "request", 60s, t0 + 2s).outcome,
-            LockOutcome::acquired);
-  v = store_->location_state("kyiv")->data_version;
-  ASSERT_EQ(store_->expire_lapsed_locks(t0 + 120s), std::vector<std::string>{"kyiv"});
-  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
-}
-
-TEST_P(StoreConformance, RenewExtendsTheLease) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  store_->try_lock_city("kyiv", "a", "request", 300s, t0);
-  EXPECT_TRUE(store_->renew_city_lock("kyiv", "a", 300s, t0 + 200s));
-  EXPECT_EQ(store_->try_lock_city("kyiv", "b", "request", 300s, t0 + 400s).outcome,
-            LockOutcome::held);
-  EXPECT_EQ(store_->try_lock_city("kyiv", "b", "request", 300s, t0 + 500s).outcome,
-            LockOutcome::acquired);
-}
-
-TEST_P(StoreConformance, ExpireLapsedLocksMarksStale) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  store_->try_lock_city("kyiv", "a", "request", 60s, t0);
-  store_->try_lock_city("lviv", "b", "request", 600s, t0);
-  EXPECT_TRUE(store_->expire_lapsed_locks(t0 + 30s).empty());
-  auto expired = store_->expire_lapsed_locks(t0 + 61s);
-  ASSERT_EQ(expired.size(), 1u);
-  EXPECT_EQ(expired[0], "kyiv");
-  EXPECT_EQ(store_->location_state("kyiv")->status, ScrapeStatus::stale);
-  EXPECT_EQ(store_->location_state("lviv")->status, ScrapeStatus::processing);
-}
-
-TEST_P(StoreConformance, LockOnUnknownCity) {
-  EXPECT_EQ(store_->try_lock_city("atlantis", "a", "r", 60s, utc(2026, 1, 1, 0, 0)).outcome,
-            LockOutcome::unknown_city);
-}
-
-TEST_P(StoreConformance, FailedReleaseKeepsTheError) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  store_->try_lock_city("kyiv", "a", "request", 60s, t0);
-  store_->release_city_lock("kyiv", "a", ScrapeStatus::failed, "budget reached", t0 + 1s);
-  auto s = store_->location_state("kyiv");
-  EXPECT_EQ(s->status, ScrapeStatus::failed);
-  EXPECT_EQ(s->error, "budget reached");
-  EXPECT_FALSE(s->last_updated);
-}
-
-TEST_P(StoreConformance, OnlyOneOfManyConcurrentLockersWins) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  std::vector<std::unique_ptr<Store>> stores;
-  for (int i = 0; i < 4; ++i)
-    stores.push_back(open_again());
-  std::atomic<int> winners{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] {
-      for (int k = 0; k < 5; ++k) {
-        auto r =
-            stores[i]->try_lock_city("kyiv", "owner-" + std::to_string(i * 10 + k), "r", 300s, t0);
-        if (r.outcome == LockOutcome::acquired) ++winners;
-      }
-    });
-  }
-  for (auto& t : threads)
-    t.join();
-  EXPECT_EQ(winners.load(), 1);
-}
-
-TEST_P(StoreConformance, VisitsAccumulateAcrossInstances) {
-  EXPECT_EQ(store_->visits(), 0);
-  store_->add_visits(5);
-  auto other = open_again();
-  other->add_visits(7);
-  other->add_visits(0);
-  EXPECT_EQ(store_->visits(), 12);
+  EXPECT_EQ(store_->showtimes().theaters("kyiv").size(), 2u);
 }
 
 TEST_P(StoreConformance, ChangesAreSeenByAnotherInstance) {
   auto other = open_again();
-  other->merge_movies(
+  other->showtimes().merge_movies(
       "lviv",
       {test_movie("Dune", "",
                   {test_theater("Kinopalats", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
       utc(2026, 11, 21, 8, 0));
-  EXPECT_EQ(store_->location_state("lviv")->data_version, 1);
-  EXPECT_EQ(store_->movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0)).size(),
+  EXPECT_EQ(store_->locations().location_state("lviv")->data_version, 1);
+  EXPECT_EQ(store_->showtimes()
+                .movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0))
+                .size(),
             1u);
-}
-
-TEST_P(StoreConformance, CoverageIsPerCityAndPrunable) {
-  auto now = utc(2026, 11, 21, 8, 0);
-  store_->mark_covered("kyiv", {"2026-11-21", "2026-11-22", "2026-11-23"}, now);
-  store_->mark_covered("kyiv", {"2026-11-22"}, now);  // again: no duplicate
-  store_->mark_covered("lviv", {"2026-11-21"}, now);
-  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-21", "2026-12-04"),
-            (std::vector<std::string>{"2026-11-21", "2026-11-22", "2026-11-23"}));
-  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-22", "2026-11-22"),
-            (std::vector<std::string>{"2026-11-22"}));
-  store_->prune_coverage("kyiv", "2026-11-23");
-  EXPECT_EQ(store_->covered_days("kyiv", "2026-11-01", "2026-12-31"),
-            (std::vector<std::string>{"2026-11-23"}));
-  EXPECT_EQ(store_->covered_days("lviv", "2026-11-01", "2026-12-31").size(), 1u);
-}
-
-TEST_P(StoreConformance, ProgressOnlyFromTheLockHolder) {
-  auto t0 = utc(2026, 11, 21, 10, 0);
-  EXPECT_FALSE(store_->set_progress("kyiv", "a", R"({"step":"cinemas"})"));  // no lock
-  store_->try_lock_city("kyiv", "a", "request", 300s, t0);
-  EXPECT_TRUE(store_->set_progress("kyiv", "a", R"({"step":"cinemas"})"));
-  EXPECT_FALSE(store_->set_progress("kyiv", "b", R"({"step":"hijack"})"));
-  EXPECT_EQ(store_->location_state("kyiv")->progress, R"({"step":"cinemas"})");
-  store_->release_city_lock("kyiv", "a", ScrapeStatus::fresh, "", t0 + 1s);
-  // A new lock starts with empty progress.
-  store_->try_lock_city("kyiv", "c", "request", 300s, t0 + 2s);
-  EXPECT_EQ(store_->location_state("kyiv")->progress, "");
-}
-
-TEST_P(StoreConformance, BudgetIsCheckedAndChargedAtomically) {
-  EXPECT_TRUE(store_->charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));
-  EXPECT_TRUE(store_->charge_budget("2026-11-21", 2, 70'000, 3, 1'000'000));
-  EXPECT_FALSE(store_->charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));    // 4 > 3 calls
-  EXPECT_FALSE(store_->charge_budget("2026-11-21", 0, 950'000, 10, 1'000'000));  // dollars
-  auto used = store_->budget_used("2026-11-21");
-  EXPECT_EQ(used.grounded_calls, 3);
-  EXPECT_EQ(used.micro_usd, 105'000);
-  EXPECT_EQ(store_->budget_used("2026-11-22").grounded_calls, 0);  // a new day starts at zero
-  // Many threads (like many processes) never overspend together.
-  std::vector<std::unique_ptr<Store>> stores;
-  for (int i = 0; i < 4; ++i)
-    stores.push_back(open_again());
-  std::atomic<int> granted{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] {
-      for (int k = 0; k < 10; ++k)
-        granted += stores[i]->charge_budget("2026-11-23", 1, 0, 25, 1);
-    });
-  }
-  for (auto& t : threads)
-    t.join();
-  EXPECT_EQ(granted.load(), 25);
-}
-
-TEST_P(StoreConformance, PosterPathIsStoredAndBumpsVersion) {
-  auto now = utc(2026, 11, 21, 8, 0);
-  store_->merge_movies(
-      "kyiv",
-      {test_movie("Dune", "", {test_theater("A", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
-      now);
-  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
-  auto v = store_->location_state("kyiv")->data_version;
-  store_->set_movie_poster(movies[0].id, "/posters/abc.png");
-  EXPECT_GT(store_->location_state("kyiv")->data_version, v);
-  movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
-  EXPECT_EQ(movies[0].image_path, "/posters/abc.png");
 }
 
 TEST_P(StoreConformance, ConcurrentMergesIntoOneMovieLoseNothing) {
   // Several processes add different showtimes to the same stored movie at once: every one of them
   // must survive (no read-modify-write race).
   auto now = utc(2026, 11, 21, 8, 0);
-  store_->merge_movies(
+  store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("Dune", "", {test_theater("A", "a", {{utc(2026, 11, 21, 9, 0), "", "", ""}})})},
       now);
-  std::vector<std::unique_ptr<Store>> stores;
+  std::vector<std::unique_ptr<Database>> stores;
   for (int i = 0; i < 4; ++i)
     stores.push_back(open_again());
   std::atomic<int> added{0};
@@ -557,7 +408,7 @@ TEST_P(StoreConformance, ConcurrentMergesIntoOneMovieLoseNothing) {
       for (int k = 0; k < 5; ++k) {
         // Worker i's k-th showtime: in cinema A and in a cinema of its own.
         auto at = utc(2026, 11, 22, 10 + i, 10 * k);
-        auto stats = stores[i]->merge_movies(
+        auto stats = stores[i]->showtimes().merge_movies(
             "kyiv",
             {test_movie("Dune", "",
                         {test_theater("A", "a", {{at, "2D", "", ""}}),
@@ -570,7 +421,8 @@ TEST_P(StoreConformance, ConcurrentMergesIntoOneMovieLoseNothing) {
   for (auto& t : threads)
     t.join();
   EXPECT_EQ(added.load(), 40);
-  auto movies = store_->movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0));
+  auto movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0));
   ASSERT_EQ(movies.size(), 1u);
   std::size_t shows = 0;
   for (const auto& t : movies[0].theaters)
@@ -585,14 +437,14 @@ TEST_P(StoreConformance, ConcurrentFirstMergesCreateOneMovie) {
                     "enforce the unique (city_id, title_key) index this relies on";
   }
   auto now = utc(2026, 11, 21, 8, 0);
-  std::vector<std::unique_ptr<Store>> stores;
+  std::vector<std::unique_ptr<Database>> stores;
   for (int i = 0; i < 4; ++i)
     stores.push_back(open_again());
   std::atomic<int> movies_added{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      auto stats = stores[i]->merge_movies(
+      auto stats = stores[i]->showtimes().merge_movies(
           "lviv",
           {test_movie("Wicked", "",
                       {test_theater("B", "b", {{utc(2026, 11, 22, 10 + i, 0), "", "", ""}})})},
@@ -603,7 +455,8 @@ TEST_P(StoreConformance, ConcurrentFirstMergesCreateOneMovie) {
   for (auto& t : threads)
     t.join();
   EXPECT_EQ(movies_added.load(), 1);
-  auto movies = store_->movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0));
+  auto movies =
+      store_->showtimes().movies_between("lviv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 23, 0, 0));
   ASSERT_EQ(movies.size(), 1u);
   ASSERT_EQ(movies[0].theaters.size(), 1u);
   EXPECT_EQ(movies[0].theaters[0].showtimes.size(), 4u);
@@ -611,7 +464,7 @@ TEST_P(StoreConformance, ConcurrentFirstMergesCreateOneMovie) {
 
 TEST_P(StoreConformance, TheatersAreTheCitysCinemas) {
   auto now = utc(2026, 11, 21, 8, 0);
-  store_->merge_movies(
+  store_->showtimes().merge_movies(
       "kyiv",
       {test_movie("Dune", "",
                   {test_theater("Oskar", "", {{utc(2026, 11, 21, 9, 0), "", "", ""}}),
@@ -620,16 +473,270 @@ TEST_P(StoreConformance, TheatersAreTheCitysCinemas) {
            "Wicked", "",
            {test_theater("oskar", "Hnata Yury 9", {{utc(2026, 11, 21, 9, 0), "", "", ""}})})},
       now);
-  auto theaters = store_->theaters("kyiv");
+  auto theaters = store_->showtimes().theaters("kyiv");
   ASSERT_EQ(theaters.size(), 2u);
   EXPECT_EQ(theaters[0].name, "Oskar");
   EXPECT_EQ(theaters[0].address, "Hnata Yury 9");  // the missing address was filled in
   EXPECT_EQ(theaters[1].name, "Lavina");
-  EXPECT_TRUE(store_->theaters("lviv").empty());
+  EXPECT_TRUE(store_->showtimes().theaters("lviv").empty());
 }
 
-TEST_P(StoreConformance, HealthCheckPasses) {
-  EXPECT_NO_THROW(store_->check_health());
+// --- ScrapeLockRepository ------------------------------------------------------------------------
+
+TEST_P(StoreConformance, LockIsExclusiveUntilReleased) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  auto a = store_->scrape_locks().try_lock_city("kyiv", "worker-a", "request", 300s, t0);
+  EXPECT_EQ(a.outcome, LockOutcome::acquired);
+  EXPECT_EQ(a.state.status, ScrapeStatus::processing);
+  EXPECT_EQ(a.state.lock_owner, "worker-a");
+  auto b = store_->scrape_locks().try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 10s);
+  EXPECT_EQ(b.outcome, LockOutcome::held);
+  EXPECT_EQ(b.state.lock_owner, "worker-a");
+  EXPECT_FALSE(store_->scrape_locks().release_city_lock("kyiv", "worker-b", ScrapeStatus::fresh, "",
+                                                        t0 + 20s));
+  EXPECT_TRUE(store_->scrape_locks().release_city_lock("kyiv", "worker-a", ScrapeStatus::fresh, "",
+                                                       t0 + 20s));
+  auto s = store_->locations().location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::fresh);
+  EXPECT_EQ(s->last_updated, t0 + 20s);
+  EXPECT_TRUE(s->lock_owner.empty());
+  EXPECT_EQ(
+      store_->scrape_locks().try_lock_city("kyiv", "worker-b", "request", 300s, t0 + 30s).outcome,
+      LockOutcome::acquired);
+}
+
+TEST_P(StoreConformance, LapsedLeaseCanBeTakenOver) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "dead", "request", 300s, t0).outcome,
+            LockOutcome::acquired);
+  EXPECT_EQ(
+      store_->scrape_locks().try_lock_city("kyiv", "alive", "request", 300s, t0 + 299s).outcome,
+      LockOutcome::held);
+  EXPECT_EQ(
+      store_->scrape_locks().try_lock_city("kyiv", "alive", "request", 300s, t0 + 300s).outcome,
+      LockOutcome::acquired);
+  // The dead holder can neither renew nor release what it lost.
+  EXPECT_FALSE(store_->scrape_locks().renew_city_lock("kyiv", "dead", 300s, t0 + 301s));
+  EXPECT_FALSE(store_->scrape_locks().release_city_lock("kyiv", "dead", ScrapeStatus::failed, "x",
+                                                        t0 + 301s));
+  EXPECT_EQ(store_->locations().location_state("kyiv")->lock_owner, "alive");
+}
+
+TEST_P(StoreConformance, EndOfALockBumpsTheVersion) {
+  // A holder's merges are over when its lock ends (released or expired), so a page cached from a
+  // merge that stopped half-way is dropped then.
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 60s, t0).outcome,
+            LockOutcome::acquired);
+  auto v = store_->locations().location_state("kyiv")->data_version;
+  ASSERT_TRUE(store_->scrape_locks().release_city_lock("kyiv", "A", ScrapeStatus::stale, "stopped",
+                                                       t0 + 1s));
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "B", "request", 60s, t0 + 2s).outcome,
+            LockOutcome::acquired);
+  v = store_->locations().location_state("kyiv")->data_version;
+  ASSERT_EQ(store_->scrape_locks().expire_lapsed_locks(t0 + 120s),
+            std::vector<std::string>{"kyiv"});
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+}
+
+TEST_P(StoreConformance, RenewExtendsTheLease) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 300s, t0);
+  EXPECT_TRUE(store_->scrape_locks().renew_city_lock("kyiv", "a", 300s, t0 + 200s));
+  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 300s, t0 + 400s).outcome,
+            LockOutcome::held);
+  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 300s, t0 + 500s).outcome,
+            LockOutcome::acquired);
+}
+
+TEST_P(StoreConformance, ExpireLapsedLocksMarksStale) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0);
+  store_->scrape_locks().try_lock_city("lviv", "b", "request", 600s, t0);
+  EXPECT_TRUE(store_->scrape_locks().expire_lapsed_locks(t0 + 30s).empty());
+  auto expired = store_->scrape_locks().expire_lapsed_locks(t0 + 61s);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0], "kyiv");
+  EXPECT_EQ(store_->locations().location_state("kyiv")->status, ScrapeStatus::stale);
+  EXPECT_EQ(store_->locations().location_state("lviv")->status, ScrapeStatus::processing);
+}
+
+TEST_P(StoreConformance, LockOnUnknownCity) {
+  EXPECT_EQ(store_->scrape_locks()
+                .try_lock_city("atlantis", "a", "r", 60s, utc(2026, 1, 1, 0, 0))
+                .outcome,
+            LockOutcome::unknown_city);
+}
+
+TEST_P(StoreConformance, FailedReleaseKeepsTheError) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0);
+  store_->scrape_locks().release_city_lock("kyiv", "a", ScrapeStatus::failed, "budget reached",
+                                           t0 + 1s);
+  auto s = store_->locations().location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::failed);
+  EXPECT_EQ(s->error, "budget reached");
+  EXPECT_FALSE(s->last_updated);
+}
+
+TEST_P(StoreConformance, OnlyOneOfManyConcurrentLockersWins) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<std::unique_ptr<Database>> stores;
+  for (int i = 0; i < 4; ++i)
+    stores.push_back(open_again());
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 5; ++k) {
+        auto r = stores[i]->scrape_locks().try_lock_city(
+            "kyiv", "owner-" + std::to_string(i * 10 + k), "r", 300s, t0);
+        if (r.outcome == LockOutcome::acquired) ++winners;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(StoreConformance, ProgressOnlyFromTheLockHolder) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  EXPECT_FALSE(
+      store_->scrape_locks().set_progress("kyiv", "a", R"({"step":"cinemas"})"));  // no lock
+  store_->scrape_locks().try_lock_city("kyiv", "a", "request", 300s, t0);
+  EXPECT_TRUE(store_->scrape_locks().set_progress("kyiv", "a", R"({"step":"cinemas"})"));
+  EXPECT_FALSE(store_->scrape_locks().set_progress("kyiv", "b", R"({"step":"hijack"})"));
+  EXPECT_EQ(store_->locations().location_state("kyiv")->progress, R"({"step":"cinemas"})");
+  store_->scrape_locks().release_city_lock("kyiv", "a", ScrapeStatus::fresh, "", t0 + 1s);
+  // A new lock starts with empty progress.
+  store_->scrape_locks().try_lock_city("kyiv", "c", "request", 300s, t0 + 2s);
+  EXPECT_EQ(store_->locations().location_state("kyiv")->progress, "");
+}
+
+// --- Fenced writes (showtimes, coverage) under the city lock -------------------------------------
+
+TEST_P(StoreConformance, FencedWritesOfALapsedOwnerAreRefusedAndChangeNothing) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  std::vector<Movie> m{test_movie(
+      "Dune", "Дюна", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 300s, t0).outcome,
+            LockOutcome::acquired);
+  // While A holds the lock its fenced writes land.
+  EXPECT_EQ(store_->showtimes().merge_movies_fenced("kyiv", "A", m, t0).showtimes_added, 1);
+  store_->coverage().mark_covered_fenced("kyiv", "A", {"2026-11-21"}, t0);
+  // A's lease lapses and B takes the city.
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "B", "request", 300s, t0 + 301s).outcome,
+            LockOutcome::acquired);
+  auto version = store_->locations().location_state("kyiv")->data_version;
+  std::vector<Movie> late{test_movie(
+      "Arrival", "", {test_theater("Oskar", "a", {{utc(2026, 11, 22, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "A", late, t0 + 302s), LockLost);
+  EXPECT_THROW(store_->coverage().mark_covered_fenced("kyiv", "A", {"2026-11-22"}, t0 + 302s),
+               LockLost);
+  auto after = store_->locations().location_state("kyiv");
+  EXPECT_EQ(after->data_version, version);
+  EXPECT_EQ(after->lock_owner, "B");
+  auto movies = store_->showtimes().movies_between("kyiv", t0, t0 + 72h);
+  ASSERT_EQ(movies.size(), 1u);
+  EXPECT_EQ(movies[0].title.en, "Dune");
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-20", "2026-11-30"),
+            std::vector<std::string>{"2026-11-21"});
+  // The new holder writes; once released nobody's fenced writes land.
+  EXPECT_EQ(store_->showtimes().merge_movies_fenced("kyiv", "B", late, t0 + 302s).showtimes_added,
+            1);
+  ASSERT_TRUE(
+      store_->scrape_locks().release_city_lock("kyiv", "B", ScrapeStatus::fresh, "", t0 + 303s));
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "B", m, t0 + 304s), LockLost);
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "", m, t0 + 304s), LockLost);
+}
+
+TEST_P(StoreConformance, FencedWritesAfterTheWatchdogFreedTheLockAreRefused) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "A", "request", 60s, t0).outcome,
+            LockOutcome::acquired);
+  ASSERT_EQ(store_->scrape_locks().expire_lapsed_locks(t0 + 61s), std::vector<std::string>{"kyiv"});
+  std::vector<Movie> m{test_movie(
+      "Dune", "", {test_theater("Oskar", "a", {{utc(2026, 11, 21, 16, 0), "2D", "x", ""}})})};
+  EXPECT_THROW(store_->showtimes().merge_movies_fenced("kyiv", "A", m, t0 + 62s), LockLost);
+  EXPECT_TRUE(store_->showtimes().movies_between("kyiv", t0, t0 + 24h).empty());
+}
+
+// --- CoverageRepository --------------------------------------------------------------------------
+
+TEST_P(StoreConformance, CoverageIsPerCityAndPrunable) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->coverage().mark_covered("kyiv", {"2026-11-21", "2026-11-22", "2026-11-23"}, now);
+  store_->coverage().mark_covered("kyiv", {"2026-11-22"}, now);  // again: no duplicate
+  store_->coverage().mark_covered("lviv", {"2026-11-21"}, now);
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-21", "2026-12-04"),
+            (std::vector<std::string>{"2026-11-21", "2026-11-22", "2026-11-23"}));
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-22", "2026-11-22"),
+            (std::vector<std::string>{"2026-11-22"}));
+  store_->coverage().prune_coverage("kyiv", "2026-11-23");
+  EXPECT_EQ(store_->coverage().covered_days("kyiv", "2026-11-01", "2026-12-31"),
+            (std::vector<std::string>{"2026-11-23"}));
+  EXPECT_EQ(store_->coverage().covered_days("lviv", "2026-11-01", "2026-12-31").size(), 1u);
+}
+
+// --- BudgetRepository ----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, BudgetIsCheckedAndChargedAtomically) {
+  EXPECT_TRUE(store_->budget().charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));
+  EXPECT_TRUE(store_->budget().charge_budget("2026-11-21", 2, 70'000, 3, 1'000'000));
+  EXPECT_FALSE(
+      store_->budget().charge_budget("2026-11-21", 1, 35'000, 3, 1'000'000));  // 4 > 3 calls
+  EXPECT_FALSE(store_->budget().charge_budget("2026-11-21", 0, 950'000, 10, 1'000'000));  // dollars
+  auto used = store_->budget().budget_used("2026-11-21");
+  EXPECT_EQ(used.grounded_calls, 3);
+  EXPECT_EQ(used.micro_usd, 105'000);
+  EXPECT_EQ(store_->budget().budget_used("2026-11-22").grounded_calls,
+            0);  // a new day starts at zero
+  // Many threads (like many processes) never overspend together.
+  std::vector<std::unique_ptr<Database>> stores;
+  for (int i = 0; i < 4; ++i)
+    stores.push_back(open_again());
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 10; ++k)
+        granted += stores[i]->budget().charge_budget("2026-11-23", 1, 0, 25, 1);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(granted.load(), 25);
+}
+
+// --- PosterRepository ----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, PosterPathIsStoredAndBumpsVersion) {
+  auto now = utc(2026, 11, 21, 8, 0);
+  store_->showtimes().merge_movies(
+      "kyiv",
+      {test_movie("Dune", "", {test_theater("A", "", {{utc(2026, 11, 21, 12, 0), "", "", ""}})})},
+      now);
+  auto movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  auto v = store_->locations().location_state("kyiv")->data_version;
+  store_->posters().set_movie_poster(movies[0].id, "/posters/abc.png");
+  EXPECT_GT(store_->locations().location_state("kyiv")->data_version, v);
+  movies =
+      store_->showtimes().movies_between("kyiv", utc(2026, 11, 21, 0, 0), utc(2026, 11, 22, 0, 0));
+  EXPECT_EQ(movies[0].image_path, "/posters/abc.png");
+}
+
+// --- VisitRepository -----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, VisitsAccumulateAcrossInstances) {
+  EXPECT_EQ(store_->visits().visits(), 0);
+  store_->visits().add_visits(5);
+  auto other = open_again();
+  other->visits().add_visits(7);
+  other->visits().add_visits(0);
+  EXPECT_EQ(store_->visits().visits(), 12);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
@@ -639,7 +746,7 @@ TEST(MongoStore, UnreachableServerIsStoreUnavailable) {
   // Port 1 on loopback: nothing listens, so server selection fails fast.
   auto store = make_mongo_store({"mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300", "", 1});
   EXPECT_THROW(store->check_health(), StoreUnavailable);
-  EXPECT_THROW(store->locations(), StoreUnavailable);
+  EXPECT_THROW(store->locations().locations(), StoreUnavailable);
 }
 
 TEST(MongoStore, MalformedUriIsRefused) {
@@ -654,7 +761,7 @@ class MongoSchema : public ::testing::Test {
     uri_ = testing::mongo_target().uri(testing::unique_database());
     store_ = make_mongo_store({uri_, "", 2});
     store_->ensure_schema();
-    store_->seed_locations(test_locations());
+    store_->locations().seed_locations(test_locations());
     client_ = mongoc_client_new(uri_.c_str());
     ASSERT_TRUE(client_);
   }
@@ -717,7 +824,7 @@ class MongoSchema : public ::testing::Test {
   }
 
   std::string uri_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Database> store_;
   mongoc_client_t* client_ = nullptr;
 };
 
@@ -751,7 +858,7 @@ TEST_F(MongoSchema, DatabaseWrittenBefore010VersionsIsAdopted) {
   EXPECT_EQ(store_->schema_version(), kStoreSchemaVersion);
   auto lviv = command(R"({"find": "locations", "filter": {"city_id": "lviv"}})");
   EXPECT_NE(lviv.find(R"("progress" : "")"), std::string::npos) << lviv;
-  EXPECT_EQ(store_->locations().size(), 3u);
+  EXPECT_EQ(store_->locations().locations().size(), 3u);
 }
 
 TEST_F(MongoSchema, NewerDatabaseIsRefused) {

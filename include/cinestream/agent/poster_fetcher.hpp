@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "cinestream/agent/scrape_store.hpp"
 #include "cinestream/domain/poster_name.hpp"
 #include "cinestream/net/http_client.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
-#include "cinestream/store/async_store.hpp"
 
 namespace cinestream::agent {
 
@@ -37,8 +37,8 @@ std::optional<std::string_view> image_extension(std::string_view bytes);
 
 class PosterFetcher {
  public:
-  PosterFetcher(boost::asio::any_io_executor executor, AsyncStore& store, PosterOptions options,
-                PosterStats& stats);
+  PosterFetcher(boost::asio::any_io_executor executor, Async<ScrapeStore> store,
+                PosterOptions options, PosterStats& stats);
 
   // Downloads the posters of the city's current movies that have none yet.
   boost::asio::awaitable<void> fetch_city(std::string city_id);
@@ -47,7 +47,7 @@ class PosterFetcher {
 
  private:
   net::HttpClient http_;
-  AsyncStore& store_;
+  Async<ScrapeStore> store_;
   PosterOptions options_;
   PosterStats& stats_;
 };

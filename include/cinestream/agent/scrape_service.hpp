@@ -45,7 +45,7 @@ struct ScrapeServiceOptions {
 
 class ScrapeService {
  public:
-  ScrapeService(EventLoops& loops, const CityCatalog& catalog, AsyncStore& store,
+  ScrapeService(EventLoops& loops, const CityCatalog& catalog, Async<ScrapeStore> store,
                 CityVersions& versions, ScrapeServiceOptions options);
   ~ScrapeService();
 
@@ -85,7 +85,7 @@ class ScrapeService {
 
   EventLoops& loops_;
   const CityCatalog& catalog_;
-  AsyncStore& store_;
+  Async<ScrapeStore> store_;
   CityVersions& versions_;
   ScrapeServiceOptions options_;
   gemini::UsageMeter meter_;

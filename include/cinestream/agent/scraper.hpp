@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "cinestream/agent/answers.hpp"
+#include "cinestream/agent/scrape_store.hpp"
 #include "cinestream/catalog/city_catalog.hpp"
 #include "cinestream/gemini/client.hpp"
-#include "cinestream/store/async_store.hpp"
 
 namespace cinestream::agent {
 
@@ -92,7 +92,7 @@ struct ScraperHooks {
 
 class Scraper {
  public:
-  Scraper(gemini::Client& client, AsyncStore& store, const CityCatalog& catalog,
+  Scraper(gemini::Client& client, Async<ScrapeStore> store, const CityCatalog& catalog,
           ScrapeOptions options, ScraperHooks hooks = {});
 
   boost::asio::awaitable<ScrapeReport> run(const Location& city);
@@ -118,7 +118,7 @@ class Scraper {
   bool stopping(const Run& run) const;
 
   gemini::Client& client_;
-  AsyncStore& store_;
+  Async<ScrapeStore> store_;
   const CityCatalog& catalog_;
   ScrapeOptions options_;
   ScraperHooks hooks_;

@@ -16,6 +16,10 @@
 #include "cinestream/observability/metrics.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/store/async_store.hpp"
+#include "cinestream/store/database.hpp"
+#include "cinestream/store/location_repository.hpp"
+#include "cinestream/store/showtime_repository.hpp"
+#include "cinestream/store/visit_repository.hpp"
 
 namespace cinestream::api {
 
@@ -30,10 +34,22 @@ struct ApiOptions {
   BlockingPool* files = nullptr;  // reads posters from disk; the task processors' file pool
 };
 
+// The storage the showtimes feature uses: the repositories it reads and writes, nothing else.
+struct ApiStore {
+  ShowtimeRepository& showtimes;
+  LocationRepository& locations;
+  VisitRepository& visits;
+  HealthCheck& health;
+};
+
+inline ApiStore api_store_of(Database& db) {
+  return {db.showtimes(), db.locations(), db.visits(), db};
+}
+
 class Api {
  public:
-  Api(const CityCatalog& catalog, AsyncStore& store, CityVersions& versions, VisitCounter& visits,
-      const http::StaticFiles& static_files, ApiOptions options);
+  Api(const CityCatalog& catalog, Async<ApiStore> store, CityVersions& versions,
+      VisitCounter& visits, const http::StaticFiles& static_files, ApiOptions options);
 
   void register_routes(http::Router& router);
   // Set once the router (and so the route names) is complete.
@@ -61,7 +77,7 @@ class Api {
   http::Reply from_cache(http::RequestContext& ctx, std::shared_ptr<const CachedBody> body) const;
 
   const CityCatalog& catalog_;
-  AsyncStore& store_;
+  Async<ApiStore> store_;
   CityVersions& versions_;
   VisitCounter& visits_;
   const http::StaticFiles& static_files_;
@@ -74,7 +90,8 @@ class Api {
 
 // Reads every city's state from the store every `interval` and applies it to `versions`, so
 // caches drop what another process changed.
-boost::asio::awaitable<void> watch_city_states(AsyncStore& store, CityVersions& versions,
+boost::asio::awaitable<void> watch_city_states(Async<LocationRepository> locations,
+                                               CityVersions& versions,
                                                std::chrono::milliseconds interval);
 
 }  // namespace cinestream::api

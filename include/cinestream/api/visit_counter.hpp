@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "cinestream/store/async_store.hpp"
+#include "cinestream/store/visit_repository.hpp"
 
 namespace cinestream {
 
@@ -17,11 +18,12 @@ class VisitCounter {
   std::int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
 
   // Writes what is pending; on failure puts it back for the next flush.
-  boost::asio::awaitable<void> flush(AsyncStore& store);
+  boost::asio::awaitable<void> flush(Async<VisitRepository> store);
   // For shutdown, after the loops stopped (not on an io thread).
-  void flush_blocking(Store& store);
+  void flush_blocking(VisitRepository& store);
   // Flushes every `interval` until the loop stops.
-  boost::asio::awaitable<void> run(AsyncStore& store, std::chrono::milliseconds interval);
+  boost::asio::awaitable<void> run(Async<VisitRepository> store,
+                                   std::chrono::milliseconds interval);
 
  private:
   std::atomic<std::int64_t> pending_{0};

@@ -1,34 +1,36 @@
 #pragma once
-// The store as request code sees it: every call runs on the blocking pool and is awaited.
+// Blocking storage as request code sees it: every call runs on the db pool and is awaited.
+// `T` is whatever the caller may use there: one repository, a feature's struct of repositories,
+// or a HealthCheck.
 #include <boost/asio/awaitable.hpp>
 
-#include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "cinestream/runtime/blocking_pool.hpp"
-#include "cinestream/store/store.hpp"
 
 namespace cinestream {
 
-class AsyncStore {
+template <class T>
+class Async {
  public:
-  AsyncStore(Store& store, BlockingPool& pool) : store_(store), pool_(pool) {}
+  Async(T& target, BlockingPool& pool) : target_(&target), pool_(&pool) {}
 
-  // `auto query = [](Store& s) { return s.locations(); }; co_await store.call(query);`
+  // `auto query = [](LocationRepository& r) { return r.locations(); }; co_await a.call(query);`
   // Name the lambda before awaiting: GCC 12 destroys a temporary with non-trivial captures
   // twice when it sits in a co_await full-expression (GCC PR 100611, fixed in 13).
   template <class F>
-  auto call(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&>> {
-    Store* s = &store_;
-    return pool_.run([s, fn = std::move(fn)]() mutable { return fn(*s); });
+  auto call(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, T&>> {
+    T* t = target_;
+    return pool_->run([t, fn = std::move(fn)]() mutable { return fn(*t); });
   }
 
-  Store& blocking() { return store_; }  // for start-up and tools, never on an io thread
-  BlockingPool& pool() { return pool_; }
+  T& blocking() { return *target_; }  // for start-up and tools, never on an io thread
+  BlockingPool& pool() { return *pool_; }
 
  private:
-  Store& store_;
-  BlockingPool& pool_;
+  T* target_;
+  BlockingPool* pool_;
 };
 
 }  // namespace cinestream

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "cinestream/store/store.hpp"
+#include "cinestream/store/database.hpp"
 
 namespace cinestream {
 
@@ -19,6 +19,6 @@ struct MongoStoreOptions {
 
 // Throws std::invalid_argument for a malformed URI; connection problems surface on first use as
 // StoreUnavailable.
-std::unique_ptr<Store> make_mongo_store(const MongoStoreOptions& options);
+std::unique_ptr<Database> make_mongo_store(const MongoStoreOptions& options);
 
 }  // namespace cinestream

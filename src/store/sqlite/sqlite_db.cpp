@@ -1,8 +1,11 @@
-#include "store/sqlite/sqlite_db.hpp"
+#include "cinestream/store/sqlite_db.hpp"
 
 #include <fmt/format.h>
 
-#include "cinestream/store/store.hpp"
+#include <algorithm>
+#include <chrono>
+
+#include "cinestream/store/errors.hpp"
 
 namespace cinestream::sqlite {
 
@@ -131,6 +134,89 @@ WriteTransaction::~WriteTransaction() {
 void WriteTransaction::commit() {
   c_.exec("COMMIT");
   done_ = true;
+}
+
+ConnectionPool::ConnectionPool(std::string path, std::size_t max_connections)
+    : path_(std::move(path)), max_connections_(std::max<std::size_t>(1, max_connections)) {}
+
+std::unique_ptr<Connection> ConnectionPool::acquire() {
+  {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+  }
+  try {
+    return std::make_unique<Connection>(path_);
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    --open_;
+    available_.notify_one();
+    throw;
+  }
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> conn) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(conn));
+  available_.notify_one();
+}
+
+namespace {
+
+constexpr const char* kMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, version INTEGER NOT "
+    "NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (module, version))";
+
+int recorded_version(Connection& c, std::string_view module) {
+  auto st = c.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE module = ?1");
+  st.bind(1, module);
+  return st.step() ? static_cast<int>(st.integer(0)) : 0;
+}
+
+}  // namespace
+
+SchemaReport migrate(ConnectionPool& pool, std::string_view module,
+                     std::span<const Migration> migrations) {
+  const int known = static_cast<int>(migrations.size());
+  return pool.with([&](Connection& c) {
+    // BEGIN IMMEDIATE: processes starting together migrate one after the other; the later ones
+    // find the versions recorded and apply nothing.
+    WriteTransaction tx(c);
+    c.exec(kMigrationsTable);
+    SchemaReport report;
+    report.from = recorded_version(c, module);
+    if (report.from > known) throw SchemaTooNew(report.from, known);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    for (const auto& m : migrations) {
+      if (m.version <= report.from) continue;
+      m.apply(c);
+      auto record = c.prepare(
+          "INSERT INTO schema_migrations (module, version, name, applied_at) "
+          "VALUES (?1, ?2, ?3, ?4)");
+      record.bind(1, module).bind(2, std::int64_t{m.version});
+      record.bind(3, std::string_view(m.name)).bind(4, now);
+      record.run();
+      report.applied.push_back({m.version, m.name});
+    }
+    report.to = known;
+    tx.commit();
+    return report;
+  });
+}
+
+int schema_version(ConnectionPool& pool, std::string_view module) {
+  return pool.with([&](Connection& c) {
+    auto exists = c.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+    return exists.step() ? recorded_version(c, module) : 0;
+  });
 }
 
 }  // namespace cinestream::sqlite
