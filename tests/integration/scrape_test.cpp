@@ -235,13 +235,14 @@ TEST(Scrape, BudgetIsChargedPerBilledAttempt) {
   }
 }
 
-// The scrape limit per client (behind the trusted loopback proxy, X-Real-IP names the client):
-// IPv6 clients are one client per /64, and many new addresses never reset a spent bucket, even
-// past the table's bound (10,000 clients): new clients are refused then, the limit stays on.
+// The scrape limit per client (behind loopback configured as the trusted proxy, X-Real-IP names the
+// client): IPv6 clients are one client per /64, and many new addresses never reset a spent bucket,
+// even past the table's bound (10,000 clients): new clients are refused then, the limit stays on.
 TEST(Scrape, RateLimitHoldsForIpv6PrefixesAndManyAddresses) {
   testing::TempDir dir;
   auto args = demo_args();
   args[args.size() - 3] = "1";  // --scrape-rate-per-minute 1: one scrape request, then a minute
+  args.insert(args.end(), {"--trusted-proxies", "127.0.0.1"});
   ServerProcess s(dir.str(), args);
   HttpClient c(s.port());
   auto scrape_as = [&](const std::string& ip) {

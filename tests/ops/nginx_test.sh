@@ -120,7 +120,7 @@ check "deploy.sh install-ssl $DOMAIN" "${D[@]}" install-ssl "$DOMAIN"
 
 echo "== cinestream serve (demo) on loopback"
 setsid "$APP/bin/cinestream" serve --demo --env-file "$APP/.env" --data-dir "$APP/data" --web-dir "$APP/web" \
-  --host 127.0.0.1 --port 0 --port-file "$T/app.port" --log-level warn </dev/null >"$T/logs/app.log" 2>&1 &
+  --host 127.0.0.1 --port 0 --port-file "$T/app.port" --trusted-proxies 127.0.0.1,::1 --log-level warn </dev/null >"$T/logs/app.log" 2>&1 &
 SERVER_PID=$!
 for ((i = 0; i < 200; i++)); do
   [[ -s $T/app.port ]] && break
