@@ -58,5 +58,156 @@ TEST(Hardening, LoopbackCannotChooseItsIdentityByDefault) {
   EXPECT_NE(text.find(R"("code":"too_many_connections")"), std::string::npos) << text;
 }
 
+// Status lines in what the server sent: a smuggled request would add one.
+int responses_in(const std::string& text) {
+  int n = 0;
+  for (auto at = text.find("HTTP/1.1 "); at != std::string::npos;
+       at = text.find("HTTP/1.1 ", at + 1))
+    ++n;
+  return n;
+}
+
+std::string chunked_post(const std::string& target, const std::string& chunks) {
+  return "POST " + target +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: "
+         "chunked\r\n\r\n" +
+         chunks;
+}
+
+// 3. Chunk extensions and trailers are framing: bounded by the header limit, never by memory,
+// and a trailer field too long for the parser is answered, not an exception.
+TEST(Hardening, ChunkExtensionsAndTrailersAreBounded) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), {"--log-level", "warn"});
+  const std::string body = R"({"lang":"en"})";
+  auto chunk = fmt::format("{:x}", body.size());
+  {  // the well-formed request is served
+    HttpClient c(s.port());
+    auto text =
+        c.raw(chunked_post("/api/session", chunk + ";a=b\r\n" + body + "\r\n0\r\nX-T: 1\r\n\r\n") +
+              "GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 200")) << text.substr(0, 200);
+    EXPECT_EQ(responses_in(text), 2) << text;
+  }
+  {  // one long extension
+    HttpClient c(s.port());
+    auto text =
+        c.raw_refusable(chunked_post("/api/session", chunk + ";a=" + std::string(64 * 1024, 'x') +
+                                                         "\r\n" + body + "\r\n0\r\n\r\n"));
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 431")) << text.substr(0, 200);
+  }
+  {  // many chunks of one byte, each with an extension: small lines, too much in total
+    HttpClient c(s.port());
+    std::string chunks;
+    for (char ch : body)
+      chunks += "1;e=" + std::string(2000, 'y') + "\r\n" + std::string(1, ch) + "\r\n";
+    auto text = c.raw_refusable(chunked_post("/api/session", chunks + "0\r\n\r\n"));
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 431")) << text.substr(0, 200);
+  }
+  {  // many trailers
+    HttpClient c(s.port());
+    std::string trailers;
+    for (int i = 0; i < 12; ++i)
+      trailers += fmt::format("X-T{}: {}\r\n", i, std::string(8000, 'z'));
+    auto text = c.raw_refusable(
+        chunked_post("/api/session", chunk + "\r\n" + body + "\r\n0\r\n" + trailers + "\r\n"));
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 431")) << text.substr(0, 200);
+  }
+  {  // one trailer field over 64 KiB, under a header limit that would let it through
+    ServerProcess big(dir.str(), {"--header-limit", "262144", "--log-level", "warn"});
+    HttpClient c(big.port());
+    auto text = c.raw_refusable(chunked_post(
+        "/api/session",
+        chunk + "\r\n" + body + "\r\n0\r\nX-T: " + std::string(70'000, 'z') + "\r\n\r\n"));
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 4")) << text.substr(0, 200);
+    EXPECT_EQ(big.log().find("unhandled"), std::string::npos) << big.log();
+    EXPECT_EQ(big.log().find("ended by an exception"), std::string::npos) << big.log();
+    EXPECT_EQ(testing::http_get(big.port(), "/healthz").status, 200u);
+  }
+}
+
+// 4. A Transfer-Encoding whose final coding is not chunked is refused and the connection closed:
+// its body is never read as the next request.
+TEST(Hardening, TransferEncodingOtherThanChunkedIsRefused) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), {"--log-level", "warn"});
+  const std::string smuggled = "GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (std::string te :
+       {"xchunked", "gzip", "chunked, gzip", "gzip, chunked", "identity", "chunked, chunked"}) {
+    HttpClient c(s.port());
+    auto text = c.raw(
+        "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nTransfer-Encoding: " +
+        te + "\r\n\r\n" + smuggled);
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 400") || text.starts_with("HTTP/1.1 501"))
+        << te << ": " << text.substr(0, 200);
+    EXPECT_EQ(responses_in(text), 1) << te << ": " << text;
+  }
+  {  // with Content-Length too
+    HttpClient c(s.port());
+    auto text = c.raw(
+        "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nContent-Length: "
+        "3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+        smuggled);
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 400")) << text.substr(0, 200);
+    EXPECT_EQ(responses_in(text), 1) << text;
+  }
+}
+
+// 10. HTTP/1.1 needs exactly one Host; Expect: 100-continue is answered before the body is sent;
+// the language cookie is Secure when a trusted proxy says the visitor came over TLS.
+TEST(Hardening, HostExpectAndSecureCookie) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), {"--trusted-proxies", "127.0.0.1", "--log-level", "warn"});
+  {
+    HttpClient c(s.port());
+    auto text = c.raw("GET /api/stats HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 400")) << text;
+  }
+  {
+    HttpClient c(s.port());
+    auto text = c.raw("GET /api/stats HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 400")) << text;
+  }
+  {  // HTTP/1.0 has no Host requirement
+    HttpClient c(s.port());
+    auto text = c.raw("GET /api/stats HTTP/1.0\r\n\r\n");
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 200")) << text;
+  }
+  {
+    HttpClient c(s.port());
+    const std::string body = R"({"lang":"ru"})";
+    boost::asio::write(c.socket(), boost::asio::buffer(fmt::format(
+                                       "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                       "application/json\r\nExpect: 100-continue\r\n"
+                                       "Content-Length: {}\r\n\r\n",
+                                       body.size())));
+    std::string got;
+    char buf[256];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      boost::system::error_code ec;
+      auto n = c.socket().read_some(boost::asio::buffer(buf), ec);
+      got.append(buf, n);
+      if (ec) break;
+    }
+    EXPECT_EQ(got, "HTTP/1.1 100 Continue\r\n\r\n");
+    auto rest = c.raw(body + "GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(rest.starts_with("HTTP/1.1 200")) << rest;
+    EXPECT_EQ(responses_in(rest), 2) << rest;
+  }
+  HttpClient c(s.port());
+  auto post = [&](std::map<std::string, std::string> headers) {
+    headers["Content-Type"] = "application/json";
+    return c.request(http::verb::post, "/api/session", headers, R"({"lang":"ua"})");
+  };
+  auto over_tls = post({{"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(over_tls.status, 200u) << over_tls.body;
+  EXPECT_NE(over_tls.header("set-cookie").find("; Secure"), std::string::npos)
+      << over_tls.header("set-cookie");
+  auto plain = post({});
+  EXPECT_EQ(plain.header("set-cookie").find("Secure"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cinestream
