@@ -147,16 +147,20 @@ bool ScrapeService::allow_client(const asio::ip::address& client,
 // only attempts the service answers are billed, and they are recorded by record_billed.
 // Concurrent attempts may all pass the check, so the spend can pass the limit by at most the
 // calls in flight.
-asio::awaitable<void> ScrapeService::check_budget() {
+bool ScrapeService::budget_has_room(const Store::BudgetUse& used) const {
   auto prices = clients_.front()->model().prices;
   auto estimate = static_cast<std::int64_t>((prices.per_grounded_request + prices.per_search_query +
                                              4000 * prices.output_per_million / 1e6) *
                                             1e6);
+  return used.grounded_calls + 1 <= options_.budget_grounded_calls &&
+         used.micro_usd + estimate <= static_cast<std::int64_t>(options_.budget_usd * 1e6);
+}
+
+asio::awaitable<void> ScrapeService::check_budget() {
   auto day = utc_day(now_s());
   auto query = [day](Store& s) { return s.budget_used(day); };
   auto used = co_await store_.call(std::move(query));
-  if (used.grounded_calls + 1 > options_.budget_grounded_calls ||
-      used.micro_usd + estimate > static_cast<std::int64_t>(options_.budget_usd * 1e6)) {
+  if (!budget_has_room(used)) {
     throw BudgetExhausted("the daily Gemini budget is spent; scraping resumes tomorrow");
   }
 }
@@ -224,12 +228,15 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
     auto day = utc_day(now);
     auto query = [day](Store& s) { return s.budget_used(day); };
     auto used = co_await store_.call(std::move(query));
-    if (used.grounded_calls >= options_.budget_grounded_calls ||
-        static_cast<double>(used.micro_usd) / 1e6 >= options_.budget_usd) {
+    // The same test as before each call: a budget that cannot pay for one more call refuses the
+    // scrape here, before the lock, instead of starting one that fails at once.
+    if (!budget_has_room(used)) {
       auto res = error_response(Status::too_many_requests, "budget_exhausted",
                                 "today's scraping budget is spent; showtimes already found stay "
                                 "available and scraping resumes tomorrow");
-      res.set(bh::field::retry_after, "3600");
+      auto next_day = date::floor<date::days>(now) + date::days{1};
+      res.set(bh::field::retry_after,
+              std::to_string(std::max<std::int64_t>(1, (next_day - now).count())));
       co_return res;
     }
   }
@@ -340,10 +347,12 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   std::string error = failure.empty() ? report.error : failure;
   if (running->stop || report.stopped) {
     final_status = ScrapeStatus::stale;  // stopped: what it covered stays, the rest is missing
-  } else if (!failure.empty() || report.budget_exhausted || report.store_failed ||
-             report.lock_lost) {
+  } else if (!failure.empty() || report.store_failed || report.lock_lost) {
     // A store error or a lost lock is a failure even if every day got covered: never "fresh".
     final_status = ScrapeStatus::failed;
+  } else if (report.budget_exhausted) {
+    // Not a fault: what was stored stays, the rest waits for tomorrow's budget.
+    final_status = ScrapeStatus::partial;
   } else if (report.days_covered.size() < report.days_asked.size()) {
     final_status = report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
   }

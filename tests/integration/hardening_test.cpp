@@ -209,5 +209,41 @@ TEST(Hardening, HostExpectAndSecureCookie) {
   EXPECT_EQ(plain.header("set-cookie").find("Secure"), std::string::npos);
 }
 
+// 5. A budget that cannot pay for one more call refuses the scrape before the lock (429 with
+// Retry-After until the next UTC day); a scrape that runs out mid-way keeps its days and ends
+// partial, not failed.
+TEST(Hardening, SpentBudgetRefusesBeforeTheLockAndKeepsWhatWasFound) {
+  testing::TempDir dir;
+  auto args = testing::demo_args();
+  // Each call costs $1 (the grounded fee only), one at a time: $5.50 pays for five calls.
+  args.insert(args.end(),
+              {"--gemini-max-in-flight", "1", "--gemini-price-input", "0", "--gemini-price-output",
+               "0", "--gemini-price-grounded", "1", "--budget-usd", "5.5"});
+  ServerProcess s(dir.str(), args);
+  ASSERT_EQ(testing::post_scrape(s.port(), "kyiv").status, 202u);
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return testing::scrape_status(s.port(), "kyiv")["status"].as_string() != "processing";
+      },
+      60s));
+  auto st = testing::scrape_status(s.port(), "kyiv");
+  EXPECT_EQ(st["status"].as_string(), "partial") << json::serialize(st);
+  EXPECT_GE(st["days_covered"].as_int64(), 1);
+  EXPECT_LT(st["days_covered"].as_int64(), 14);
+  EXPECT_NE(std::string(st["error"].as_string()).find("budget"), std::string::npos);
+  for (const char* city : {"kyiv", "lviv"}) {
+    auto again = testing::post_scrape(s.port(), city);
+    EXPECT_EQ(again.status, 429u) << city << again.body;
+    EXPECT_EQ(error_code_of(again.body), "budget_exhausted");
+    auto retry = again.header("retry-after");
+    ASSERT_FALSE(retry.empty());
+    EXPECT_GE(std::stol(retry), 1);
+    EXPECT_LE(std::stol(retry), 86'400);
+  }
+  // Refused before the lock: the other city was never marked failed or processing.
+  EXPECT_EQ(testing::scrape_status(s.port(), "lviv")["status"].as_string(), "stale");
+  EXPECT_EQ(testing::scrape_status(s.port(), "kyiv")["status"].as_string(), "partial");
+}
+
 }  // namespace
 }  // namespace cinestream

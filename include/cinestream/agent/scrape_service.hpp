@@ -79,6 +79,8 @@ class ScrapeService {
   boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
   boost::asio::awaitable<void> heartbeat(std::shared_ptr<Running> running);
   bool allow_client(const boost::asio::ip::address& client, std::chrono::seconds& retry_after);
+  // Room for one more call at a conservative estimate (the test before every paid call).
+  bool budget_has_room(const Store::BudgetUse& used) const;
   boost::asio::awaitable<void> check_budget();
   boost::asio::awaitable<void> record_billed(gemini::Usage usage);
   gemini::Client& client_for_this_loop();
