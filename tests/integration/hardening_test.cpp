@@ -245,5 +245,49 @@ TEST(Hardening, SpentBudgetRefusesBeforeTheLockAndKeepsWhatWasFound) {
   EXPECT_EQ(testing::scrape_status(s.port(), "kyiv")["status"].as_string(), "partial");
 }
 
+// 9. Unsafe API requests need a JSON body type and, when the browser names one, this site as
+// their origin: a page elsewhere cannot spend the scrape quota through its visitors.
+TEST(Hardening, CrossSitePostsAreRefused) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), testing::demo_args());
+  HttpClient c(s.port());
+  auto post = [&](const std::string& target, std::map<std::string, std::string> headers,
+                  const std::string& body) {
+    return c.request(http::verb::post, target, std::move(headers), body);
+  };
+  // What a form or a no-cors fetch of another page sends.
+  auto plain = post("/api/scrape", {{"Content-Type", "text/plain"}}, R"({"city":"kyiv"})");
+  EXPECT_EQ(plain.status, 415u) << plain.body;
+  EXPECT_EQ(error_code_of(plain.body), "unsupported_media_type");
+  EXPECT_EQ(post("/api/session", {{"Content-Type", "text/plain;charset=UTF-8"}}, R"({"lang":"ru"})")
+                .status,
+            415u);
+  EXPECT_EQ(post("/api/scrape?city=kyiv", {}, "").status, 415u);
+  EXPECT_EQ(
+      post("/api/scrape", {{"Content-Type", "application/x-www-form-urlencoded"}}, "city=kyiv")
+          .status,
+      415u);
+  // JSON from another site's page.
+  auto json_type = std::pair<const std::string, std::string>{"Content-Type", "application/json"};
+  auto evil =
+      post("/api/session", {json_type, {"Origin", "https://evil.example"}}, R"({"lang":"ru"})");
+  EXPECT_EQ(evil.status, 403u);
+  EXPECT_EQ(error_code_of(evil.body), "csrf_rejected");
+  EXPECT_EQ(post("/api/session", {json_type, {"Referer", "https://evil.example/page"}},
+                 R"({"lang":"ru"})")
+                .status,
+            403u);
+  EXPECT_EQ(testing::scrape_status(s.port(), "kyiv")["status"].as_string(), "stale");
+  // This site's page, and tools that send no Origin, are served.
+  EXPECT_EQ(
+      post("/api/session", {json_type, {"Origin", "http://127.0.0.1"}}, R"({"lang":"ru"})").status,
+      200u);
+  EXPECT_EQ(post("/api/session", {json_type, {"Referer", "http://127.0.0.1/?city=kyiv"}},
+                 R"({"lang":"ru"})")
+                .status,
+            200u);
+  EXPECT_EQ(post("/api/scrape", {json_type}, R"({"city":"kyiv"})").status, 202u);
+}
+
 }  // namespace
 }  // namespace cinestream

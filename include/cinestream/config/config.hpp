@@ -58,6 +58,9 @@ struct Config {
   std::size_t poster_max_bytes = 5 * 1024 * 1024;
   std::string secret_key;
   std::string donation_url;  // shown on the page when set
+  // Where visitors' pages come from ("https://cinema.example"): unsafe API requests with another
+  // Origin/Referer are refused. Empty: the origin the request's Host names.
+  std::string public_origin;
 
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
