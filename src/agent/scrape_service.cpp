@@ -1,5 +1,6 @@
 #include "cinestream/agent/scrape_service.hpp"
 #include "cinestream/http/json_text.hpp"
+#include "cinestream/text/clean_text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -199,7 +200,7 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(city_arg);
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", city_arg.substr(0, 80)));
+                             fmt::format("no city called '{}'", clean_text(city_arg, 80)));
   }
   std::chrono::seconds retry_after{0};
   if (!allow_client(ctx.remote, retry_after)) {
@@ -456,7 +457,7 @@ asio::awaitable<http::Reply> ScrapeService::status(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(ctx.param("city"));
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.param("city").substr(0, 80)));
+                             fmt::format("no city called '{}'", clean_text(ctx.param("city"), 80)));
   }
   auto doc = co_await status_document(*city);
   if (!doc)
@@ -532,7 +533,7 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(ctx.param("city"));
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.param("city").substr(0, 80)));
+                             fmt::format("no city called '{}'", clean_text(ctx.param("city"), 80)));
   }
   {
     std::lock_guard lock(feeds_mutex_);

@@ -1,4 +1,5 @@
 #include "cinestream/api/api.hpp"
+#include "cinestream/text/clean_text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -64,7 +65,8 @@ Parsed<CityParam> city_param(const http::RequestContext& ctx, const CityCatalog&
   }
   const Location* l = catalog.resolve(*raw);
   if (!l) {
-    std::string shown(raw->substr(0, 80));
+    // Echoed as clean UTF-8 only (a percent-decoded name can hold any byte), cut on a character.
+    auto shown = clean_text(*raw, 80);
     return {std::nullopt, error_response(Status::not_found, "city_not_found",
                                          fmt::format("no city called '{}'", shown))};
   }

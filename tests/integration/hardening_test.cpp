@@ -289,5 +289,35 @@ TEST(Hardening, CrossSitePostsAreRefused) {
   EXPECT_EQ(post("/api/scrape", {json_type}, R"({"city":"kyiv"})").status, 202u);
 }
 
+// 7. A name echoed in an error is valid UTF-8, without invisible or reordering characters, cut on
+// a character boundary, however the request encoded it.
+TEST(Hardening, ErrorsEchoOnlyCleanUtf8) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), {"--log-level", "warn"});
+  std::string cyrillic;  // "a" then 50 two-byte letters: 80 bytes end inside a letter
+  for (int i = 0; i < 50; ++i)
+    cyrillic += "%D0%94";
+  const std::string hostile = "%FF%FE%E2%80%AEx%E2%80%8By%E2%81%A6a" + cyrillic;
+  for (const std::string& target :
+       {"/api/showtimes?city=" + hostile, "/api/scrape/status/" + hostile,
+        "/api/scrape/events/" + hostile, "/api/movies?city=" + hostile}) {
+    auto r = testing::http_get(s.port(), target);
+    EXPECT_TRUE(r.status == 404u || r.status == 400u) << target << " " << r.status;
+    boost::system::error_code ec;
+    auto doc = json::parse(r.body, ec);  // Boost.JSON refuses invalid UTF-8
+    ASSERT_FALSE(ec) << target << ": " << ec.message();
+    std::string message(doc.at("error").at("message").as_string());
+    for (const char* bad : {"\xE2\x80\xAE", "\xE2\x80\x8B", "\xE2\x81\xA6"})
+      EXPECT_EQ(message.find(bad), std::string::npos) << target;
+  }
+  HttpClient c(s.port());
+  auto scrape = c.request(http::verb::post, "/api/scrape", {{"Content-Type", "application/json"}},
+                          R"({"city":"\u202Eevil\u200B)" + std::string(100, 'x') + R"("})");
+  EXPECT_EQ(scrape.status, 404u);
+  auto message = std::string(json::parse(scrape.body).at("error").at("message").as_string());
+  EXPECT_EQ(message.find("\xE2\x80\xAE"), std::string::npos) << message;
+  EXPECT_NE(message.find("evil"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace cinestream
