@@ -229,6 +229,19 @@ asio::awaitable<http::Reply> Api::showtimes(http::RequestContext& ctx) {
       co_return error_response(Status::bad_request, "invalid_date",
                                "date must be a real day written YYYY-MM-DD");
     }
+    // Only days that can hold data, the horizon from yesterday (less a day of slack) to 14 days
+    // ahead: every other day would be a cache entry and a store query of its own, pushing out
+    // the pages people read.
+    auto today = date::sys_days{day};
+    auto asked = date::sys_days{*parsed};
+    if (asked < today - date::days{2} || asked > today + date::days{options_.horizon_days}) {
+      co_return error_response(
+          Status::bad_request, "date_out_of_range",
+          fmt::format(
+              "date must be from {} to {}",
+              format_iso_date(date::year_month_day{today - date::days{2}}),
+              format_iso_date(date::year_month_day{today + date::days{options_.horizon_days}})));
+    }
     day = *parsed;
   }
   auto key = cache_key("showtimes", c.location->id, day, *lang.value);

@@ -319,5 +319,18 @@ TEST(Hardening, ErrorsEchoOnlyCleanUtf8) {
   EXPECT_NE(message.find("evil"), std::string::npos) << message;
 }
 
+// 8. Showtimes are asked only for days that can hold data: each other day would be a cache entry
+// and a store query of its own.
+TEST(Hardening, DatesOutsideTheHorizonAreRefused) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), {"--log-level", "warn"});
+  for (const char* day : {"0000-01-01", "1999-12-31", "9999-12-31", "2100-06-01"}) {
+    auto r = testing::http_get(s.port(), std::string("/api/showtimes?city=kyiv&date=") + day);
+    EXPECT_EQ(r.status, 400u) << day;
+    EXPECT_EQ(error_code_of(r.body), "date_out_of_range") << day << r.body;
+  }
+  EXPECT_EQ(testing::http_get(s.port(), "/api/showtimes?city=kyiv").status, 200u);
+}
+
 }  // namespace
 }  // namespace cinestream
