@@ -81,6 +81,7 @@ struct ScrapeService::StatusFeed {
 
 namespace {
 constexpr std::size_t kMaxStreamsPerCity = 1000;  // bounded: beyond it a stream is refused (503)
+constexpr std::size_t kMaxStreamsPerClient = 8;   // a page needs one; beyond it 429
 constexpr auto kStatusPollInterval = 300ms;
 }  // namespace
 
@@ -535,8 +536,16 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
     co_return error_response(Status::not_found, "city_not_found",
                              fmt::format("no city called '{}'", clean_text(ctx.param("city"), 80)));
   }
+  auto client = http::client_key(ctx.remote);
   {
     std::lock_guard lock(feeds_mutex_);
+    if (auto it = streams_by_client_.find(client);
+        it != streams_by_client_.end() && it->second >= kMaxStreamsPerClient) {
+      auto res = error_response(Status::too_many_requests, "too_many_streams",
+                                "too many progress streams from this address; close some");
+      res.set(bh::field::retry_after, "5");
+      co_return res;
+    }
     if (auto it = feeds_.find(city->id);
         it != feeds_.end() && it->second->subscribers.size() >= kMaxStreamsPerCity) {
       auto res = error_response(Status::service_unavailable, "too_many_streams",
@@ -545,7 +554,25 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
       co_return res;
     }
   }
-  http::StreamProducer stream = [this, city](http::EventSink& sink) -> asio::awaitable<void> {
+  http::StreamProducer stream = [this, city,
+                                 client](http::EventSink& sink) -> asio::awaitable<void> {
+    {
+      // Counted while the stream runs (not when the handler answered: HEAD never streams).
+      std::lock_guard lock(feeds_mutex_);
+      auto& n = streams_by_client_[client];
+      if (n >= kMaxStreamsPerClient) co_return;  // filled up since the check in the handler
+      ++n;
+    }
+    struct Uncount {
+      ScrapeService* self;
+      http::ClientKey client;
+      ~Uncount() {
+        std::lock_guard lock(self->feeds_mutex_);
+        if (auto it = self->streams_by_client_.find(client);
+            it != self->streams_by_client_.end() && --it->second == 0)
+          self->streams_by_client_.erase(it);
+      }
+    } uncount{this, client};
     auto sub = std::make_shared<FeedSubscriber>(co_await asio::this_coro::executor);
     auto feed = join_feed(*city, sub);
     if (!feed) co_return;  // filled up since the check above
@@ -556,10 +583,12 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
       const FeedSubscriber* sub;
       ~Leave() { self->leave_feed(feed, sub); }
     } leave{this, feed, sub.get()};
+    // A client that leaves ends its stream now, not at the next write: the wait below wakes.
+    sink.on_close([sub] { sub->wake.cancel(); });
     std::uint64_t seen = 0;
     auto until = std::chrono::steady_clock::now() + 15min;  // bounded: clients reconnect
     auto quiet_since = std::chrono::steady_clock::now();
-    while (!sink.stopping() && std::chrono::steady_clock::now() < until) {
+    while (!sink.stopping() && !sink.closed() && std::chrono::steady_clock::now() < until) {
       std::uint64_t seq = 0;
       std::string doc;
       {

@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <array>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <random>
 #include <tuple>
 
@@ -470,7 +472,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
             "access request_id={} remote={} method=GET target=\"{}\" status=200 stream=events",
             request_id, remote.to_string(), log_safe(parser.get().target()));
       }
-      co_await stream_events(socket, conn, *res, reply.producer());
+      co_await stream_events(socket, conn, *res, reply.producer(), head);
       break;
     }
     conn.deadline = now + options_.write_timeout;
@@ -513,12 +515,48 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
 
 namespace {
 
+// Reads from a streaming connection only to see the client go (EOF or reset), so a stream whose
+// reader left ends at once rather than at its next write. Lives on the connection's loop; once
+// `stopped` is set (before the socket closes) a late completion touches nothing but itself.
+struct ClientWatch : std::enable_shared_from_this<ClientWatch> {
+  explicit ClientWatch(tcp::socket& s) : socket(s) {}
+  tcp::socket& socket;
+  std::array<char, 256> ignored{};
+  bool gone = false;
+  bool stopped = false;
+  std::function<void()> wake;
+  void arm() {
+    socket.async_read_some(asio::buffer(ignored),
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                             if (self->stopped) return;
+                             if (!ec) {  // bytes a stream's client has no reason to send: dropped
+                               self->arm();
+                               return;
+                             }
+                             self->gone = true;
+                             if (auto w = std::exchange(self->wake, nullptr)) w();
+                           });
+  }
+};
+
 // The open connection as an SSE sink: every write has the write deadline.
 class SocketSink final : public EventSink {
  public:
   SocketSink(tcp::socket& socket, Clock::time_point& deadline, std::chrono::milliseconds timeout,
-             const std::atomic<bool>& stopping)
-      : socket_(socket), deadline_(deadline), timeout_(timeout), stopping_(stopping) {}
+             const std::atomic<bool>& stopping, std::shared_ptr<ClientWatch> watch)
+      : socket_(socket),
+        deadline_(deadline),
+        timeout_(timeout),
+        stopping_(stopping),
+        watch_(std::move(watch)) {}
+  bool closed() const override { return broken_ || watch_->gone; }
+  void on_close(std::function<void()> wake) override {
+    if (watch_->gone) {
+      wake();
+    } else {
+      watch_->wake = std::move(wake);
+    }
+  }
   asio::awaitable<bool> send(std::string_view bytes) override {
     if (broken_) co_return false;
     deadline_ = Clock::now() + timeout_;
@@ -536,13 +574,14 @@ class SocketSink final : public EventSink {
   Clock::time_point& deadline_;
   std::chrono::milliseconds timeout_;
   const std::atomic<bool>& stopping_;
+  std::shared_ptr<ClientWatch> watch_;
   bool broken_ = false;
 };
 
 }  // namespace
 
 asio::awaitable<void> Server::stream_events(tcp::socket& socket, Connection& conn, Response& res,
-                                            const StreamProducer& producer) {
+                                            const StreamProducer& producer, bool head_only) {
   // The body runs until the producer ends: no length, no keep-alive, the close delimits it.
   res.erase(bh::field::content_length);
   res.keep_alive(false);
@@ -554,9 +593,25 @@ asio::awaitable<void> Server::stream_events(tcp::socket& socket, Connection& con
   auto [ec, n] = co_await bh::async_write_header(socket, head, as_tuple_awaitable);
   (void)n;
   conn.deadline = kNoDeadline;
-  if (ec) co_return;
-  SocketSink sink(socket, conn.deadline, options_.write_timeout, draining_);
-  co_await producer(sink);
+  if (ec || head_only)
+    co_return;  // HEAD: the header only; the producer (and its queries) never runs
+  auto watch = std::make_shared<ClientWatch>(socket);
+  watch->arm();
+  struct Unwatch {
+    ClientWatch& w;
+    ~Unwatch() {
+      w.stopped = true;
+      w.wake = nullptr;
+      boost::system::error_code ignored;
+      w.socket.cancel(ignored);
+    }
+  } unwatch{*watch};
+  SocketSink sink(socket, conn.deadline, options_.write_timeout, draining_, watch);
+  try {
+    co_await producer(sink);
+  } catch (const std::exception& e) {
+    spdlog::error("event stream ended by an exception: {}", e.what());
+  }
 }
 
 asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {

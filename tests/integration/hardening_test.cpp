@@ -332,5 +332,62 @@ TEST(Hardening, DatesOutsideTheHorizonAreRefused) {
   EXPECT_EQ(testing::http_get(s.port(), "/api/showtimes?city=kyiv").status, 200u);
 }
 
+// 6. HEAD on the event stream answers the header only, without reading the store.
+TEST(Hardening, HeadOnTheEventStreamSendsNoEvents) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), {"--log-level", "warn"});
+  auto polls = testing::metric(s.port(), "cinestream_scrape_status_polls_total");
+  ASSERT_GE(polls, 0);
+  HttpClient c(s.port());
+  auto text = c.raw("HEAD /api/scrape/events/kyiv HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(text.starts_with("HTTP/1.1 200")) << text;
+  EXPECT_NE(text.find("text/event-stream"), std::string::npos) << text;
+  EXPECT_EQ(text.find("event:"), std::string::npos) << text;
+  EXPECT_TRUE(text.ends_with("\r\n\r\n")) << text;
+  EXPECT_EQ(testing::metric(s.port(), "cinestream_scrape_status_polls_total"), polls);
+}
+
+// 2. One client holds a bounded number of event streams, and a stream whose client left frees
+// its connection at once, not at its next write.
+TEST(Hardening, EventStreamsPerClientAreBoundedAndFreedWhenTheClientLeaves) {
+  testing::TempDir dir;
+  auto args = testing::demo_args(R"({"latency_ms": 400})");
+  args.insert(args.end(), {"--gemini-max-in-flight", "1"});
+  ServerProcess s(dir.str(), args);
+  ASSERT_EQ(testing::post_scrape(s.port(), "kyiv").status, 202u);
+  auto open_stream = [&] {
+    auto c = std::make_unique<HttpClient>(s.port());
+    boost::asio::write(c->socket(),
+                       boost::asio::buffer(
+                           std::string("GET /api/scrape/events/kyiv HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string head;
+    char ch;
+    while (!head.ends_with("\r\n\r\n")) {
+      boost::system::error_code ec;
+      if (c->socket().read_some(boost::asio::buffer(&ch, 1), ec) != 1 || ec) break;
+      head.push_back(ch);
+    }
+    return std::make_pair(std::move(c), head);
+  };
+  std::vector<std::unique_ptr<HttpClient>> held;
+  for (int i = 0; i < 8; ++i) {
+    auto [c, head] = open_stream();
+    ASSERT_TRUE(head.starts_with("HTTP/1.1 200")) << i << head;
+    held.push_back(std::move(c));
+  }
+  auto [extra, refused] = open_stream();
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 429")) << refused;
+  extra.reset();
+  auto open_connections = [&] { return testing::metric(s.port(), "cinestream_connections_open"); };
+  ASSERT_GE(open_connections(), 9);
+  held.clear();  // the clients go without a word
+  // Freed while the scrape still runs (its status changes at most every few hundred ms): the
+  // reads of the closed sockets end the streams, not a write.
+  EXPECT_TRUE(testing::eventually([&] { return open_connections() <= 1; }, 5s))
+      << open_connections();
+  auto [again, head] = open_stream();
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+}
+
 }  // namespace
 }  // namespace cinestream

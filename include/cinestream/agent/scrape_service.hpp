@@ -105,6 +105,8 @@ class ScrapeService {
   std::mutex feeds_mutex_;  // guards feeds_ and every feed's fields
   std::map<std::string, std::shared_ptr<StatusFeed>> feeds_;  // cities with SSE subscribers
   std::atomic<std::uint64_t> status_polls_{0};                // status documents read
+  // Open event streams per client (guarded by feeds_mutex_): one client cannot hold them all.
+  std::map<http::ClientKey, std::size_t> streams_by_client_;
 
   std::mutex buckets_mutex_;
   // Bounded: past 10,000 clients only refilled buckets are forgotten, else new clients wait.
