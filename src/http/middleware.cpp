@@ -87,6 +87,15 @@ std::string_view referer_origin(std::string_view referer) {
   return referer.substr(0, end);
 }
 
+// "host" of "host:port" or "[v6]:port".
+std::string_view without_port(std::string_view authority) {
+  auto colon = authority.rfind(':');
+  auto bracket = authority.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket))
+    return authority;
+  return authority.substr(0, colon);
+}
+
 // An Origin (or, without one, a Referer) that is not this site's. Without a configured public
 // origin, this site is whatever the request's Host names (nginx passes the visitor's Host on).
 bool cross_site(const RequestContext& ctx, std::string_view public_origin) {
@@ -96,7 +105,10 @@ bool cross_site(const RequestContext& ctx, std::string_view public_origin) {
   if (!public_origin.empty()) return !iequals_ascii(origin, public_origin);
   auto host = ctx.request[bh::field::host];
   auto authority = origin_authority(origin);
-  return authority.empty() || host.empty() || !iequals_ascii(authority, host);
+  if (authority.empty() || host.empty()) return true;
+  if (iequals_ascii(authority, host)) return false;
+  // nginx passes the host without its port ($host): then the origin's host name must match.
+  return without_port(host) != host || !iequals_ascii(without_port(authority), host);
 }
 
 Reply csrf_refusal() {

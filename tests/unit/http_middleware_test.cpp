@@ -173,6 +173,11 @@ TEST(Middleware, ApiCsrfCheckWantsJsonFromThisSite) {
   EXPECT_EQ(
       status_for(by_host, {json, {bh::field::referer, "https://evil.example/cinema.example"}}),
       Status::forbidden);
+  // Behind nginx the Host has no port ($host): the origin's host name decides.
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://cinema.example:8443"}}),
+            Status::ok);
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://evil.example:8443"}}),
+            Status::forbidden);
   // With the public origin configured, that origin only (scheme included).
   auto configured = middleware::api_csrf_check("https://cinema.example");
   EXPECT_EQ(status_for(configured, {json, {bh::field::origin, "https://cinema.example"}}),
