@@ -5,6 +5,7 @@
 // event stream, and event streams whose client left.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "support/demo_server.hpp"
