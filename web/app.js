@@ -771,7 +771,7 @@
 
   function needsScrape(s) {
     if (!s) return true;
-    if (s.status === 'stale' || s.status === 'failed') return true;
+    if (s.status === 'stale' || s.status === 'failed' || s.status === 'partial') return true;
     const covered = Number(s.days_covered) || 0;
     const total = Number(s.days_total) || DAYS;
     return covered < total;
@@ -887,13 +887,14 @@
     hideProgress();
     renderCityHead();
     loadMovies(f.gen);
-    if (s.status === 'failed') showFailure(s);
+    if (s.status === 'failed' || s.status === 'partial') showFailure(s);
     else if (s.status === 'stale' && covered < (Number(s.days_total) || DAYS)) showError('errPartial', null, true);
   }
 
   function showFailure(s) {
     const why = str(s && s.error).toLowerCase();
     if (why.includes('budget')) showError('errBudget', null, false);
+    else if (s && s.status === 'partial') showError('errPartial', null, true);
     else showError('errFailed', null, true);
   }
 

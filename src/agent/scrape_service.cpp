@@ -1,5 +1,6 @@
 #include "cinestream/agent/scrape_service.hpp"
 #include "cinestream/http/json_text.hpp"
+#include "cinestream/text/clean_text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -80,6 +81,7 @@ struct ScrapeService::StatusFeed {
 
 namespace {
 constexpr std::size_t kMaxStreamsPerCity = 1000;  // bounded: beyond it a stream is refused (503)
+constexpr std::size_t kMaxStreamsPerClient = 8;   // a page needs one; beyond it 429
 constexpr auto kStatusPollInterval = 300ms;
 }  // namespace
 
@@ -148,16 +150,20 @@ bool ScrapeService::allow_client(const asio::ip::address& client,
 // only attempts the service answers are billed, and they are recorded by record_billed.
 // Concurrent attempts may all pass the check, so the spend can pass the limit by at most the
 // calls in flight.
-asio::awaitable<void> ScrapeService::check_budget() {
+bool ScrapeService::budget_has_room(const BudgetUse& used) const {
   auto prices = clients_.front()->model().prices;
   auto estimate = static_cast<std::int64_t>((prices.per_grounded_request + prices.per_search_query +
                                              4000 * prices.output_per_million / 1e6) *
                                             1e6);
+  return used.grounded_calls + 1 <= options_.budget_grounded_calls &&
+         used.micro_usd + estimate <= static_cast<std::int64_t>(options_.budget_usd * 1e6);
+}
+
+asio::awaitable<void> ScrapeService::check_budget() {
   auto day = utc_day(now_s());
   auto query = [day](ScrapeStore& s) { return s.budget.budget_used(day); };
   auto used = co_await store_.call(std::move(query));
-  if (used.grounded_calls + 1 > options_.budget_grounded_calls ||
-      used.micro_usd + estimate > static_cast<std::int64_t>(options_.budget_usd * 1e6)) {
+  if (!budget_has_room(used)) {
     throw BudgetExhausted("the daily Gemini budget is spent; scraping resumes tomorrow");
   }
 }
@@ -196,7 +202,7 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(city_arg);
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", city_arg.substr(0, 80)));
+                             fmt::format("no city called '{}'", clean_text(city_arg, 80)));
   }
   std::chrono::seconds retry_after{0};
   if (!allow_client(ctx.remote, retry_after)) {
@@ -225,12 +231,15 @@ asio::awaitable<http::Reply> ScrapeService::start(http::RequestContext& ctx) {
     auto day = utc_day(now);
     auto query = [day](ScrapeStore& s) { return s.budget.budget_used(day); };
     auto used = co_await store_.call(std::move(query));
-    if (used.grounded_calls >= options_.budget_grounded_calls ||
-        static_cast<double>(used.micro_usd) / 1e6 >= options_.budget_usd) {
+    // The same test as before each call: a budget that cannot pay for one more call refuses the
+    // scrape here, before the lock, instead of starting one that fails at once.
+    if (!budget_has_room(used)) {
       auto res = error_response(Status::too_many_requests, "budget_exhausted",
                                 "today's scraping budget is spent; showtimes already found stay "
                                 "available and scraping resumes tomorrow");
-      res.set(bh::field::retry_after, "3600");
+      auto next_day = date::floor<date::days>(now) + date::days{1};
+      res.set(bh::field::retry_after,
+              std::to_string(std::max<std::int64_t>(1, (next_day - now).count())));
       co_return res;
     }
   }
@@ -342,10 +351,12 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   std::string error = failure.empty() ? report.error : failure;
   if (running->stop || report.stopped) {
     final_status = ScrapeStatus::stale;  // stopped: what it covered stays, the rest is missing
-  } else if (!failure.empty() || report.budget_exhausted || report.store_failed ||
-             report.lock_lost) {
+  } else if (!failure.empty() || report.store_failed || report.lock_lost) {
     // A store error or a lost lock is a failure even if every day got covered: never "fresh".
     final_status = ScrapeStatus::failed;
+  } else if (report.budget_exhausted) {
+    // Not a fault: what was stored stays, the rest waits for tomorrow's budget.
+    final_status = ScrapeStatus::partial;
   } else if (report.days_covered.size() < report.days_asked.size()) {
     final_status = report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
   }
@@ -449,7 +460,7 @@ asio::awaitable<http::Reply> ScrapeService::status(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(ctx.param("city"));
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.param("city").substr(0, 80)));
+                             fmt::format("no city called '{}'", clean_text(ctx.param("city"), 80)));
   }
   auto doc = co_await status_document(*city);
   if (!doc)
@@ -525,10 +536,18 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
   const Location* city = catalog_.resolve(ctx.param("city"));
   if (!city) {
     co_return error_response(Status::not_found, "city_not_found",
-                             fmt::format("no city called '{}'", ctx.param("city").substr(0, 80)));
+                             fmt::format("no city called '{}'", clean_text(ctx.param("city"), 80)));
   }
+  auto client = http::client_key(ctx.remote);
   {
     std::lock_guard lock(feeds_mutex_);
+    if (auto it = streams_by_client_.find(client);
+        it != streams_by_client_.end() && it->second >= kMaxStreamsPerClient) {
+      auto res = error_response(Status::too_many_requests, "too_many_streams",
+                                "too many progress streams from this address; close some");
+      res.set(bh::field::retry_after, "5");
+      co_return res;
+    }
     if (auto it = feeds_.find(city->id);
         it != feeds_.end() && it->second->subscribers.size() >= kMaxStreamsPerCity) {
       auto res = error_response(Status::service_unavailable, "too_many_streams",
@@ -537,7 +556,25 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
       co_return res;
     }
   }
-  http::StreamProducer stream = [this, city](http::EventSink& sink) -> asio::awaitable<void> {
+  http::StreamProducer stream = [this, city,
+                                 client](http::EventSink& sink) -> asio::awaitable<void> {
+    {
+      // Counted while the stream runs (not when the handler answered: HEAD never streams).
+      std::lock_guard lock(feeds_mutex_);
+      auto& n = streams_by_client_[client];
+      if (n >= kMaxStreamsPerClient) co_return;  // filled up since the check in the handler
+      ++n;
+    }
+    struct Uncount {
+      ScrapeService* self;
+      http::ClientKey client;
+      ~Uncount() {
+        std::lock_guard lock(self->feeds_mutex_);
+        if (auto it = self->streams_by_client_.find(client);
+            it != self->streams_by_client_.end() && --it->second == 0)
+          self->streams_by_client_.erase(it);
+      }
+    } uncount{this, client};
     auto sub = std::make_shared<FeedSubscriber>(co_await asio::this_coro::executor);
     auto feed = join_feed(*city, sub);
     if (!feed) co_return;  // filled up since the check above
@@ -548,10 +585,12 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
       const FeedSubscriber* sub;
       ~Leave() { self->leave_feed(feed, sub); }
     } leave{this, feed, sub.get()};
+    // A client that leaves ends its stream now, not at the next write: the wait below wakes.
+    sink.on_close([sub] { sub->wake.cancel(); });
     std::uint64_t seen = 0;
     auto until = std::chrono::steady_clock::now() + 15min;  // bounded: clients reconnect
     auto quiet_since = std::chrono::steady_clock::now();
-    while (!sink.stopping() && std::chrono::steady_clock::now() < until) {
+    while (!sink.stopping() && !sink.closed() && std::chrono::steady_clock::now() < until) {
       std::uint64_t seq = 0;
       std::string doc;
       {

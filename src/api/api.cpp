@@ -1,4 +1,5 @@
 #include "cinestream/api/api.hpp"
+#include "cinestream/text/clean_text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -64,7 +65,8 @@ Parsed<CityParam> city_param(const http::RequestContext& ctx, const CityCatalog&
   }
   const Location* l = catalog.resolve(*raw);
   if (!l) {
-    std::string shown(raw->substr(0, 80));
+    // Echoed as clean UTF-8 only (a percent-decoded name can hold any byte), cut on a character.
+    auto shown = clean_text(*raw, 80);
     return {std::nullopt, error_response(Status::not_found, "city_not_found",
                                          fmt::format("no city called '{}'", shown))};
   }
@@ -226,6 +228,19 @@ asio::awaitable<http::Reply> Api::showtimes(http::RequestContext& ctx) {
     if (!parsed) {
       co_return error_response(Status::bad_request, "invalid_date",
                                "date must be a real day written YYYY-MM-DD");
+    }
+    // Only days that can hold data, the horizon from yesterday (less a day of slack) to 14 days
+    // ahead: every other day would be a cache entry and a store query of its own, pushing out
+    // the pages people read.
+    auto today = date::sys_days{day};
+    auto asked = date::sys_days{*parsed};
+    if (asked < today - date::days{2} || asked > today + date::days{options_.horizon_days}) {
+      co_return error_response(
+          Status::bad_request, "date_out_of_range",
+          fmt::format(
+              "date must be from {} to {}",
+              format_iso_date(date::year_month_day{today - date::days{2}}),
+              format_iso_date(date::year_month_day{today + date::days{options_.horizon_days}})));
     }
     day = *parsed;
   }

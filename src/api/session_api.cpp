@@ -63,8 +63,9 @@ boost::asio::awaitable<http::Reply> Api::session(http::RequestContext& ctx) {
     }
     lang = parse_lang(l->as_string());
     set_cookie =
-        fmt::format("{}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax", kCookie,
-                    http::sign_cookie_value(kCookie, to_string(*lang), options_.secret_key));
+        fmt::format("{}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}", kCookie,
+                    http::sign_cookie_value(kCookie, to_string(*lang), options_.secret_key),
+                    ctx.secure ? "; Secure" : "");
   } else if (auto cookie = http::find_cookie(req[bh::field::cookie], kCookie)) {
     // A cookie whose signature fails (forged, or an old secret) is ignored, not trusted.
     if (auto value = http::verify_cookie_value(kCookie, *cookie, options_.secret_key)) {

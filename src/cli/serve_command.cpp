@@ -238,6 +238,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   register_platform_errors(router);
   api.register_routes(router);
   scraper.register_routes(router);
+  // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
+  router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));
   HttpMetrics metrics(router.route_names(), loops.size());
   api.set_metrics(&metrics);
   const http::Server* server_ptr = nullptr;  // set once the server exists, before any request

@@ -279,6 +279,19 @@ std::vector<Setting> settings() {
       {"poster-max-bytes",
        {"CINESTREAM_POSTER_MAX_BYTES"},
        [](Config& c, const Source& s) { c.poster_max_bytes = parse_uint(s, 1024, 64ull << 20); }},
+      {"public-origin",
+       {"CINESTREAM_PUBLIC_ORIGIN"},
+       [](Config& c, const Source& s) {
+         auto v = std::string_view(s.value);
+         auto rest = v.starts_with("https://")  ? v.substr(8)
+                     : v.starts_with("http://") ? v.substr(7)
+                                                : std::string_view{};
+         if (!v.empty() &&
+             (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos)) {
+           invalid(s, "expected an origin like https://cinema.example (no path)");
+         }
+         c.public_origin = s.value;
+       }},
       {"donation-url",
        {"CINESTREAM_DONATION_URL", "DONATION_URL"},
        [](Config& c, const Source& s) {

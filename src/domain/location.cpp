@@ -25,6 +25,8 @@ std::string_view to_string(ScrapeStatus s) {
       return "processing";
     case ScrapeStatus::failed:
       return "failed";
+    case ScrapeStatus::partial:
+      return "partial";
     case ScrapeStatus::stale:
       break;
   }
@@ -36,6 +38,7 @@ std::optional<ScrapeStatus> parse_scrape_status(std::string_view s) {
   if (s == "processing") return ScrapeStatus::processing;
   if (s == "stale") return ScrapeStatus::stale;
   if (s == "failed") return ScrapeStatus::failed;
+  if (s == "partial") return ScrapeStatus::partial;
   return std::nullopt;
 }
 

@@ -1,4 +1,5 @@
 #include "cinestream/http/client_limits.hpp"
+#include "cinestream/http/header_text.hpp"
 
 #include <fmt/format.h>
 
@@ -16,17 +17,9 @@ std::array<unsigned char, 16> key_of(const ip::address& a) {
   return a.to_v6().to_bytes();
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 std::optional<ip::address> parse_address(std::string_view s) {
   boost::system::error_code ec;
-  auto a = ip::make_address(std::string(trim(s)), ec);
+  auto a = ip::make_address(std::string(trim_ows(s)), ec);
   if (ec) return std::nullopt;
   return a;
 }
@@ -46,7 +39,7 @@ std::vector<AddressBlock> parse_address_blocks(std::string_view list) {
   std::vector<AddressBlock> out;
   while (!list.empty()) {
     auto comma = list.find(',');
-    auto item = trim(list.substr(0, comma));
+    auto item = trim_ows(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     if (item.empty()) continue;
     auto slash = item.find('/');

@@ -1,4 +1,5 @@
 #include "cinestream/http/encoding.hpp"
+#include "cinestream/http/header_text.hpp"
 
 #include <date/date.h>
 #include <fmt/format.h>
@@ -31,30 +32,11 @@ std::string gzip_compress(std::string_view data, int level) {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 template <class F>
 void for_each_item(std::string_view list, F f) {
   while (!list.empty()) {
     auto comma = list.find(',');
-    f(trim(list.substr(0, comma)));
+    f(trim_ows(list.substr(0, comma)));
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -66,11 +48,11 @@ bool accepts_gzip(std::string_view accept_encoding) {
   bool ok = false;
   for_each_item(accept_encoding, [&](std::string_view item) {
     auto semi = item.find(';');
-    auto coding = trim(item.substr(0, semi));
-    if (!iequals(coding, "gzip") && coding != "*") return;
+    auto coding = trim_ows(item.substr(0, semi));
+    if (!iequals_ascii(coding, "gzip") && coding != "*") return;
     double q = 1.0;
     if (semi != std::string_view::npos) {
-      auto param = trim(item.substr(semi + 1));
+      auto param = trim_ows(item.substr(semi + 1));
       if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
         try {
           q = std::stod(std::string(param.substr(2)));
@@ -79,7 +61,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
         }
       }
     }
-    if (iequals(coding, "gzip") || !ok) ok = q > 0;
+    if (iequals_ascii(coding, "gzip") || !ok) ok = q > 0;
   });
   return ok;
 }

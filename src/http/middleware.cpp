@@ -1,4 +1,5 @@
 #include "cinestream/http/middleware.hpp"
+#include "cinestream/http/header_text.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -48,16 +49,6 @@ std::string_view origin_authority(std::string_view origin) {
   return authority;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // The built-ins below are plain functions, not coroutines: a request they let through costs no
@@ -86,17 +77,67 @@ Middleware api_rate_limit(std::shared_ptr<ClientLimits> limits, std::string pref
   };
 }
 
-Middleware same_origin_check() {
-  return [](RequestContext& ctx, Next next) -> asio::awaitable<Reply> {
-    auto origin = ctx.request[bh::field::origin];
-    if (!origin.empty()) {
-      auto host = ctx.request[bh::field::host];
-      auto authority = origin_authority(origin);
-      if (authority.empty() || host.empty() || !iequals(authority, host)) {
-        return ready(error_response(Status::forbidden, "csrf_rejected",
-                                    "this request must come from a page of this site"));
-      }
+namespace {
+
+// scheme://host[:port] of a Referer URL; empty when it has no such shape.
+std::string_view referer_origin(std::string_view referer) {
+  auto sep = referer.find("://");
+  if (sep == std::string_view::npos) return {};
+  auto end = referer.find_first_of("/?#", sep + 3);
+  return referer.substr(0, end);
+}
+
+// "host" of "host:port" or "[v6]:port".
+std::string_view without_port(std::string_view authority) {
+  auto colon = authority.rfind(':');
+  auto bracket = authority.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket))
+    return authority;
+  return authority.substr(0, colon);
+}
+
+// An Origin (or, without one, a Referer) that is not this site's. Without a configured public
+// origin, this site is whatever the request's Host names (nginx passes the visitor's Host on).
+bool cross_site(const RequestContext& ctx, std::string_view public_origin) {
+  auto origin = ctx.request[bh::field::origin];
+  if (origin.empty()) origin = referer_origin(ctx.request[bh::field::referer]);
+  if (origin.empty()) return false;  // neither names a site: nothing to compare
+  if (!public_origin.empty()) return !iequals_ascii(origin, public_origin);
+  auto host = ctx.request[bh::field::host];
+  auto authority = origin_authority(origin);
+  if (authority.empty() || host.empty()) return true;
+  if (iequals_ascii(authority, host)) return false;
+  // nginx passes the host without its port ($host): then the origin's host name must match.
+  return without_port(host) != host || !iequals_ascii(without_port(authority), host);
+}
+
+Reply csrf_refusal() {
+  return error_response(Status::forbidden, "csrf_rejected",
+                        "this request must come from a page of this site");
+}
+
+}  // namespace
+
+Middleware same_origin_check(std::string public_origin) {
+  return [public_origin = std::move(public_origin)](RequestContext& ctx,
+                                                    Next next) -> asio::awaitable<Reply> {
+    if (cross_site(ctx, public_origin)) return ready(csrf_refusal());
+    return next();
+  };
+}
+
+Middleware api_csrf_check(std::string public_origin) {
+  return [public_origin = std::move(public_origin)](RequestContext& ctx,
+                                                    Next next) -> asio::awaitable<Reply> {
+    // A page of another site can send text/plain, form and multipart bodies (or none) without
+    // asking first; application/json needs a CORS preflight, which this server never grants.
+    std::string_view type = ctx.request[bh::field::content_type];
+    type = type.substr(0, type.find(';'));
+    if (!iequals_ascii(trim_ows(type), "application/json")) {
+      return ready(error_response(Status::unsupported_media_type, "unsupported_media_type",
+                                  "send the body as JSON with Content-Type: application/json"));
     }
+    if (cross_site(ctx, public_origin)) return ready(csrf_refusal());
     return next();
   };
 }

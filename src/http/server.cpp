@@ -14,9 +14,12 @@
 #include <algorithm>
 #include <array>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <random>
 #include <tuple>
 
+#include "cinestream/http/framing.hpp"
 #include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/query.hpp"
 
@@ -261,6 +264,8 @@ asio::awaitable<Reply> Server::dispatch(const Request& req, Exchange& ex,
   // Handlers see the client, not the proxy in front of it.
   auto client = limits_->client_of(remote, req["X-Real-IP"], req["X-Forwarded-For"]);
   RequestContext ctx(req, *ex.target, request_id, client);
+  // TLS ends at the proxy: only a trusted one may say the visitor's request came over it.
+  ctx.secure = limits_->is_trusted_proxy(remote) && forwarded_over_tls(req);
   ctx.params = ex.params;
   ctx.route_index = match.handler ? match.route_index : 0;
   MiddlewareChain chain;
@@ -340,7 +345,11 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
   // Each response leaves in one write; do not let Nagle hold its last segment.
   socket.set_option(tcp::no_delay(true), ec);
   auto now = Clock::now();
-  beast::flat_buffer buffer;
+  // Bounded: what must be whole in the buffer to be parsed (a header, a chunk line, the trailers)
+  // fits in the header limit; a longer one is refused (431) instead of growing memory. Under
+  // 64 KiB whatever the limit: Beast throws (from inside the read, where nothing can catch it)
+  // on a field value of 64 KiB or more.
+  beast::flat_buffer buffer(std::clamp<std::size_t>(options_.header_limit, 4096, 65'535));
   std::string fields;  // the per-request header fields of a prebuilt response, reused
   bool served = false;
   for (;;) {
@@ -363,23 +372,52 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
     // The body limit is the route's: known once the header is in (checked below).
     parser.body_limit(boost::none);
-    auto [hec, hn] = co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
-    (void)hn;
+    // Chunk extensions count with the header against the header limit: tiny chunks with long
+    // extensions are framing, not body. (The bounded read buffer bounds one line, and trailers.)
+    ChunkExtensionBudget extensions(options_.header_limit);
+    parser.on_chunk_header(extensions);
     Exchange ex;
     std::size_t body_limit = options_.body_limit;
-    if (!hec) {
-      route(parser.get(), ex);
-      if (ex.match.options && ex.match.options->body_limit) {
-        body_limit = *ex.match.options->body_limit;
+    std::optional<Response> refusal;
+    boost::system::error_code hec;
+    try {
+      std::size_t hn = 0;
+      std::tie(hec, hn) =
+          co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
+      if (!hec) {
+        extensions.start(hn);
+        refusal = framing_refusal(parser.get());
       }
-      if (auto length = parser.content_length(); length && *length > body_limit) {
-        hec = bh::error::body_limit;  // refused before a byte of it is read
-      } else if (!parser.is_done()) {
-        parser.body_limit(body_limit);  // a chunked body is counted as it comes
-        auto [bec, bn] = co_await bh::async_read(socket, buffer, parser, as_tuple_awaitable);
-        (void)bn;
-        hec = bec;
+      if (!hec && !refusal) {
+        route(parser.get(), ex);
+        if (ex.match.options && ex.match.options->body_limit) {
+          body_limit = *ex.match.options->body_limit;
+        }
+        if (auto length = parser.content_length(); length && *length > body_limit) {
+          hec = bh::error::body_limit;  // refused before a byte of it is read
+        } else if (!parser.is_done()) {
+          if (expects_continue(parser.get())) {
+            // The client waits for this before sending the body (RFC 9110 §10.1.1).
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            auto [cec, cn] = co_await asio::async_write(
+                socket, asio::buffer(kContinue.data(), kContinue.size()), as_tuple_awaitable);
+            (void)cn;
+            hec = cec;
+          }
+          if (!hec) {
+            parser.body_limit(body_limit);  // a chunked body is counted as it comes
+            auto [bec, bn] = co_await bh::async_read(socket, buffer, parser, as_tuple_awaitable);
+            (void)bn;
+            hec = bec;
+          }
+        }
       }
+    } catch (const std::exception& e) {
+      // A limit the parser throws rather than reports, while parsing bytes already buffered when
+      // a read starts: refused like any malformed request, not a lost connection.
+      spdlog::warn("malformed request refused: {}", e.what());
+      refusal = error_response(Status::bad_request, "bad_request", "malformed HTTP request");
+      hec = {};
     }
     conn.deadline = kNoDeadline;
     // A closed socket (the sweeper's timeout) reads as bad_descriptor or operation_aborted.
@@ -387,10 +425,14 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     std::string request_id;
     Reply reply;
     bool close_after = false;
-    if (hec) {
-      if (hec == bh::error::header_limit) {
+    if (refusal) {
+      reply = std::move(*refusal);
+      request_id = pick_request_id({});
+      close_after = true;  // the framing is in doubt: nothing after it can be trusted
+    } else if (hec) {
+      if (hec == bh::error::header_limit || hec == bh::error::buffer_overflow) {
         reply = error_response(Status::request_header_fields_too_large, "headers_too_large",
-                               "the request headers are too large");
+                               "the request headers, chunk extensions or trailers are too large");
       } else if (hec == bh::error::body_limit) {
         reply = error_response(Status::payload_too_large, "body_too_large",
                                fmt::format("the request body is over {} bytes", body_limit));
@@ -411,7 +453,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     std::size_t route_index = ex.match.route_index;
     if (draining_) close_after = true;
 
-    const bool head = !hec && parser.get().method() == bh::verb::head;
+    const bool parsed = !hec && !refusal;
+    const bool head = parsed && parser.get().method() == bh::verb::head;
     const bool prebuilt = reply.kind() == Reply::Kind::prebuilt;
     const auto status_code = reply.status();
     const bool streaming = reply.kind() == Reply::Kind::stream && status_code == Status::ok;
@@ -429,7 +472,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
             "access request_id={} remote={} method=GET target=\"{}\" status=200 stream=events",
             request_id, remote.to_string(), log_safe(parser.get().target()));
       }
-      co_await stream_events(socket, conn, *res, reply.producer());
+      co_await stream_events(socket, conn, *res, reply.producer(), head);
       break;
     }
     conn.deadline = now + options_.write_timeout;
@@ -472,12 +515,48 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
 
 namespace {
 
+// Reads from a streaming connection only to see the client go (EOF or reset), so a stream whose
+// reader left ends at once rather than at its next write. Lives on the connection's loop; once
+// `stopped` is set (before the socket closes) a late completion touches nothing but itself.
+struct ClientWatch : std::enable_shared_from_this<ClientWatch> {
+  explicit ClientWatch(tcp::socket& s) : socket(s) {}
+  tcp::socket& socket;
+  std::array<char, 256> ignored{};
+  bool gone = false;
+  bool stopped = false;
+  std::function<void()> wake;
+  void arm() {
+    socket.async_read_some(asio::buffer(ignored),
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                             if (self->stopped) return;
+                             if (!ec) {  // bytes a stream's client has no reason to send: dropped
+                               self->arm();
+                               return;
+                             }
+                             self->gone = true;
+                             if (auto w = std::exchange(self->wake, nullptr)) w();
+                           });
+  }
+};
+
 // The open connection as an SSE sink: every write has the write deadline.
 class SocketSink final : public EventSink {
  public:
   SocketSink(tcp::socket& socket, Clock::time_point& deadline, std::chrono::milliseconds timeout,
-             const std::atomic<bool>& stopping)
-      : socket_(socket), deadline_(deadline), timeout_(timeout), stopping_(stopping) {}
+             const std::atomic<bool>& stopping, std::shared_ptr<ClientWatch> watch)
+      : socket_(socket),
+        deadline_(deadline),
+        timeout_(timeout),
+        stopping_(stopping),
+        watch_(std::move(watch)) {}
+  bool closed() const override { return broken_ || watch_->gone; }
+  void on_close(std::function<void()> wake) override {
+    if (watch_->gone) {
+      wake();
+    } else {
+      watch_->wake = std::move(wake);
+    }
+  }
   asio::awaitable<bool> send(std::string_view bytes) override {
     if (broken_) co_return false;
     deadline_ = Clock::now() + timeout_;
@@ -495,13 +574,14 @@ class SocketSink final : public EventSink {
   Clock::time_point& deadline_;
   std::chrono::milliseconds timeout_;
   const std::atomic<bool>& stopping_;
+  std::shared_ptr<ClientWatch> watch_;
   bool broken_ = false;
 };
 
 }  // namespace
 
 asio::awaitable<void> Server::stream_events(tcp::socket& socket, Connection& conn, Response& res,
-                                            const StreamProducer& producer) {
+                                            const StreamProducer& producer, bool head_only) {
   // The body runs until the producer ends: no length, no keep-alive, the close delimits it.
   res.erase(bh::field::content_length);
   res.keep_alive(false);
@@ -513,9 +593,25 @@ asio::awaitable<void> Server::stream_events(tcp::socket& socket, Connection& con
   auto [ec, n] = co_await bh::async_write_header(socket, head, as_tuple_awaitable);
   (void)n;
   conn.deadline = kNoDeadline;
-  if (ec) co_return;
-  SocketSink sink(socket, conn.deadline, options_.write_timeout, draining_);
-  co_await producer(sink);
+  if (ec || head_only)
+    co_return;  // HEAD: the header only; the producer (and its queries) never runs
+  auto watch = std::make_shared<ClientWatch>(socket);
+  watch->arm();
+  struct Unwatch {
+    ClientWatch& w;
+    ~Unwatch() {
+      w.stopped = true;
+      w.wake = nullptr;
+      boost::system::error_code ignored;
+      w.socket.cancel(ignored);
+    }
+  } unwatch{*watch};
+  SocketSink sink(socket, conn.deadline, options_.write_timeout, draining_, watch);
+  try {
+    co_await producer(sink);
+  } catch (const std::exception& e) {
+    spdlog::error("event stream ended by an exception: {}", e.what());
+  }
 }
 
 asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {

@@ -2,12 +2,19 @@
 // Invariants: an accepted target has a clean path; re-encoding what was decoded parses back to the
 // same Target; every route match is consistent (its template with the captured parameters put
 // back is the path; an {x:int} parameter parses).
+// The same bytes as a whole request, read as the server reads one (a bounded buffer, the header
+// limit, chunk extensions counted against it, trailers within the buffer, the framing rules):
+// nothing throws; a request accepted is framed by Content-Length or by a lone chunked coding, its
+// extensions and body within their limits; a refusal is a 400 or 501.
+#include <boost/beast/http.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "cinestream/http/framing.hpp"
 #include "cinestream/http/query.hpp"
 #include "cinestream/http/router.hpp"
 #include "fuzz_check.hpp"
@@ -59,10 +66,65 @@ const Router& router() {
   return r;
 }
 
+// Small limits, so short inputs reach them.
+constexpr std::size_t kHeaderLimit = 512;
+constexpr std::size_t kBodyLimit = 256;
+
+void check_request_framing(std::string_view raw) {
+  namespace bh = boost::beast::http;
+  bh::request_parser<bh::string_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(kBodyLimit);
+  // Not eager: the header alone first, as the server reads it before the framing check.
+  parser.eager(false);
+  cinestream::http::ChunkExtensionBudget extensions(kHeaderLimit);
+  parser.on_chunk_header(extensions);
+  // The server's read buffer: at most the header limit unparsed; more arrives as it is used.
+  std::string buffer;
+  std::size_t fed = 0;
+  std::size_t consumed = 0;
+  boost::system::error_code ec;
+  bool header_checked = false;
+  for (;;) {
+    auto room = kHeaderLimit - buffer.size();
+    auto take = std::min(room, raw.size() - fed);
+    buffer.append(raw.substr(fed, take));
+    fed += take;
+    auto used = parser.put(boost::asio::buffer(buffer), ec);
+    buffer.erase(0, used);
+    consumed += used;
+    if (!ec && parser.is_header_done() && !header_checked) {
+      header_checked = true;
+      extensions.start(consumed);
+      if (auto refusal = cinestream::http::framing_refusal(parser.get())) {
+        auto status = refusal->result();
+        FUZZ_CHECK(status == bh::status::bad_request || status == bh::status::not_implemented);
+        return;
+      }
+    }
+    if (ec == bh::error::need_more) {
+      if (fed == raw.size() || buffer.size() == kHeaderLimit) return;  // ends, or overflows
+      ec = {};
+      continue;
+    }
+    if (ec || parser.is_done()) break;
+    if (used == 0 && (fed == raw.size() || buffer.size() == kHeaderLimit)) return;  // stuck
+  }
+  if (ec) return;
+  const auto& req = parser.get();
+  FUZZ_CHECK(req.body().size() <= kBodyLimit);
+  FUZZ_CHECK(extensions.used() <= kHeaderLimit);
+  if (req.count(bh::field::transfer_encoding) != 0) {
+    FUZZ_CHECK(parser.chunked());
+    FUZZ_CHECK(req.count(bh::field::content_length) == 0);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view raw(reinterpret_cast<const char*>(data), size);
+  check_request_framing(raw);
   auto target = cinestream::http::parse_target(raw);
   if (!target) return 0;
   const auto& path = target->path;

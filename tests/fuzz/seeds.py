@@ -39,6 +39,25 @@ write("fuzz_http_target", [
     "/a%00b",
     "/index.html?x=%zz",
     "/healthz",
+    # Whole requests (the framing part of the target): chunk extensions, trailers, codings.
+    "POST /api/scrape HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    "Content-Length: 15\r\n\r\n{\"city\":\"kyiv\"}",
+    "POST /api/scrape HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "5;ext=1;q=\"a b\"\r\nhello\r\n0;last\r\nX-Trailer: 1\r\nX-More: two\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "1;" + "e" * 300 + "\r\na\r\n1;" + "f" * 300 + "\r\nb\r\n0\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "0\r\nX-T: " + "z" * 600 + "\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
+    "GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+    "Content-Length: 3\r\n\r\n0\r\n\r\n",
+    "GET /api/stats HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    "GET /api/stats HTTP/1.1\r\n\r\n",
+    "GET /api/stats HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "POST /api/session HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}",
 ])
 
 showtimes = [

@@ -18,9 +18,9 @@ namespace json = boost::json;
 
 TEST(AbuseLimits, RequestRatePerClientBehindTheProxy) {
   testing::TempDir dir;
-  // Loopback is the trusted proxy: X-Real-IP names the visitor, as nginx sets it.
-  ServerProcess s(dir.str(),
-                  {"--api-rate-per-second", "1", "--api-burst", "5", "--log-level", "warn"});
+  // Loopback is configured as the trusted proxy: X-Real-IP names the visitor, as nginx sets it.
+  ServerProcess s(dir.str(), {"--api-rate-per-second", "1", "--api-burst", "5", "--trusted-proxies",
+                              "127.0.0.1", "--log-level", "warn"});
   HttpClient visitor(s.port());
   for (int i = 0; i < 5; ++i) {
     auto res = visitor.get("/api/locations", {{"X-Real-IP", "203.0.113.7"}});

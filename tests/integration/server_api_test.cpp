@@ -267,8 +267,10 @@ TEST_F(ServerApi, LanguageFollowsAcceptLanguageThenTheSignedCookie) {
   EXPECT_EQ(json_of(c.get("/api/session", {{"Cookie", forged}, {"Accept-Language", "en"}}))["lang"]
                 .as_string(),
             "en");
-  EXPECT_EQ(c.request(http::verb::post, "/api/session", {}, R"({"lang":"fr"})").status, 400u);
-  EXPECT_EQ(c.request(http::verb::post, "/api/session", {}, "nonsense").status, 400u);
+  const std::map<std::string, std::string> json_type{{"Content-Type", "application/json"}};
+  EXPECT_EQ(c.request(http::verb::post, "/api/session", json_type, R"({"lang":"fr"})").status,
+            400u);
+  EXPECT_EQ(c.request(http::verb::post, "/api/session", json_type, "nonsense").status, 400u);
 }
 
 TEST_F(ServerApi, ShowtimeAsICalendar) {

@@ -115,7 +115,11 @@ async function ensureScraped(city) {
   const fresh = (d) => d && d.status === 'fresh' && !d.processing && d.days_covered === d.days_total;
   if (fresh(s.json)) return;
   if (!s.json || !s.json.processing) {
-    const r = await api('/api/scrape', { method: 'POST', body: JSON.stringify({ city }) });
+    const r = await api('/api/scrape', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ city })
+    });
     assert.ok([200, 202].includes(r.status), `scrape ${city}: ${r.status} ${r.text}`);
   }
   await waitFor(`${city} scraped`, async () => fresh((await api(`/api/scrape/status/${city}`)).json));

@@ -148,7 +148,7 @@ U=$R/etc/systemd/system/cinestream-cinestream.service
 check "unit cinestream-cinestream.service" test -f "$U"
 check_unit cinestream "$U"
 check "unit: CPUAffinity=6-13 (E-cores)" has_line "$U" "CPUAffinity=6-13"
-check "unit: ExecStart" has_line "$U" "ExecStart=/var/www/cinestream/bin/cinestream serve --env-file /var/www/cinestream/.env --data-dir /var/www/cinestream/data --web-dir /var/www/cinestream/web --host 127.0.0.1 --port 8001"
+check "unit: ExecStart" has_line "$U" "ExecStart=/var/www/cinestream/bin/cinestream serve --env-file /var/www/cinestream/.env --data-dir /var/www/cinestream/data --web-dir /var/www/cinestream/web --trusted-proxies 127.0.0.1,::1 --host 127.0.0.1 --port 8001"
 check "nginx override: P-cores" has_line "$R/etc/systemd/system/nginx.service.d/cpu-affinity.conf" "CPUAffinity=0-5"
 check "no MongoDB override" test ! -e "$R/etc/systemd/system/mongod.service.d"
 S=$R/etc/nginx/conf.d/cinestream-cinestream.conf

@@ -120,7 +120,7 @@ check "deploy.sh install-ssl $DOMAIN" "${D[@]}" install-ssl "$DOMAIN"
 
 echo "== cinestream serve (demo) on loopback"
 setsid "$APP/bin/cinestream" serve --demo --env-file "$APP/.env" --data-dir "$APP/data" --web-dir "$APP/web" \
-  --host 127.0.0.1 --port 0 --port-file "$T/app.port" --log-level warn </dev/null >"$T/logs/app.log" 2>&1 &
+  --host 127.0.0.1 --port 0 --port-file "$T/app.port" --trusted-proxies 127.0.0.1,::1 --log-level warn </dev/null >"$T/logs/app.log" 2>&1 &
 SERVER_PID=$!
 for ((i = 0; i < 200; i++)); do
   [[ -s $T/app.port ]] && break
@@ -266,6 +266,13 @@ check "/api/scrape/events/kyiv → 200 text/event-stream ($code $type)" \
 head -c 70000 /dev/zero | tr '\0' x >"$T/big.json"
 fetch big /api/scrape -X POST -H 'Content-Type: application/json' --data-binary "@$T/big.json"
 check "a body over 64k → 413 from nginx" test "$(cut -d'|' -f1 "$T/big.w")" = 413
+# nginx is the trusted proxy (the unit's --trusted-proxies): its X-Forwarded-Proto makes the cookie
+# Secure, and the page's own origin may POST while another site's may not.
+fetch session /api/session -X POST -H 'Content-Type: application/json' -H "Origin: https://$DOMAIN:$HTTPS" --data '{"lang":"ua"}'
+check "POST /api/session from the site's page → 200, cookie Secure" \
+  bash -c "[[ \$(cut -d'|' -f1 '$T/session.w') == 200 ]] && grep -qi '^set-cookie: cs_lang=.*; Secure' '$T/session.h'"
+fetch csrf /api/session -X POST -H 'Content-Type: application/json' -H 'Origin: https://evil.example' --data '{"lang":"ua"}'
+check "POST /api/session from another site → 403" test "$(cut -d'|' -f1 "$T/csrf.w")" = 403
 check "/metrics from loopback → 200" test "$("${C[@]}" -o /dev/null -w '%{http_code}' "$URL/metrics")" = 200
 check "TLS 1.2 accepted" "${C[@]}" -o /dev/null --tlsv1.2 --tls-max 1.2 "$URL/healthz"
 check "TLS 1.1 refused" bash -c "! curl -sk --max-time 5 --resolve '$DOMAIN:$HTTPS:127.0.0.1' --tlsv1.0 --tls-max 1.1 -o /dev/null '$URL/healthz'"

@@ -80,6 +80,13 @@ class HttpClient {
     boost::asio::write(socket_, boost::asio::buffer(bytes));
     return read_until_close();
   }
+  // Like raw(), for requests the server may refuse before reading them whole: a write cut off by
+  // its close is not an error, and its answer is still read.
+  std::string raw_refusable(const std::string& bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
+    return read_until_close();
+  }
   std::string read_until_close() {
     std::string out;
     char buf[4096];

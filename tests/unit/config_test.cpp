@@ -40,6 +40,18 @@ TEST_F(ConfigTest, DefaultsWhenNothingGiven) {
   EXPECT_EQ(c.data_dir, "data");
   EXPECT_EQ(c.gemini_model, "gemini-2.5-flash");
   EXPECT_TRUE(c.mongo_uri.empty());
+  EXPECT_TRUE(c.trusted_proxies.empty());  // no proxy names clients unless one is configured
+  EXPECT_TRUE(c.public_origin.empty());
+}
+
+TEST_F(ConfigTest, PublicOriginIsAnOriginWithoutAPath) {
+  auto c = load_config({{"public-origin", "https://cinema.example"}}, env_of({}), missing(), false);
+  EXPECT_EQ(c.public_origin, "https://cinema.example");
+  for (const char* bad : {"cinema.example", "https://cinema.example/", "https://", "ftp://x",
+                          "https://u@cinema.example", "https://cinema.example?x"}) {
+    EXPECT_THROW(load_config({{"public-origin", bad}}, env_of({}), missing(), false), ConfigError)
+        << bad;
+  }
 }
 
 TEST_F(ConfigTest, FlagBeatsEnvironmentBeatsDotenv) {

@@ -138,6 +138,55 @@ TEST(Middleware, SameOriginCheck) {
   EXPECT_EQ(status_for("null"), Status::forbidden);
 }
 
+TEST(Middleware, ApiCsrfCheckWantsJsonFromThisSite) {
+  Handler h = [](RequestContext&) -> asio::awaitable<Reply> {
+    co_return json_response(Status::ok, "{}");
+  };
+  auto status_for = [&](const Middleware& check, std::map<bh::field, std::string> headers) {
+    std::vector<Middleware> parts{check};
+    MiddlewareChain chain;
+    chain.parts[2] = parts;
+    chain.handler = &h;
+    Fixture f;
+    f.req.set(bh::field::host, "cinema.example");
+    for (const auto& [name, value] : headers)
+      f.req.set(name, value);
+    return run_sync(run_chain(chain, f.ctx)).status();
+  };
+  auto by_host = middleware::api_csrf_check();
+  const auto json = std::pair{bh::field::content_type, std::string("application/json")};
+  EXPECT_EQ(status_for(by_host, {json}), Status::ok);
+  EXPECT_EQ(status_for(by_host, {{bh::field::content_type, "Application/JSON; charset=utf-8"}}),
+            Status::ok);
+  for (const char* type :
+       {"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+        "multipart/form-data; b=x", "application/jsonx"}) {
+    EXPECT_EQ(status_for(by_host, {{bh::field::content_type, type}}),
+              Status::unsupported_media_type)
+        << type;
+  }
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://cinema.example"}}), Status::ok);
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://evil.example"}}),
+            Status::forbidden);
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::referer, "https://cinema.example/?city=x"}}),
+            Status::ok);
+  EXPECT_EQ(
+      status_for(by_host, {json, {bh::field::referer, "https://evil.example/cinema.example"}}),
+      Status::forbidden);
+  // Behind nginx the Host has no port ($host): the origin's host name decides.
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://cinema.example:8443"}}),
+            Status::ok);
+  EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://evil.example:8443"}}),
+            Status::forbidden);
+  // With the public origin configured, that origin only (scheme included).
+  auto configured = middleware::api_csrf_check("https://cinema.example");
+  EXPECT_EQ(status_for(configured, {json, {bh::field::origin, "https://cinema.example"}}),
+            Status::ok);
+  EXPECT_EQ(status_for(configured, {json, {bh::field::origin, "http://cinema.example"}}),
+            Status::forbidden);
+  EXPECT_EQ(status_for(configured, {json}), Status::ok);  // curl: no site named
+}
+
 struct DomainBusy : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

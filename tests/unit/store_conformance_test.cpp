@@ -580,6 +580,21 @@ TEST_P(StoreConformance, FailedReleaseKeepsTheError) {
   EXPECT_FALSE(s->last_updated);
 }
 
+// A scrape that ran out of budget ends partial: the status is kept as such, with its reason, and
+// the city can be locked again.
+TEST_P(StoreConformance, PartialReleaseIsKeptAndTheCityCanBeLockedAgain) {
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  ASSERT_EQ(store_->scrape_locks().try_lock_city("kyiv", "a", "request", 60s, t0).outcome,
+            LockOutcome::acquired);
+  ASSERT_TRUE(store_->scrape_locks().release_city_lock(
+      "kyiv", "a", ScrapeStatus::partial, "the daily Gemini budget is spent", t0 + 1s));
+  auto s = store_->locations().location_state("kyiv");
+  EXPECT_EQ(s->status, ScrapeStatus::partial);
+  EXPECT_EQ(s->error, "the daily Gemini budget is spent");
+  EXPECT_EQ(store_->scrape_locks().try_lock_city("kyiv", "b", "request", 60s, t0 + 2s).outcome,
+            LockOutcome::acquired);
+}
+
 TEST_P(StoreConformance, OnlyOneOfManyConcurrentLockersWins) {
   auto t0 = utc(2026, 11, 21, 10, 0);
   std::vector<std::unique_ptr<Database>> stores;

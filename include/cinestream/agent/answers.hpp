@@ -11,6 +11,7 @@
 
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/domain/movie.hpp"
+#include "cinestream/text/clean_text.hpp"
 #include "cinestream/text/name_matching.hpp"
 
 namespace cinestream::agent {
@@ -50,8 +51,7 @@ struct ShowtimeRow {
   std::string hall;
 };
 
-// Control characters removed, whitespace trimmed, at most `max_bytes` (on a UTF-8 boundary).
-std::string clean_text(std::string_view s, std::size_t max_bytes = 200);
+using cinestream::clean_text;  // in the text module: requests' names are cleaned the same way
 // An http(s) URL without credentials, else empty.
 std::string clean_url(std::string_view s);
 

@@ -79,6 +79,8 @@ class ScrapeService {
   boost::asio::awaitable<void> run(const Location* city, std::string owner, bool full_refresh);
   boost::asio::awaitable<void> heartbeat(std::shared_ptr<Running> running);
   bool allow_client(const boost::asio::ip::address& client, std::chrono::seconds& retry_after);
+  // Room for one more call at a conservative estimate (the test before every paid call).
+  bool budget_has_room(const BudgetUse& used) const;
   boost::asio::awaitable<void> check_budget();
   boost::asio::awaitable<void> record_billed(gemini::Usage usage);
   gemini::Client& client_for_this_loop();
@@ -103,6 +105,8 @@ class ScrapeService {
   std::mutex feeds_mutex_;  // guards feeds_ and every feed's fields
   std::map<std::string, std::shared_ptr<StatusFeed>> feeds_;  // cities with SSE subscribers
   std::atomic<std::uint64_t> status_polls_{0};                // status documents read
+  // Open event streams per client (guarded by feeds_mutex_): one client cannot hold them all.
+  std::map<http::ClientKey, std::size_t> streams_by_client_;
 
   std::mutex buckets_mutex_;
   // Bounded: past 10,000 clients only refilled buckets are forgotten, else new clients wait.

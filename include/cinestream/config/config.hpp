@@ -58,6 +58,9 @@ struct Config {
   std::size_t poster_max_bytes = 5 * 1024 * 1024;
   std::string secret_key;
   std::string donation_url;  // shown on the page when set
+  // Where visitors' pages come from ("https://cinema.example"): unsafe API requests with another
+  // Origin/Referer are refused. Empty: the origin the request's Host names.
+  std::string public_origin;
 
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
@@ -65,11 +68,12 @@ struct Config {
   std::chrono::milliseconds shutdown_timeout{10'000};
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 64 * 1024;
-  // Abuse limits per client address (behind a trusted proxy: its X-Real-IP).
+  // Abuse limits per client address (behind a trusted proxy: its X-Real-IP). No proxy is trusted
+  // unless configured: any local process could otherwise name itself a new client per request.
   double api_rate_per_second = 50;  // 0 = off
   double api_burst = 200;
   std::size_t max_connections_per_client = 256;  // 0 = off
-  std::string trusted_proxies = "127.0.0.1,::1";
+  std::string trusted_proxies;
   std::chrono::milliseconds refresh_interval{500};  // how often other processes' changes are seen
   std::chrono::milliseconds visit_flush_interval{5'000};
 

@@ -31,8 +31,9 @@ struct Location {
 };
 
 // fresh: data covers the horizon; processing: a scrape holds the lock; stale: data missing or old;
-// failed: the last scrape failed (error says why).
-enum class ScrapeStatus { fresh, processing, stale, failed };
+// failed: the last scrape failed (error says why); partial: the last scrape stopped short of the
+// horizon for a reason that is not a fault (the daily budget ran out), keeping what it stored.
+enum class ScrapeStatus { fresh, processing, stale, failed, partial };
 std::string_view to_string(ScrapeStatus s);
 std::optional<ScrapeStatus> parse_scrape_status(std::string_view s);
 

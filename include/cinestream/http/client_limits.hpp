@@ -1,7 +1,8 @@
 #pragma once
 // Per-client abuse limits: a token bucket of requests per client address and a bound on the
 // connections one address may hold open. Clients are told apart by their address; behind a
-// trusted reverse proxy (nginx on loopback) the address comes from its X-Real-IP header.
+// reverse proxy the operator configured as trusted (--trusted-proxies; none by default, so no
+// local process can name itself) the address comes from its X-Real-IP header.
 #include <boost/asio/ip/address.hpp>
 
 #include <array>
@@ -53,7 +54,7 @@ struct ClientLimitOptions {
   double request_burst = 200;                 // bucket size: a page load and its assets fit easily
   std::size_t max_connections = 256;          // open connections per client address; 0 = no limit
   std::size_t tracked_clients = 100'000;      // memory bound: clients remembered at once
-  std::vector<AddressBlock> trusted_proxies;  // their X-Real-IP names the client
+  std::vector<AddressBlock> trusted_proxies;  // their X-Real-IP names the client; none by default
 
   // For servers with one trusted caller (the Gemini stand-in).
   static ClientLimitOptions none() {

@@ -16,6 +16,10 @@ class EventSink {
   virtual boost::asio::awaitable<bool> send(std::string_view bytes) = 0;
   // True when the server is shutting down: producers should finish.
   virtual bool stopping() const = 0;
+  // True once the client has gone (closed its end), seen without waiting for a write to fail.
+  virtual bool closed() const { return false; }
+  // Called once, on the sink's loop, when the client goes: a producer waiting for news wakes.
+  virtual void on_close(std::function<void()> wake) { (void)wake; }
 
   // One SSE event: "event: <name>\ndata: <data>\n\n".
   boost::asio::awaitable<bool> event(std::string_view name, std::string_view data);

@@ -70,9 +70,15 @@ Middleware rate_limit(std::shared_ptr<ClientLimits> limits, std::string message)
 Middleware api_rate_limit(std::shared_ptr<ClientLimits> limits, std::string prefix);
 
 // A simple CSRF check for Router::set_csrf_check: an unsafe request carrying an Origin header
-// must come from the origin it is sent to (Origin's host[:port] equals Host), else 403
-// csrf_rejected. Requests without Origin (curl, server-to-server) pass.
-Middleware same_origin_check();
+// (else a Referer) must come from this site, else 403 csrf_rejected: from `public_origin`
+// ("https://cinema.example") when given, else from the origin it is sent to (host[:port] equals
+// Host). Requests with neither header (curl, server-to-server) pass.
+Middleware same_origin_check(std::string public_origin = {});
+
+// The API's CSRF check (installed by serve): Content-Type must be application/json (else 415
+// unsupported_media_type: other types need no preflight, so any page could send them), then
+// same_origin_check.
+Middleware api_csrf_check(std::string public_origin = {});
 
 }  // namespace middleware
 

@@ -69,6 +69,7 @@ struct RequestContext {
   const Target& target;
   std::string request_id;
   boost::asio::ip::address remote;  // the client (behind a trusted proxy, the one it names)
+  bool secure = false;              // came over TLS (X-Forwarded-Proto: https from a trusted proxy)
   PathParams params;
   std::size_t route_index = 0;  // Router::route_names() index; 0 = no route (the fallback)
   std::optional<Principal> principal;

@@ -69,7 +69,8 @@ class Server {
                                          std::string& request_id);
 
   boost::asio::awaitable<void> stream_events(boost::asio::ip::tcp::socket& socket, Connection& conn,
-                                             Response& res, const StreamProducer& producer);
+                                             Response& res, const StreamProducer& producer,
+                                             bool head_only);
 
   EventLoops& loops_;
   const Router& router_;
