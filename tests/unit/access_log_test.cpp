@@ -61,7 +61,7 @@ std::size_t count_lines(const std::string& text) {
 
 TEST(AccessLogFormat, LogfmtKeepsTheFieldsAndShapeOfTheOldLines) {
   EXPECT_EQ(line_of(AccessLogFormat::logfmt, sample()),
-            "2026-12-01T19:38:33.042+0000 info pid=4242 access request_id=trace-123 "
+            "2026-12-01T19:38:33.042+00:00 info pid=4242 access request_id=trace-123 "
             "remote=203.0.113.7 method=GET target=\"/api/showtimes?city=kyiv\" status=200 "
             "bytes=26512 duration_us=87 ua=\"wrk/4\"\n");
   auto r = sample();
@@ -94,7 +94,7 @@ TEST(AccessLogFormat, UnparsedRequestsAndStreamsHaveTheirOwnLines) {
 TEST(AccessLogFormat, JsonLinesAreOneValidObjectWhateverTheClientSent) {
   auto line = line_of(AccessLogFormat::json, sample());
   EXPECT_EQ(line,
-            "{\"time\":\"2026-12-01T19:38:33.042+0000\",\"pid\":4242,\"request_id\":\"trace-123\","
+            "{\"time\":\"2026-12-01T19:38:33.042+00:00\",\"pid\":4242,\"request_id\":\"trace-123\","
             "\"remote\":\"203.0.113.7\",\"method\":\"GET\",\"target\":\"/api/showtimes?city=kyiv\","
             "\"status\":200,\"bytes\":26512,\"duration_us\":87,\"ua\":\"wrk/4\"}\n");
   auto r = sample();

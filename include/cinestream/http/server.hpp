@@ -34,7 +34,7 @@ struct ServerOptions {
   std::size_t body_limit = 64 * 1024;  // routes may set their own (RouteOptions::body_limit)
   bool access_log = true;
   // Where access lines go; null with access_log on: a logfmt log on standard error of its own.
-  std::shared_ptr<AccessLog> access_log_sink;
+  std::shared_ptr<AccessLog> access_log_sink{};
   ClientLimitOptions limits;  // per-client request rate and connection bound
 };
 

@@ -28,7 +28,7 @@ enum class AccessLogFormat { logfmt, json };
 std::optional<AccessLogFormat> parse_access_log_format(std::string_view name);
 
 struct AccessLogOptions {
-  std::string path;  // appended to (created 0640); empty: standard error
+  std::string path{};  // appended to (created 0640); empty: standard error
   AccessLogFormat format = AccessLogFormat::logfmt;
   std::size_t buffer_bytes = 64 * 1024;  // one buffer; at least 2 * kMaxLine
   std::size_t buffers_per_loop = 4;      // the bound: lines beyond these buffers are dropped
@@ -38,16 +38,16 @@ struct AccessLogOptions {
 
 // One request as logged. Text fields are cut and escaped when formatted.
 struct AccessRecord {
-  std::string_view request_id;
-  boost::asio::ip::address remote;
-  std::string_view method;  // empty: no request could be parsed ("-")
-  std::string_view target;
-  std::string_view user_agent;
+  std::string_view request_id{};
+  boost::asio::ip::address remote{};
+  std::string_view method{};  // empty: no request could be parsed ("-")
+  std::string_view target{};
+  std::string_view user_agent{};
   unsigned status = 0;
   std::uint64_t bytes = 0;
   std::chrono::microseconds duration{0};
-  std::string_view write_error;  // empty when the response was written
-  bool stream = false;           // an event stream starts: no bytes or duration yet
+  std::string_view write_error{};  // empty when the response was written
+  bool stream = false;             // an event stream starts: no bytes or duration yet
 };
 
 class AccessLog {
