@@ -361,8 +361,23 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
     // The body limit is the route's: known once the header is in (checked below).
     parser.body_limit(boost::none);
-    auto [hec, hn] = co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
-    (void)hn;
+    // Usually the whole header is in the buffer already (it came with the first read): parse it
+    // here. Beast's composed read would do the same and then complete through the scheduler.
+    boost::system::error_code hec;
+    while (buffer.size() > 0 && !parser.is_header_done()) {
+      auto used = parser.put(buffer.data(), hec);
+      buffer.consume(used);
+      if (hec == bh::error::need_more) {
+        hec = {};
+        break;
+      }
+      if (hec || used == 0) break;
+    }
+    if (!hec && !parser.is_header_done()) {
+      auto [rec, rn] = co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
+      (void)rn;
+      hec = rec;
+    }
     Exchange ex;
     std::size_t body_limit = options_.body_limit;
     if (!hec) {
