@@ -69,6 +69,8 @@ const std::vector<FlagSpec> kSettingFlags = {
     {"visit-flush-ms", "how often the visitor counter is written"},
     {"log-level", "trace, debug, info, warn, error or off"},
     {"access-log", "one log line per request (true/false)"},
+    {"access-log-file", "access log file, reopened on SIGHUP (default: standard error)"},
+    {"access-log-format", "access log lines: logfmt or json"},
 };
 
 struct CommonOptions {

@@ -5,7 +5,10 @@
 # requests, zeroes the counters, sends N keep-alive GET /api/showtimes?city=kyiv on one connection
 # (raw socket, loopback), dumps, and prints instructions per request: all threads, and the event
 # loop alone (the rest is the blocking pool's periodic store refresh, which scales with wall time).
-# Environment: HEADERS="Accept-Encoding: gzip" adds request headers (separate several with '|').
+# Environment: HEADERS="Accept-Encoding: gzip" adds request headers (separate several with '|');
+# ACCESS_LOG=true counts the default configuration (the access log on, to stderr: a file here);
+# KEEP=1 keeps the callgrind files (callgrind_annotate them). MISS=1 makes every request a cache miss: each asks for another date (days around today, then
+# further out), so each is queried from the store and rendered anew.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -15,14 +18,14 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cinestream-callgrind.XXXXXX")
 VP=""
 cleanup() {
   [[ -z $VP ]] || kill "$VP" 2>/dev/null || true
-  rm -rf "$T"
+  if [[ ${KEEP:-0} == 1 ]]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 SEED=$(dirname "$BIN")/bench/cinestream_bench_seed
 timeout 120 "$SEED" --data-dir "$T/data" --cities 5 >"$T/seed.log" 2>&1
 valgrind --tool=callgrind --callgrind-out-file="$T/cg.%p" \
   "$BIN" serve --data-dir "$T/data" --host 127.0.0.1 --port 0 --port-file "$T/port" --workers 1 \
-  --threads 1 --access-log false --log-level warn --no-demo >"$T/vg.log" 2>&1 &
+  --threads 1 --access-log "${ACCESS_LOG:-false}" --api-rate-per-second 0 --log-level warn --no-demo >"$T/vg.log" 2>&1 &
 VP=$!
 for ((i = 0; i < 600; i++)); do
   [[ -s $T/port ]] && curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$(<"$T/port")/healthz" && break
@@ -30,15 +33,20 @@ for ((i = 0; i < 600; i++)); do
 done
 PORT=$(<"$T/port")
 client() {
-  python3 - "$PORT" "$1" "${HEADERS:-}" <<'PY'
-import socket, sys
-port, n, extra = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+  python3 - "$PORT" "$1" "${HEADERS:-}" "${MISS:-0}" "${2:-0}" <<'PY'
+import datetime, socket, sys
+port, n, extra, miss, first = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1", int(sys.argv[5])
 lines = "".join(h.strip() + "\r\n" for h in extra.split("|") if h.strip())
-req = f"GET /api/showtimes?city=kyiv HTTP/1.1\r\nHost: x\r\n{lines}\r\n".encode()
+start = datetime.date.today() - datetime.timedelta(days=3)
+def request(i):
+    target = "/api/showtimes?city=kyiv"
+    if miss:
+        target += "&date=" + (start + datetime.timedelta(days=first + i)).isoformat()
+    return f"GET {target} HTTP/1.1\r\nHost: x\r\n{lines}\r\n".encode()
 s = socket.create_connection(("127.0.0.1", port), timeout=60)
 buf = b""
 for i in range(n):
-    s.sendall(req)
+    s.sendall(request(i))
     while b"\r\n\r\n" not in buf:
         chunk = s.recv(65536)
         if not chunk:
@@ -57,9 +65,9 @@ for i in range(n):
         print(head.decode())
 PY
 }
-client 50 >/dev/null
+client 50 100000 >/dev/null  # far dates: the measured requests still miss
 callgrind_control -z "$VP" >/dev/null
-client "$N" >"$T/head.txt"
+client "$N" 0 >"$T/head.txt"
 callgrind_control -d "$VP" >/dev/null
 sleep 0.5
 kill -TERM "$VP"

@@ -3,6 +3,12 @@
 #   bash bench/read_path/run.sh            # SOAK=300 for the full 5-minute soak
 # Builds Release into build-release (skipped when up to date), seeds 100 cities through the store,
 # and on loopback only, with every load bounded in time:
+#   0. headline (HEADLINE=1): one process with one loop pinned to the second CPU, wrk -t1 -c64
+#      pinned to the first: the default configuration (the server's access log on, as shipped,
+#      to its standard error, a file here) against nginx with a buffered access log
+#      (`access_log FILE buffer=64k`), and beside it both without a log; each target twice,
+#      alternating (HEADLINE_ROUNDS, 3), the best run by req/s reported with its p50/p99, and
+#      the p99 verdict on each side's lowest p99. HEADLINE_ONLY=1 stops after it;
 #   1. start-up: exec to the first 200 on /healthz (embedded store, 100 cities), 5 times;
 #   2. cache miss: server time of the first /api/showtimes after the city's data changed, read
 #      from the server's own histogram sum in /metrics (one worker, one loop; see probe.py);
@@ -22,7 +28,8 @@
 # The load generator runs on the same cores as the targets: figures are for this machine only.
 #
 # Environment: SOAK (60), WORKERS (nproc), DURATION (10), CONNECTIONS (64), WRK_THREADS (2),
-# CITY (kyiv), ONE_WORKER (1), PINNED (1), BUILD_DIR (build-release), JOBS (1), KEEP=1 keeps the temp dir.
+# CITY (kyiv), ONE_WORKER (1), PINNED (1), HEADLINE (1), HEADLINE_ONLY (0),
+# BUILD_DIR (build-release), JOBS (1), KEEP=1 keeps the temp dir.
 # shellcheck disable=SC2317  # cleanup and the watchdog run via trap
 set -uo pipefail
 
@@ -37,6 +44,8 @@ WRK_THREADS=${WRK_THREADS:-2}
 CITY=${CITY:-kyiv}
 ONE_WORKER=${ONE_WORKER:-1}
 PINNED=${PINNED:-1}
+HEADLINE=${HEADLINE:-1}
+HEADLINE_ONLY=${HEADLINE_ONLY:-0}
 JOBS=${JOBS:-1}
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=$(command -v python3)
@@ -99,7 +108,7 @@ SEED=$BUILD_DIR/bench/cinestream_bench_seed
 # Every step below is bounded; the watchdog bounds the whole.
 (
   trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep $((SOAK + 600)) &
+  sleep $((SOAK + 900)) &
   sleeper=$!
   wait "$sleeper" && kill -TERM $$
 ) </dev/null >/dev/null 2>&1 &
@@ -125,14 +134,20 @@ SEED_S=$(awk -v a="$seed_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b 
 mapfile -t CITIES < <("$PY" "$HERE/probe.py" cities "$DATA/cinestream.sqlite3")
 ((${#CITIES[@]} > 0)) || die "no seeded cities"
 
-serve_args=(serve --data-dir "$DATA" --host 127.0.0.1 --access-log false --log-level warn --no-demo)
+# The server as shipped but for the log level (--access-log defaults to true) and the per-client
+# API rate limit: every wrk connection comes from one address, which the limit (50/s by default,
+# meant for one visitor) would answer with 429; nginx has none either. The comparisons with
+# nginx's `access_log off` add --access-log false.
+serve_default=(serve --data-dir "$DATA" --host 127.0.0.1 --api-rate-per-second 0 --log-level warn --no-demo)
+serve_args=("${serve_default[@]}" --access-log false)
 
 # start_server NAME WORKERS [EXTRA...]: sets LAST_PID, LAST_PORT; waits for 200 on /healthz.
 start_server() {
   local name=$1 workers=$2 i
   shift 2
   rm -f "$T/$name.port"
-  (cd "$T" && exec setsid "$BIN" "${serve_args[@]}" --port 0 --port-file "$T/$name.port" \
+  local -n base_args=${SERVE_ARGS_NAME:-serve_args}
+  (cd "$T" && exec setsid "$BIN" "${base_args[@]}" --port 0 --port-file "$T/$name.port" \
     --workers "$workers" "$@" >"$T/$name.log" 2>&1) &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
@@ -176,7 +191,9 @@ start_nginx() {
   port=$("$PY" "$HERE/probe.py" freeport)
   [[ $(id -u) == 0 ]] && user_line="user nobody nogroup;"
   mkdir -p "$T/$name"
-  sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$workers|" \
+  local access_log=off
+  [[ ${NGINX_LOG:-0} == 1 ]] && access_log="$T/$name/access.log combined buffer=64k"
+  sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$workers|" -e "s|@ACCESS_LOG@|$access_log|" \
     -e "s|@AFFINITY@|$(nginx_affinity "$workers")|" -e "s|@TMP@|$T/$name|g" \
     -e "s|@PORT@|$port|" -e "s|@BODY@|$BODY|" "$HERE/nginx.conf.tmpl" >"$T/$name/nginx.conf"
   "$NGINX_BIN" -t -p "$T/$name" -e "$T/$name/nginx.error.log" -c "$T/$name/nginx.conf" \
@@ -222,6 +239,7 @@ worker_rss() {
 
 # ---------------------------------------------------------------------------------------------
 # 1. Start-up: exec to the first 200 on /healthz, 5 times each, nothing else running.
+if [[ $HEADLINE_ONLY != 1 ]]; then
 log "start-up: exec -> first 200 on /healthz"
 startup_cmd=("$BIN" "${serve_args[@]}" --port "{PORT}")
 STARTUP_N=$(cd "$T" && "$PY" "$HERE/probe.py" startup 5 "${startup_cmd[@]}" --workers "$WORKERS") ||
@@ -239,6 +257,7 @@ for c in "${CITIES[@]:1:20}"; do [[ $c != "$CITY" ]] && cold+=("$c"); done
 MISS_OUT=$("$PY" "$HERE/probe.py" miss "$LAST_PORT" "$DATA/cinestream.sqlite3" "$CITY" 20 "${cold[@]}") ||
   die "cache-miss measurement failed"
 stop_target "$MISS_PID"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 3. Load. The server first: its bytes are what nginx and Flask serve.
@@ -295,7 +314,7 @@ warm() {
   for ((i = 0; i < 16; i++)); do curl -sf --max-time 5 -o /dev/null "${URL[$1]}"; done
 }
 
-declare -A RPS P50 P99 ERR RUNS P99RUNS RSS
+declare -A RPS P50 P99 ERR RUNS P99RUNS P99MIN RSS
 WRK_PIN=""
 WRK_T=$WRK_THREADS
 # run_wrk NAME ROUND: one wrk run; keeps the better (higher requests/s) run per target.
@@ -318,19 +337,23 @@ run_wrk() {
   read -r rps p50 p99 err <<<"$line"
   log "  round $round $name: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $err"
   RUNS[$name]="${RUNS[$name]:+${RUNS[$name]} / }$rps"
+  if [[ -z ${P99MIN[$name]:-} ]] || awk -v a="$p99" -v b="${P99MIN[$name]}" 'BEGIN { exit !(a < b) }'; then
+    P99MIN[$name]=$p99
+  fi
   P99RUNS[$name]="${P99RUNS[$name]:+${P99RUNS[$name]} / }$p99"
   if [[ -z ${RPS[$name]:-} ]] || ((rps > ${RPS[$name]})); then
     RPS[$name]=$rps P50[$name]=$p50 P99[$name]=$p99 ERR[$name]=$err
   fi
 }
-# load_rounds NAME...: warm, then every target twice, alternating; RSS of workers after.
+# load_rounds NAME...: warm, then every target ROUNDS times, alternating; RSS of workers after.
+ROUNDS=${ROUNDS:-2}
 load_rounds() {
   local name round
   for name in "$@"; do
     check_same "$name"
     warm "$name"
   done
-  for round in 1 2; do
+  for ((round = 1; round <= ROUNDS; round++)); do
     for name in "$@"; do
       run_wrk "$name" "$round"
       sleep 1
@@ -338,6 +361,96 @@ load_rounds() {
   done
   for name in "$@"; do RSS[$name]=$(worker_rss "${PID_OF[$name]}"); done
 }
+
+# ---------------------------------------------------------------------------------------------
+# 0. Headline: the default configuration. One process, one loop, on the second CPU; wrk -t1 on
+#    the first. Both sides log (the server as shipped, nginx with a 64 KiB buffer), then neither.
+WRK_CPU=$(cpu_list 1)
+TARGET_CPU=$(tr ',' '\n' <<<"$ALLOWED" | sed -n 2p)
+HEAD_ORDER=()
+if [[ $HEADLINE == 1 ]]; then
+  [[ -n $TARGET_CPU ]] || die "the headline needs 2 CPUs (HEADLINE=0 skips it)"
+  log "headline: 1 process x 1 loop on CPU $TARGET_CPU, wrk -t1 -c$CONNS on CPU $WRK_CPU; logs on, then off"
+  PIN_CPUS=$TARGET_CPU
+  SERVE_ARGS_NAME=serve_default start_server headlog 1 --cpus "$TARGET_CPU" --threads 1
+  URL[log-server]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[log-server]=$LAST_PID
+  HEADLOG_PORT=$LAST_PORT
+  NGINX_LOG=1 start_nginx nginxlog 1
+  URL[log-nginx]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[log-nginx]=$LAST_PID
+  start_server headnolog 1 --cpus "$TARGET_CPU" --threads 1
+  URL[nolog-server]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[nolog-server]=$LAST_PID
+  start_nginx nginxnolog 1
+  URL[nolog-nginx]="http://127.0.0.1:$LAST_PORT$URL_PATH"
+  PID_OF[nolog-nginx]=$LAST_PID
+  unset PIN_CPUS
+  HEAD_ORDER=(log-server log-nginx nolog-server nolog-nginx)
+  WRK_PIN="taskset -c $WRK_CPU"
+  WRK_T=1
+  ROUNDS_SAVED=$ROUNDS
+  ROUNDS=${HEADLINE_ROUNDS:-3}
+  load_rounds "${HEAD_ORDER[@]}"
+  ROUNDS=$ROUNDS_SAVED
+  WRK_PIN=""
+  WRK_T=$WRK_THREADS
+  # The logs are real: lines written by each side (the server's from its own counters).
+  HEAD_METRICS=$(curl -sf --max-time 5 "http://127.0.0.1:$HEADLOG_PORT/metrics")
+  SERVER_LOG_LINES=$(awk '/^cinestream_access_log_lines_total / { print $2 }' <<<"$HEAD_METRICS")
+  SERVER_LOG_DROPPED=$(awk '/^cinestream_access_log_dropped_lines_total / { print $2 }' <<<"$HEAD_METRICS")
+  for name in "${HEAD_ORDER[@]}"; do stop_target "${PID_OF[$name]}"; done
+  NGINX_LOG_LINES=$(wc -l <"$T/nginxlog/access.log" 2>/dev/null || echo 0)
+  SERVER_LOG_FILE_LINES=$(grep -c ' access request_id=' "$T/headlog.log" || true)
+fi
+
+# headline_report: the table, the ratios and their verdicts.
+headline_report() {
+  local r_log r_nolog p99_ok
+  r_log=$(f1 "${RPS[log-server]}" "${RPS[log-nginx]}")
+  r_nolog=$(f1 "${RPS[nolog-server]}" "${RPS[nolog-nginx]}")
+  echo "### Headline: default configuration (1 process x 1 loop on CPU $TARGET_CPU, wrk -t1 -c$CONNS -d${DURATION}s on CPU $WRK_CPU)"
+  echo
+  echo "| configuration | cinestream req/s | nginx req/s | ratio | cinestream p50 / p99 ms | nginx p50 / p99 ms | req/s runs (cinestream; nginx) |"
+  echo "|---|---|---|---|---|---|---|"
+  # shellcheck disable=SC2016  # backquotes are Markdown
+  printf '| default: access log on (cinestream as shipped; nginx `buffer=64k`) | %s | %s | %s | %s / %s | %s / %s | %s; %s |\n' \
+    "${RPS[log-server]}" "${RPS[log-nginx]}" "$r_log" "${P50[log-server]}" "${P99[log-server]}" \
+    "${P50[log-nginx]}" "${P99[log-nginx]}" "${RUNS[log-server]}" "${RUNS[log-nginx]}"
+  # shellcheck disable=SC2016
+  printf '| no access log (`--access-log false`; nginx `access_log off`) | %s | %s | %s | %s / %s | %s / %s | %s; %s |\n' \
+    "${RPS[nolog-server]}" "${RPS[nolog-nginx]}" "$r_nolog" "${P50[nolog-server]}" "${P99[nolog-server]}" \
+    "${P50[nolog-nginx]}" "${P99[nolog-nginx]}" "${RUNS[nolog-server]}" "${RUNS[nolog-nginx]}"
+  echo
+  echo "p99 of every run, ms: cinestream ${P99RUNS[log-server]}; nginx ${P99RUNS[log-nginx]} (logs on);" \
+    "cinestream ${P99RUNS[nolog-server]}; nginx ${P99RUNS[nolog-nginx]} (no logs)"
+  echo "access lines: cinestream wrote ${SERVER_LOG_LINES:-?} (${SERVER_LOG_FILE_LINES:-?} in its log file, dropped ${SERVER_LOG_DROPPED:-?}); nginx wrote $NGINX_LOG_LINES"
+  echo "errors: ${ERR[log-server]} / ${ERR[log-nginx]} / ${ERR[nolog-server]} / ${ERR[nolog-nginx]}"
+  # p99: the lowest of each side's runs. Other sessions' builds share these 2 CPUs and put
+  # 100+ ms spikes into single runs of either side; the least disturbed run of each is compared.
+  p99_ok=$(awk -v a="${P99MIN[log-server]}" -v b="${P99MIN[log-nginx]}" 'BEGIN { print (a <= b + 0.5) ? 1 : 0 }')
+  verdict "$(awk -v r="$r_log" 'BEGIN { print (r >= 1.0) ? 1 : 0 }')" \
+    "default configuration >= 1.0x nginx with a buffered log: ${r_log}x"
+  verdict "$p99_ok" \
+    "default configuration p99 <= nginx's + 0.5 ms (lowest run each): ${P99MIN[log-server]} vs ${P99MIN[log-nginx]} ms"
+  verdict "$(awk -v r="$r_nolog" 'BEGIN { print (r >= 1.1) ? 1 : 0 }')" \
+    "without logs >= 1.1x nginx without a log: ${r_nolog}x"
+}
+f1() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+MET=()
+verdict() {  # verdict OK TEXT
+  if [[ $1 == 1 ]]; then MET+=("MET     $2"); else MET+=("MISSED  $2"); fi
+}
+if [[ $HEADLINE_ONLY == 1 ]]; then
+  echo
+  echo "## Read path headline: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $NCPU CPUs ($CPU_MODEL), $(uname -sr); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "server: $BIN (Release, rev $REV); payload: GET $URL_PATH = $BODY_BYTES bytes JSON"
+  echo
+  headline_report
+  printf '%s\n' "${MET[@]}"
+  exit 0
+fi
 
 ORDER_N=(server nginx flask-sync flask-gthread flask-dumps)
 load_rounds "${ORDER_N[@]}"
@@ -363,8 +476,6 @@ if [[ $ONE_WORKER == 1 ]]; then
 fi
 
 ORDER_P=()
-WRK_CPU=$(cpu_list 1)
-TARGET_CPU=$(tr ',' '\n' <<<"$ALLOWED" | sed -n 2p)
 if [[ $PINNED == 1 && -n $TARGET_CPU ]]; then
   log "load: 1 worker each pinned to CPU $TARGET_CPU, wrk -t1 pinned to CPU $WRK_CPU"
   PIN_CPUS=$TARGET_CPU
@@ -430,18 +541,20 @@ SOAK_LINE=$(awk '
 
 # ---------------------------------------------------------------------------------------------
 # Report
-f1() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-MET=()
-verdict() {  # verdict OK TEXT
-  if [[ $1 == 1 ]]; then MET+=("MET     $2"); else MET+=("MISSED  $2"); fi
-}
 
 echo
 echo "## Read path: $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $NCPU CPUs ($CPU_MODEL), $(uname -sr); load average before: $LOAD_BEFORE"
+echo "machine: $NCPU CPUs ($CPU_MODEL), $(uname -sr); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server: $BIN (Release, rev $REV); data: 100 cities x 14 days seeded in ${SEED_S}s"
 echo "payload: GET $URL_PATH = $BODY_BYTES bytes JSON ($GZIP_BYTES gzipped; $BODY_SUMMARY), identical bytes from all targets"
+if [[ $HEADLINE == 1 ]]; then
+  echo
+  headline_report
+  echo
+  echo "### The other comparisons (logs off on both sides)"
+  echo
+fi
 echo "load: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency, keep-alive, no Accept-Encoding; wrk unpinned on the same $NCPU CPUs"
 echo "order: ${ORDER_N[*]}, twice${ORDER_1[*]:+; then ${ORDER_1[*]}, twice}${ORDER_P[*]:+; then ${ORDER_P[*]}, twice}; the better run by req/s is shown"
 echo

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
+#include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/logging.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/runtime/cpu_layout.hpp"
@@ -140,6 +142,8 @@ int serve(const Config& config) {
 namespace {
 
 int serve_worker(const Config& config, const std::string& secret_key, unsigned worker_index) {
+  // SIGHUP reopens the access log (below); until that handler exists it must not end the process.
+  ::signal(SIGHUP, SIG_IGN);
   // Start-up runs before any loop: blocking calls here delay nothing but start-up itself.
   auto store = open_migrated_store(config, config.blocking_threads);
   auto locations = store->locations().locations();
@@ -242,10 +246,19 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));
   HttpMetrics metrics(router.route_names(), loops.size());
   api.set_metrics(&metrics);
+  std::shared_ptr<AccessLog> access_log;
+  if (config.access_log) {
+    AccessLogOptions log_options;
+    log_options.path = config.access_log_file;
+    log_options.format =
+        parse_access_log_format(config.access_log_format).value_or(AccessLogFormat::logfmt);
+    access_log = std::make_shared<AccessLog>(log_options, loops.size());
+  }
   const http::Server* server_ptr = nullptr;  // set once the server exists, before any request
-  api.set_extra_metrics([&scraper, &pools, worker_index, &server_ptr] {
+  api.set_extra_metrics([&scraper, &pools, worker_index, &server_ptr, &access_log] {
     auto open = server_ptr ? server_ptr->active_connections() : 0;
     return scraper.render_metrics() + pools.render_metrics() +
+           (access_log ? access_log->render_metrics() : std::string()) +
            fmt::format(
                "# HELP cinestream_connections_open Client connections open in this "
                "worker.\n# TYPE cinestream_connections_open gauge\n"
@@ -268,6 +281,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
        .header_limit = config.header_limit,
        .body_limit = config.body_limit,
        .access_log = config.access_log,
+       .access_log_sink = access_log,
        .limits = {.requests_per_second = config.api_rate_per_second,
                   .request_burst = config.api_burst,
                   .max_connections = config.max_connections_per_client,
@@ -312,6 +326,16 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
         },
         asio::detached);
   });
+  // SIGHUP (logrotate's postrotate, or the supervisor passing it on): the access log file is
+  // reopened; nothing else changes.
+  asio::signal_set hangups(main_loop, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        if (access_log) access_log->reopen();
+        hangups.async_wait(on_hangup);
+      };
+  hangups.async_wait(on_hangup);
   ::signal(SIGPIPE, SIG_IGN);
 
   loops.run();
@@ -319,6 +343,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   pools.stop();      // before the loops' shutdown: their threads post completions to them
   loops.shutdown();  // coroutines cut short by the drain end while the services exist
   visits.flush_blocking(store->visits());
+  if (access_log) access_log->stop();  // the loops are done: their last lines are written
   spdlog::info("stopped");
   return 0;
 }

@@ -190,6 +190,15 @@ std::vector<Setting> settings() {
       {"access-log",
        {"CINESTREAM_ACCESS_LOG"},
        [](Config& c, const Source& s) { c.access_log = parse_bool(s); }},
+      {"access-log-file",
+       {"CINESTREAM_ACCESS_LOG_FILE"},
+       [](Config& c, const Source& s) { c.access_log_file = s.value; }},
+      {"access-log-format",
+       {"CINESTREAM_ACCESS_LOG_FORMAT"},
+       [](Config& c, const Source& s) {
+         if (s.value != "logfmt" && s.value != "json") invalid(s, "expected logfmt or json");
+         c.access_log_format = s.value;
+       }},
       {"gemini-base-url",
        {"GEMINI_BASE_URL"},
        [](Config& c, const Source& s) {

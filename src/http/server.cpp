@@ -46,14 +46,20 @@ struct Server::Connection {
 
 struct Server::Loop {
   Loop(asio::io_context& ctx, std::size_t i, std::shared_ptr<std::atomic<std::size_t>> counter,
-       std::chrono::milliseconds sweep)
-      : io(ctx), acceptor(ctx), index(i), sweep_every(sweep), active(std::move(counter)) {}
+       std::chrono::milliseconds sweep, std::shared_ptr<AccessLog> log)
+      : io(ctx),
+        acceptor(ctx),
+        index(i),
+        sweep_every(sweep),
+        active(std::move(counter)),
+        access_log(std::move(log)) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
   std::size_t index;
   std::chrono::milliseconds sweep_every;
   std::list<Connection> connections;                 // touched only on this loop's thread
   std::shared_ptr<std::atomic<std::size_t>> active;  // connections open on every loop
+  std::shared_ptr<AccessLog> access_log;             // null when off; the sweeper flushes it
 };
 
 namespace {
@@ -72,21 +78,6 @@ const std::string& http_date_now() {
     cached = buf;
   }
   return cached;
-}
-
-// Logged text is limited and has quotes and control characters escaped.
-std::string log_safe(std::string_view s, std::size_t max = 256) {
-  std::string out;
-  for (char c : s.substr(0, max)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (s.size() > max) out += "...";
-  return out;
 }
 
 bool is_body_allowed(Status s) {
@@ -144,8 +135,14 @@ Server::Server(EventLoops& loops, const Router& router, HttpMetrics& metrics, Se
       std::min({options_.header_timeout, options_.idle_timeout, options_.write_timeout});
   auto sweep =
       std::clamp(shortest / 10, std::chrono::milliseconds(5), std::chrono::milliseconds(100));
+  if (!options_.access_log) {
+    options_.access_log_sink.reset();
+  } else if (!options_.access_log_sink) {
+    options_.access_log_sink = std::make_shared<AccessLog>(AccessLogOptions{}, loops_.size());
+  }
   for (std::size_t i = 0; i < loops_.size(); ++i) {
-    per_loop_.push_back(std::make_shared<Loop>(loops_.at(i), i, active_, sweep));
+    per_loop_.push_back(
+        std::make_shared<Loop>(loops_.at(i), i, active_, sweep, options_.access_log_sink));
   }
 }
 
@@ -193,6 +190,7 @@ asio::awaitable<void> Server::sweep_deadlines(std::shared_ptr<Loop> loop) {
     auto [ec] = co_await timer.async_wait(as_tuple_awaitable);
     if (ec) co_return;
     auto now = Clock::now();
+    if (loop->access_log) loop->access_log->tick(loop->index, now);
     for (auto& c : loop->connections) {
       if (c.deadline <= now) {
         // Timed out: closing ends the pending operation; the session sees an error and leaves.
@@ -381,9 +379,25 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     std::optional<Response> refusal;
     boost::system::error_code hec;
     try {
+      // Usually the whole header is in the buffer already (it came with the first read): parse it
+      // here. Beast's composed read would do the same and then complete through the scheduler.
       std::size_t hn = 0;
-      std::tie(hec, hn) =
-          co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
+      while (buffer.size() > 0 && !parser.is_header_done()) {
+        auto used = parser.put(buffer.data(), hec);
+        buffer.consume(used);
+        hn += used;
+        if (hec == bh::error::need_more) {
+          hec = {};
+          break;
+        }
+        if (hec || used == 0) break;
+      }
+      if (!hec && !parser.is_header_done()) {
+        std::size_t rn = 0;
+        std::tie(hec, rn) =
+            co_await bh::async_read_header(socket, buffer, parser, as_tuple_awaitable);
+        hn += rn;
+      }
       if (!hec) {
         extensions.start(hn);
         refusal = framing_refusal(parser.get());
@@ -467,10 +481,13 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     metrics_.observe(loop.index, route_index, status,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(now - started));
     if (streaming) {
-      if (options_.access_log) {
-        spdlog::info(
-            "access request_id={} remote={} method=GET target=\"{}\" status=200 stream=events",
-            request_id, remote.to_string(), log_safe(parser.get().target()));
+      if (loop.access_log) {
+        loop.access_log->write(loop.index, {.request_id = request_id,
+                                            .remote = remote,
+                                            .method = "GET",
+                                            .target = parser.get().target(),
+                                            .status = 200,
+                                            .stream = true});
       }
       co_await stream_events(socket, conn, *res, reply.producer(), head);
       break;
@@ -495,16 +512,20 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     conn.deadline = kNoDeadline;
     now = Clock::now();
     auto elapsed = now - started;
-    if (options_.access_log) {
+    if (loop.access_log) {
       const auto& req = parser.get();
-      spdlog::info(
-          "access request_id={} remote={} method={} target=\"{}\" status={} bytes={} "
-          "duration_us={} ua=\"{}\"{}",
-          request_id, remote.to_string(), hec ? "-" : std::string(req.method_string()),
-          hec ? "-" : log_safe(req.target()), status, wn,
-          std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
-          hec ? "-" : log_safe(req[bh::field::user_agent], 128),
-          wec ? fmt::format(" write_error=\"{}\"", wec.message()) : std::string());
+      std::string write_error = wec ? wec.message() : std::string();
+      loop.access_log->write(
+          loop.index,
+          {.request_id = request_id,
+           .remote = remote,
+           .method = hec ? std::string_view() : std::string_view(req.method_string()),
+           .target = hec ? std::string_view() : std::string_view(req.target()),
+           .user_agent = hec ? std::string_view() : std::string_view(req[bh::field::user_agent]),
+           .status = status,
+           .bytes = wn,
+           .duration = std::chrono::duration_cast<std::chrono::microseconds>(elapsed),
+           .write_error = write_error});
     }
     served = true;
     if (wec || close_after) break;

@@ -29,6 +29,7 @@ sigset_t handled_signals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -50,6 +51,8 @@ int supervise(const SupervisorOptions& options,
     spdlog::default_logger()->flush();
     pid_t pid = fork();
     if (pid == 0) {
+      // Until the worker handles SIGHUP itself (it reopens its log), one passed on must not end it.
+      ::signal(SIGHUP, SIG_IGN);
       sigprocmask(SIG_SETMASK, &previous, nullptr);
       // A worker never outlives its supervisor.
       prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -85,6 +88,12 @@ int supervise(const SupervisorOptions& options,
       spdlog::info("supervisor: signal {}: draining {} workers", sig, workers.size());
       for (auto& w : workers) {
         if (w.pid > 0) kill(w.pid, SIGTERM);
+      }
+    }
+    if (sig == SIGHUP && !stopping) {
+      // logrotate signals the main PID: every worker reopens its access log.
+      for (auto& w : workers) {
+        if (w.pid > 0) kill(w.pid, SIGHUP);
       }
     }
     // Reap every worker that ended (SIGCHLD may merge several).

@@ -79,6 +79,8 @@ struct Config {
 
   std::string log_level = "info";
   bool access_log = true;
+  std::string access_log_file;               // appended to, reopened on SIGHUP; empty: stderr
+  std::string access_log_format = "logfmt";  // or "json" (one JSON object per line)
 };
 
 // Raw values given on the command line, by setting name (e.g. "port").

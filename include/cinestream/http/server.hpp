@@ -18,6 +18,7 @@
 
 #include "cinestream/http/client_limits.hpp"
 #include "cinestream/http/router.hpp"
+#include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/metrics.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 
@@ -32,6 +33,8 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 64 * 1024;  // routes may set their own (RouteOptions::body_limit)
   bool access_log = true;
+  // Where access lines go; null with access_log on: a logfmt log on standard error of its own.
+  std::shared_ptr<AccessLog> access_log_sink{};
   ClientLimitOptions limits;  // per-client request rate and connection bound
 };
 
