@@ -191,7 +191,8 @@
     comboActive: -1,
     comboItems: [],
     nearby: null, // the last "near me" answer
-    progressShown: null
+    progressShown: null,
+    dayChosen: false // the visitor picked a day tab: keep it
   };
 
   // ---------------------------------------------------------------- helpers
@@ -664,6 +665,7 @@
     state.city = loc;
     state.days = horizon(loc.tz);
     state.day = state.days[0];
+    state.dayChosen = false;
     state.movies = null;
     state.rows = [];
     state.status = null;
@@ -725,6 +727,7 @@
               state.days = horizon(doc.city.tz);
               if (!state.days.includes(state.day)) state.day = state.days[0];
             }
+            settleDay();
             renderAll();
           } catch (err) {
             if (gen !== state.gen) return;
@@ -987,9 +990,21 @@
     el.results.setAttribute('aria-labelledby', 'tab-' + state.day);
   }
 
+  // Until the visitor picks a day, show the first one with a showtime still to come: late in the
+  // evening today's last film has started and today's tab would greet them empty.
+  function settleDay() {
+    if (state.dayChosen) return;
+    const now = Date.now();
+    const upcoming = (d) => state.rows.some((r) => r.date === d && !(r.ms < now));
+    if (upcoming(state.day)) return;
+    const first = state.days.find(upcoming);
+    if (first) state.day = first;
+  }
+
   function selectDay(d, focus) {
     if (!state.days.includes(d)) return;
     state.day = d;
+    state.dayChosen = true;
     el.tabs.querySelectorAll('[role="tab"]').forEach((b) => {
       const sel = b.dataset.date === d;
       b.setAttribute('aria-selected', sel ? 'true' : 'false');
@@ -1004,7 +1019,9 @@
   }
 
   function onTabKey(e) {
-    const i = state.days.indexOf(state.day);
+    // From the tab that has the focus (normally the selected one, as the tabindex roves with it).
+    const focused = e.target && e.target.dataset ? e.target.dataset.date : undefined;
+    const i = state.days.indexOf(state.days.includes(focused) ? focused : state.day);
     let next = -1;
     if (e.key === 'ArrowRight') next = (i + 1) % state.days.length;
     else if (e.key === 'ArrowLeft') next = (i - 1 + state.days.length) % state.days.length;
