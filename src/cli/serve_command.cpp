@@ -17,8 +17,9 @@
 #include <random>
 #include <thread>
 
-#include "cinestream/agent/scrape_service.hpp"
-#include "cinestream/api/api.hpp"
+#include "cinestream/agent/install.hpp"
+#include "cinestream/api/install.hpp"
+#include "cinestream/app/app.hpp"
 #include "cinestream/catalog/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
@@ -187,21 +188,23 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   EventLoops loops(threads);
   TaskProcessors pools({.db_threads = config.blocking_threads, .db_queue = config.blocking_queue});
   BlockingPool& pool = pools.db();
-  // Each feature gets the repositories it uses, run on the db pool.
-  api::ApiStore api_store = api::api_store_of(*store);
-  agent::ScrapeStore scrape_store = agent::scrape_store_of(*store);
-  Async<VisitRepository> visit_store(store->visits(), pool);
-  VisitCounter visits;
+  // The features install themselves: each takes the repositories it uses from the database, and
+  // registers its routes, background tasks, metrics and drain steps.
+  http::Router router;
+  register_platform_errors(router);
+  App app(loops, pools, *store, router);
 
   api::ApiOptions api_options;
   api_options.demo = config.demo;
-  api_options.loops = loops.size();
   api_options.posters_dir = (std::filesystem::path(config.data_dir) / "posters").string();
   api_options.secret_key = secret_key;
   api_options.donation_url = config.donation_url;
-  api_options.files = &pools.files();
-  api::Api api(catalog, Async<api::ApiStore>(api_store, pool), versions, visits, static_files,
-               api_options);
+  api::Api& api = api::install(app, {.catalog = catalog,
+                                     .versions = versions,
+                                     .static_files = static_files,
+                                     .options = std::move(api_options),
+                                     .refresh_interval = config.refresh_interval,
+                                     .visit_flush_interval = config.visit_flush_interval});
 
   agent::ScrapeServiceOptions scrape;
   scrape.plan = agent::parse_plan(config.scrape_plan).value_or(agent::Plan::by_day);
@@ -234,14 +237,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   // The demo's stand-in serves posters on loopback; anywhere else that is an SSRF target.
   scrape.posters.allow_private = config.poster_allow_private;
   scrape.posters.allow_loopback = config.demo;
-  scrape.posters.files = &pools.files();
-  agent::ScrapeService scraper(loops, catalog, Async<agent::ScrapeStore>(scrape_store, pool),
-                               versions, scrape);
+  agent::install(app, catalog, versions, std::move(scrape));
 
-  http::Router router;
-  register_platform_errors(router);
-  api.register_routes(router);
-  scraper.register_routes(router);
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));
   HttpMetrics metrics(router.route_names(), loops.size());
@@ -255,10 +252,9 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
     access_log = std::make_shared<AccessLog>(log_options, loops.size());
   }
   const http::Server* server_ptr = nullptr;  // set once the server exists, before any request
-  api.set_extra_metrics([&scraper, &pools, worker_index, &server_ptr, &access_log] {
+  app.add_metrics([&pools, worker_index, &server_ptr, &access_log] {
     auto open = server_ptr ? server_ptr->active_connections() : 0;
-    return scraper.render_metrics() + pools.render_metrics() +
-           (access_log ? access_log->render_metrics() : std::string()) +
+    return pools.render_metrics() + (access_log ? access_log->render_metrics() : std::string()) +
            fmt::format(
                "# HELP cinestream_connections_open Client connections open in this "
                "worker.\n# TYPE cinestream_connections_open gauge\n"
@@ -305,12 +301,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
       config.host, port, loops.size(), pool.threads(), catalog.all().size());
 
   auto& main_loop = loops.at(0);
-  asio::co_spawn(main_loop,
-                 api::watch_city_states(Async<LocationRepository>(store->locations(), pool),
-                                        versions, config.refresh_interval),
-                 asio::detached);
-  asio::co_spawn(main_loop, visits.run(visit_store, config.visit_flush_interval), asio::detached);
-  asio::co_spawn(main_loop, scraper.watchdog(), asio::detached);
+  app.start();
 
   asio::signal_set signals(main_loop, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -319,9 +310,9 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
     asio::co_spawn(
         main_loop,
         [&]() -> asio::awaitable<void> {
-          co_await scraper.shutdown();  // before the drain: locks are free at once
+          co_await app.drain(DrainStage::before_requests_end);  // scrapes free their locks
           co_await server.drain(config.shutdown_timeout);
-          co_await visits.flush(visit_store);
+          co_await app.drain(DrainStage::after_requests_end);
           loops.stop();
         },
         asio::detached);
@@ -342,7 +333,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   if (demo_sim) demo_sim->stop();
   pools.stop();      // before the loops' shutdown: their threads post completions to them
   loops.shutdown();  // coroutines cut short by the drain end while the services exist
-  visits.flush_blocking(store->visits());
+  app.exit();
   if (access_log) access_log->stop();  // the loops are done: their last lines are written
   spdlog::info("stopped");
   return 0;

@@ -44,6 +44,7 @@ class LineOut {
   }
   void put(std::string_view s) {
     std::size_t n = std::min(s.size(), static_cast<std::size_t>(end_ - p_));
+    if (n == 0) return;  // an empty view may have no data pointer: memcpy must not see it
     std::memcpy(p_, s.data(), n);
     p_ += n;
   }
