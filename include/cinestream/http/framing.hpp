@@ -3,6 +3,7 @@
 // for the server and the request fuzz target.
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -32,7 +33,8 @@ class ChunkExtensionBudget {
  public:
   explicit ChunkExtensionBudget(std::size_t limit) : limit_(limit) {}
   // The header took `header_bytes`; extensions count from there.
-  void start(std::size_t header_bytes) { used_ = header_bytes; }
+  // A header at (or, as the parser counts it, past) the limit leaves no room for extensions.
+  void start(std::size_t header_bytes) { used_ = std::min(header_bytes, limit_); }
   void operator()(std::uint64_t size, std::string_view extensions, boost::system::error_code& ec);
   std::size_t used() const { return used_; }
 
