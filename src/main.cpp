@@ -1,4 +1,4 @@
-// cinestream: the showtimes server and its tools. Subcommands: serve, init-db.
+// cinestream: the showtimes server and its tools. Subcommands: serve, init-db, users, gemini-sim.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -55,6 +55,9 @@ const std::vector<FlagSpec> kSettingFlags = {
     {"poster-allow-private", "let poster downloads reach private addresses (on in demo mode)"},
     {"poster-max-bytes", "largest poster accepted, bytes"},
     {"secret-key", "key that signs cookies (SECRET_KEY)"},
+    {"jwt-keys", "access-token keys kid:secret[,kid:secret] (first signs; default: from SECRET_KEY)"},
+    {"bcrypt-cost", "bcrypt cost of new password hashes (4-15, default 12)"},
+    {"cpu-threads", "threads of the cpu pool (password hashing)"},
     {"header-timeout-ms", "deadline to read a request once it starts"},
     {"idle-timeout-ms", "deadline for an idle keep-alive connection"},
     {"write-timeout-ms", "deadline to write a response"},
@@ -118,6 +121,28 @@ int main(int argc, char** argv) {
       app.add_subcommand("init-db", "create the schema and seed locations (idempotent)");
   init_opts.attach(*init_db);
 
+  CommonOptions users_opts;
+  cinestream::cli::UsersArgs users_args;
+  auto* users = app.add_subcommand("users", "manage accounts (operators)");
+  users->require_subcommand(1);
+  auto* users_create = users->add_subcommand(
+      "create", "create a verified account; the password is read from standard input");
+  users_create->add_option("--email", users_args.email, "email address")->required();
+  users_create->add_option("--display-name", users_args.display_name, "name shown")->required();
+  users_create->add_option("--role", users_args.role, "customer, staff, manager or admin");
+  auto* users_role = users->add_subcommand("set-role", "change an account's role");
+  users_role->add_option("email", users_args.email, "the account's email")->required();
+  users_role->add_option("role", users_args.role, "customer, staff, manager or admin")->required();
+  auto* users_disable = users->add_subcommand("disable", "disable an account, ending its sessions");
+  users_disable->add_option("email", users_args.email, "the account's email")->required();
+  auto* users_enable = users->add_subcommand("enable", "enable a disabled account");
+  users_enable->add_option("email", users_args.email, "the account's email")->required();
+  auto* users_import = users->add_subcommand(
+      "import", "import CineLibre users from JSON lines (bcrypt hashes kept as they are)");
+  users_import->add_option("file", users_args.file, "the .jsonl file, - for standard input")
+      ->required();
+  users_opts.attach(*users);
+
   cinestream::cli::GeminiSimArgs sim;
   std::string sim_log_level = "info";
   auto* sim_cmd = app.add_subcommand(
@@ -152,7 +177,7 @@ int main(int argc, char** argv) {
     cinestream::shutdown_logging();
     return status;
   }
-  CommonOptions& opts = serve->parsed() ? serve_opts : init_opts;
+  CommonOptions& opts = serve->parsed() ? serve_opts : users->parsed() ? users_opts : init_opts;
   cinestream::Config config;
   try {
     config = cinestream::load_config(opts.given(), cinestream::process_env(), opts.env_file,
@@ -164,7 +189,13 @@ int main(int argc, char** argv) {
   cinestream::setup_logging(config.log_level);
   int status = 0;
   try {
-    status = serve->parsed() ? cinestream::cli::serve(config) : cinestream::cli::init_db(config);
+    if (users->parsed()) {
+      for (auto* sub : users->get_subcommands())
+        users_args.action = sub->get_name();
+      status = cinestream::cli::users(config, users_args);
+    } else {
+      status = serve->parsed() ? cinestream::cli::serve(config) : cinestream::cli::init_db(config);
+    }
   } catch (const std::invalid_argument& e) {
     spdlog::critical("configuration error: {}", e.what());
     status = 2;

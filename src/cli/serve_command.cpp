@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "cinestream/accounts/install.hpp"
 #include "cinestream/agent/install.hpp"
 #include "cinestream/api/install.hpp"
 #include "cinestream/app/app.hpp"
@@ -186,7 +187,9 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   unsigned threads =
       config.threads ? config.threads : static_cast<unsigned>(allowed_cpus_of_process().size());
   EventLoops loops(threads);
-  TaskProcessors pools({.db_threads = config.blocking_threads, .db_queue = config.blocking_queue});
+  TaskProcessors pools({.db_threads = config.blocking_threads,
+                        .db_queue = config.blocking_queue,
+                        .cpu_threads = config.cpu_threads});
   BlockingPool& pool = pools.db();
   // The features install themselves: each takes the repositories it uses from the database, and
   // registers its routes, background tasks, metrics and drain steps.
@@ -238,6 +241,20 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   scrape.posters.allow_private = config.poster_allow_private;
   scrape.posters.allow_loopback = config.demo;
   agent::install(app, catalog, versions, std::move(scrape));
+
+  accounts::AccountsOptions accounts_options;
+  accounts_options.bcrypt_cost = config.bcrypt_cost;
+  accounts_options.public_origin =
+      config.public_origin.empty() ? fmt::format("http://{}:{}", config.host, config.port)
+                                   : config.public_origin;
+  accounts_options.known_city = [&catalog](std::string_view id) {
+    const Location* l = catalog.resolve(id);
+    return l && l->id == id;
+  };
+  accounts::install(app, {.keys = config.jwt_keys.empty()
+                                       ? accounts::KeyRing::derived_from(secret_key)
+                                       : accounts::KeyRing::parse(config.jwt_keys),
+                          .options = std::move(accounts_options)});
 
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cinestream/accounts/accounts_store.hpp"
+
 namespace cinestream::cli {
 
 std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t connections) {
@@ -10,6 +12,10 @@ std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t 
   for (const auto& m : report.applied)
     spdlog::info("schema: applied migration {}: {}", m.version, m.name);
   if (!report.applied.empty()) spdlog::info("schema: version {} (was {})", report.to, report.from);
+  // The feature modules' schemas (each under its own name in schema_migrations).
+  auto accounts = accounts::migrate_accounts(*store);
+  for (const auto& m : accounts.applied)
+    spdlog::info("schema: accounts: applied migration {}: {}", m.version, m.name);
   return store;
 }
 

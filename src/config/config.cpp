@@ -128,6 +128,22 @@ std::vector<Setting> settings() {
          if (!s.value.empty() && s.value.size() < 16) invalid(s, "use at least 16 characters");
          c.secret_key = s.value;
        }},
+      {"jwt-keys",
+       {"CINESTREAM_JWT_KEYS"},
+       [](Config& c, const Source& s) {
+         // Checked in full (lengths, duplicates) when the accounts feature starts.
+         if (!s.value.empty() && s.value.find(':') == std::string::npos)
+           invalid(s, "expected kid:secret[,kid:secret...]");
+         c.jwt_keys = s.value;
+       }},
+      {"bcrypt-cost",
+       {"CINESTREAM_BCRYPT_COST"},
+       [](Config& c, const Source& s) { c.bcrypt_cost = static_cast<int>(parse_uint(s, 4, 15)); }},
+      {"cpu-threads",
+       {"CINESTREAM_CPU_THREADS"},
+       [](Config& c, const Source& s) {
+         c.cpu_threads = static_cast<unsigned>(parse_uint(s, 1, 64));
+       }},
       {"header-timeout-ms",
        {"CINESTREAM_HEADER_TIMEOUT_MS"},
        [](Config& c, const Source& s) { c.header_timeout = parse_ms(s); }},

@@ -12,6 +12,17 @@ int serve(const Config& config);
 // Creates the schema and seeds the bundled locations; idempotent.
 int init_db(const Config& config);
 
+// `cinestream users create|set-role|disable|enable|import`: operators' account tools.
+struct UsersArgs {
+  std::string action;  // create, set-role, disable, enable, import
+  std::string email;
+  std::string display_name;
+  std::string role = "customer";
+  std::string file;  // import: a JSONL file, "-" for standard input
+};
+// The password of `create` is read from standard input (one line), never from the command line.
+int users(const Config& config, const UsersArgs& args);
+
 struct GeminiSimArgs {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8090;

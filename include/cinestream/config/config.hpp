@@ -57,6 +57,11 @@ struct Config {
   bool poster_allow_private = false;
   std::size_t poster_max_bytes = 5 * 1024 * 1024;
   std::string secret_key;
+  // Access-token keys "kid:secret[,kid:secret...]" (the first signs); empty: derived from
+  // secret_key. Rotate by putting a new key first and dropping the old one 15 minutes later.
+  std::string jwt_keys;
+  int bcrypt_cost = 12;
+  unsigned cpu_threads = 1;  // the cpu pool: password hashing and other heavy work
   std::string donation_url;  // shown on the page when set
   // Where visitors' pages come from ("https://cinema.example"): unsafe API requests with another
   // Origin/Referer are refused. Empty: the origin the request's Host names.

@@ -15,10 +15,12 @@
 
 namespace cinestream::http {
 
-// The authenticated caller. Nothing fills it yet: an authentication middleware will.
+// The authenticated caller, filled by the accounts module's authentication middleware.
 struct Principal {
   std::string user_id;
   std::string role;
+  std::string session_id;    // the sign-in (refresh session) the credentials belong to
+  bool from_cookie = false;  // a browser's cookie rather than an Authorization header
 };
 
 // The parameters of a route template ("/api/cinemas/{id:int}"): names point into the router,
@@ -73,6 +75,9 @@ struct RequestContext {
   PathParams params;
   std::size_t route_index = 0;  // Router::route_names() index; 0 = no route (the fallback)
   std::optional<Principal> principal;
+  // Why credentials that were sent did not authenticate ("token_expired", ...); empty when none
+  // were sent or they were good. Routes that need a principal answer 401 with it.
+  std::string_view auth_failure;
 
   // A path parameter of the matched route ("" when the route has none by that name).
   std::string_view param(std::string_view name) const { return params.get(name); }

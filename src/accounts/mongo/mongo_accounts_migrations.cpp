@@ -1,0 +1,49 @@
+// The accounts schema on MongoDB, module "accounts": the indexes that make its writes atomic
+// and its reads cheap. Each step is idempotent (processes may start together).
+#include <array>
+
+#include "accounts/mongo/mongo_accounts.hpp"
+
+namespace cinestream::accounts::mongo_backend {
+namespace {
+
+using cinestream::mongo::create_indexes;
+using cinestream::mongo::index;
+
+void v1_accounts(Conn& c) {
+  {
+    Doc list;
+    index(list, "email_unique", Doc().i32("email", 1), true);
+    index(list, "created", Doc().i32("created_at", 1).i32("_id", 1));
+    create_indexes(c, kUsers, list);
+  }
+  {
+    Doc list;
+    index(list, "token_unique", Doc().i32("token_hash", 1), true);
+    index(list, "rotated", Doc().i32("rotated_hashes", 1));
+    index(list, "user", Doc().i32("user_id", 1));
+    create_indexes(c, kSessions, list);
+  }
+  {
+    Doc list;
+    index(list, "user_purpose", Doc().i32("user_id", 1).i32("purpose", 1));
+    create_indexes(c, kTokens, list);
+  }
+  {
+    Doc list;
+    index(list, "user", Doc().i32("user_id", 1).i32("at", -1));
+    index(list, "email", Doc().i32("email", 1).i32("at", -1));
+    create_indexes(c, kAudit, list);
+  }
+}
+
+const std::array<cinestream::mongo::Migration, 1> kMigrations{{
+    {1, "accounts: users, sessions, rotated refresh tokens, one-time tokens, audit, throttle",
+     &v1_accounts},
+}};
+
+}  // namespace
+
+std::span<const cinestream::mongo::Migration> migrations() { return kMigrations; }
+
+}  // namespace cinestream::accounts::mongo_backend
