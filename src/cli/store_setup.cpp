@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cinestream/mail/outbox.hpp"
+
 namespace cinestream::cli {
 
 std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t connections) {
@@ -10,6 +12,8 @@ std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t 
   for (const auto& m : report.applied)
     spdlog::info("schema: applied migration {}: {}", m.version, m.name);
   if (!report.applied.empty()) spdlog::info("schema: version {} (was {})", report.to, report.from);
+  // The features' own modules, after the platform's.
+  mail::migrate(*store);
   return store;
 }
 
