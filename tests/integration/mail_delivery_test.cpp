@@ -15,6 +15,7 @@
 #include "cinestream/store/sqlite_store.hpp"
 #include "support/eventually.hpp"
 #include "support/mail_decode.hpp"
+#include "support/server_process.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
 
@@ -227,6 +228,59 @@ TEST_F(MailDelivery, RunningWorkerWakesOnNotifyAndStops) {
   guard.reset();
   loop.join();
   EXPECT_EQ(only_entry().status, OutboxStatus::sent);
+}
+
+// The binary: serve migrates the outbox, and with --smtp-* (the password from the environment)
+// its worker delivers what a feature queued, and counts it in /metrics.
+TEST(MailServe, ServeDeliversTheQueuedOutboxThroughStartTlsAndAuth) {
+  testing::TempDir dir;
+  testing::SmtpServer smtp(dir.path() / "smtp",
+                           {.starttls = true, .user = "mailer", .password = "env-secret"});
+  ASSERT_TRUE(smtp.running()) << smtp.log();
+  auto data = dir.path() / "data";
+  std::filesystem::create_directories(data);
+  {
+    auto db = open_store({data.string(), "", 1});
+    db->ensure_schema();
+    migrate(*db);
+    db->sqlite()->with([](sqlite::Connection& c) {
+      sqlite::WriteTransaction tx(c);
+      enqueue(c, {"ana@example.org", "Queued before start", "hello", "verify_email"}, Clock::now());
+      tx.commit();
+    });
+  }
+  testing::ServerProcess server(
+      data.string(),
+      {"--smtp-url", smtp.url(), "--smtp-user", "mailer", "--smtp-ca-file", smtp.ca_file(),
+       "--smtp-from", "CineStream <noreply@cinestream.test>"},
+      {{"SMTP_PASSWORD", "env-secret"}});
+  ASSERT_TRUE(testing::eventually([&] { return smtp.messages().size() == 1; }, 15s))
+      << server.log() << smtp.log();
+  auto mail = testing::parse_mail(smtp.messages()[0]);
+  EXPECT_EQ(mail.headers["Subject"], "Queued before start");
+  EXPECT_EQ(mail.headers["X-Authenticated"], "yes");
+  testing::HttpClient client(server.port());
+  EXPECT_TRUE(testing::eventually([&] {
+    auto body = client.get("/metrics").body;
+    return body.find("cinestream_mail_sent_total 1\n") != std::string::npos &&
+           body.find("cinestream_mail_outbox{status=\"sent\"} 1\n") != std::string::npos;
+  }));
+}
+
+TEST(MailServe, WithoutAnSmtpUrlMailStaysQueuedAndTheLogSaysSo) {
+  testing::TempDir dir;
+  auto data = dir.path() / "data";
+  std::filesystem::create_directories(data);
+  testing::ServerProcess server(data.string());
+  auto db = open_store({data.string(), "", 1});
+  EXPECT_EQ(sqlite::schema_version(*db->sqlite(), "mail"), 1) << "serve migrates the outbox";
+  ASSERT_TRUE(testing::eventually([&] {
+    return server.log().find("no SMTP URL") != std::string::npos;
+  })) << server.log();
+  auto log = server.log();
+  auto first = log.find("no SMTP URL");
+  EXPECT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("no SMTP URL", first + 1), std::string::npos) << "said once";
 }
 
 }  // namespace

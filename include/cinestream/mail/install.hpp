@@ -19,7 +19,7 @@ struct MailOptions {
   int max_attempts = 8;
   std::chrono::milliseconds poll_interval{5'000};
   std::chrono::milliseconds backoff_base{30'000};
-  std::size_t smtp_threads = 2;
+  std::size_t smtp_threads = 1;  // the worker sends one message at a time
 };
 
 // Installs the feature; returns the worker (null without an SMTP URL) so enqueuers can notify().
