@@ -25,6 +25,7 @@
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
+#include "cinestream/mail/install.hpp"
 #include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/logging.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
@@ -255,6 +256,16 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                                        ? accounts::KeyRing::derived_from(secret_key)
                                        : accounts::KeyRing::parse(config.jwt_keys),
                           .options = std::move(accounts_options)});
+  mail::MailOptions mail_options;
+  mail_options.smtp_url = config.smtp_url;
+  mail_options.require_starttls = config.smtp_starttls;
+  mail_options.username = config.smtp_user;
+  mail_options.password = config.smtp_password;
+  mail_options.from = config.smtp_from;
+  mail_options.ca_file = config.smtp_ca_file;
+  mail_options.timeout = std::chrono::ceil<std::chrono::seconds>(config.smtp_timeout);
+  mail_options.max_attempts = config.smtp_max_attempts;
+  mail::install(app, std::move(mail_options));
 
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cinestream/accounts/accounts_store.hpp"
+#include "cinestream/mail/outbox.hpp"
 
 namespace cinestream::cli {
 
@@ -12,7 +13,9 @@ std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t 
   for (const auto& m : report.applied)
     spdlog::info("schema: applied migration {}: {}", m.version, m.name);
   if (!report.applied.empty()) spdlog::info("schema: version {} (was {})", report.to, report.from);
-  // The feature modules' schemas (each under its own name in schema_migrations).
+  // The features' own modules (each under its own name in schema_migrations), after the
+  // platform's: the mail outbox first, since account writes queue mail.
+  mail::migrate(*store);
   auto accounts = accounts::migrate_accounts(*store);
   for (const auto& m : accounts.applied)
     spdlog::info("schema: accounts: applied migration {}: {}", m.version, m.name);

@@ -144,6 +144,42 @@ std::vector<Setting> settings() {
        [](Config& c, const Source& s) {
          c.cpu_threads = static_cast<unsigned>(parse_uint(s, 1, 64));
        }},
+      {"smtp-url",
+       {"SMTP_URL"},
+       [](Config& c, const Source& s) {
+         if (!s.value.empty() && !s.value.starts_with("smtp://") &&
+             !s.value.starts_with("smtps://")) {
+           invalid(s, "expected an smtp:// or smtps:// URL");
+         }
+         c.smtp_url = s.value;
+       }},
+      {"smtp-user", {"SMTP_USER"}, [](Config& c, const Source& s) { c.smtp_user = s.value; }},
+      {"smtp-password",
+       {"SMTP_PASSWORD"},
+       [](Config& c, const Source& s) { c.smtp_password = s.value; }},
+      {"smtp-from",
+       {"SMTP_FROM"},
+       [](Config& c, const Source& s) {
+         if (s.value.find('@') == std::string::npos ||
+             s.value.find_first_of("\r\n") != std::string::npos) {
+           invalid(s, "expected an address such as CineStream <noreply@example.org>");
+         }
+         c.smtp_from = s.value;
+       }},
+      {"smtp-starttls",
+       {"SMTP_STARTTLS"},
+       [](Config& c, const Source& s) { c.smtp_starttls = parse_bool(s); }},
+      {"smtp-ca-file",
+       {"SMTP_CA_FILE"},
+       [](Config& c, const Source& s) { c.smtp_ca_file = s.value; }},
+      {"smtp-timeout-ms",
+       {"SMTP_TIMEOUT_MS"},
+       [](Config& c, const Source& s) { c.smtp_timeout = parse_ms(s); }},
+      {"smtp-max-attempts",
+       {"SMTP_MAX_ATTEMPTS"},
+       [](Config& c, const Source& s) {
+         c.smtp_max_attempts = static_cast<int>(parse_uint(s, 1, 100));
+       }},
       {"header-timeout-ms",
        {"CINESTREAM_HEADER_TIMEOUT_MS"},
        [](Config& c, const Source& s) { c.header_timeout = parse_ms(s); }},

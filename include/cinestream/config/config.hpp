@@ -67,6 +67,16 @@ struct Config {
   // Origin/Referer are refused. Empty: the origin the request's Host names.
   std::string public_origin;
 
+  // Email (the mail module's outbox worker). No SMTP URL: messages stay queued, none is sent.
+  std::string smtp_url;  // smtp://host:port (STARTTLS) or smtps://host:port
+  std::string smtp_user;
+  std::string smtp_password;  // better from the environment (SMTP_PASSWORD) than a flag
+  std::string smtp_from = "CineStream <noreply@localhost>";
+  bool smtp_starttls = true;  // refuse clear text on smtp://
+  std::string smtp_ca_file;   // empty: the system's CA store
+  std::chrono::milliseconds smtp_timeout{30'000};
+  int smtp_max_attempts = 8;
+
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
