@@ -64,8 +64,8 @@ KeyRing::KeyRing(std::vector<SigningKey> keys) : keys_(std::move(keys)) {
     if (k.id.empty() || k.id.size() > 64)
       throw std::invalid_argument("JWT keys: a key id is 1 to 64 characters");
     if (k.secret.size() < kMinSecretBytes)
-      throw std::invalid_argument(
-          fmt::format("JWT keys: the secret of '{}' needs at least {} bytes", k.id, kMinSecretBytes));
+      throw std::invalid_argument(fmt::format(
+          "JWT keys: the secret of '{}' needs at least {} bytes", k.id, kMinSecretBytes));
     for (std::size_t j = 0; j < i; ++j) {
       if (keys_[j].id == k.id)
         throw std::invalid_argument(fmt::format("JWT keys: '{}' appears twice", k.id));
@@ -125,8 +125,8 @@ std::string sign_access_token(const AccessClaims& claims, const KeyRing& keys) {
                        {"sid", claims.session_id},
                        {"iat", claims.issued_at.time_since_epoch().count()},
                        {"exp", claims.expires_at.time_since_epoch().count()}};
-  std::string signing_input = base64url_encode(json::serialize(header)) + "." +
-                              base64url_encode(json::serialize(payload));
+  std::string signing_input =
+      base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(payload));
   return signing_input + "." + base64url_encode(hmac_sha256(key.secret, signing_input));
 }
 

@@ -15,8 +15,10 @@ namespace cinestream::accounts {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -83,7 +85,8 @@ std::optional<Problem> password_problem(std::string_view password, std::string_v
     return Problem{"password_too_short",
                    fmt::format("use at least {} characters", kMinPasswordChars)};
   if (n > kMaxPasswordChars)
-    return Problem{"password_too_long", fmt::format("use at most {} characters", kMaxPasswordChars)};
+    return Problem{"password_too_long",
+                   fmt::format("use at most {} characters", kMaxPasswordChars)};
   if (std::any_of(password.begin(), password.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     return Problem{"password_invalid", "the password contains control characters"};
@@ -93,15 +96,17 @@ std::optional<Problem> password_problem(std::string_view password, std::string_v
   return std::nullopt;
 }
 
-std::string trim_name(std::string_view name) { return std::string(trim(name)); }
+std::string trim_name(std::string_view name) {
+  return std::string(trim(name));
+}
 
 std::optional<Problem> display_name_problem(std::string_view name) {
   auto t = trim(name);
   if (t.empty()) return Problem{"invalid_display_name", "the display name is empty"};
   if (utf8_chars(t) > kMaxDisplayNameChars)
-    return Problem{"invalid_display_name",
-                   fmt::format("the display name has more than {} characters",
-                               kMaxDisplayNameChars)};
+    return Problem{
+        "invalid_display_name",
+        fmt::format("the display name has more than {} characters", kMaxDisplayNameChars)};
   if (t.find_first_of("<>") != std::string_view::npos)
     return Problem{"invalid_display_name", "the display name may not contain < or >"};
   // clean_text drops control, bidi and zero-width characters: if it changes the name, the name

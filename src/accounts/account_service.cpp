@@ -16,13 +16,17 @@ using Kind = AccountError::Kind;
 
 namespace {
 
-SysSeconds now_seconds() { return std::chrono::floor<std::chrono::seconds>(Clock::now()); }
+SysSeconds now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(Clock::now());
+}
 
 std::string iso(SysSeconds t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(t));
 }
 
-AccountError invalid(const Problem& p) { return AccountError(Kind::invalid, p.code, p.message); }
+AccountError invalid(const Problem& p) {
+  return AccountError(Kind::invalid, p.code, p.message);
+}
 
 AccountError invalid_credentials() {
   return AccountError(Kind::unauthorized, "invalid_credentials", "wrong email or password");
@@ -35,8 +39,12 @@ AccountError throttled(SysSeconds until, SysSeconds now) {
                       wait);
 }
 
-std::string email_key(std::string_view email) { return fmt::format("email:{}", email); }
-std::string client_key(std::string_view key) { return fmt::format("client:{}", key); }
+std::string email_key(std::string_view email) {
+  return fmt::format("email:{}", email);
+}
+std::string client_key(std::string_view key) {
+  return fmt::format("client:{}", key);
+}
 
 }  // namespace
 
@@ -73,27 +81,29 @@ AccountService::AccountService(Async<AccountsStore> store, BlockingPool& cpu, Ke
       options_(std::move(options)),
       dummy_hash_(hash_password(random_token(16), options_.bcrypt_cost)) {}
 
-asio::awaitable<std::string> AccountService::hash(std::string password) {
-  int cost = options_.bcrypt_cost;
-  co_return co_await cpu_.run([password = std::move(password), cost] {
-    return hash_password(password, cost);
-  });
+asio::awaitable<std::string> AccountService::hash(const std::string& password) {
+  auto work = [password, cost = options_.bcrypt_cost] { return hash_password(password, cost); };
+  co_return co_await cpu_.run(std::move(work));
 }
 
-asio::awaitable<bool> AccountService::verify(std::string password, std::string hash) {
-  co_return co_await cpu_.run([password = std::move(password), hash = std::move(hash)] {
-    return verify_password(password, hash);
-  });
+asio::awaitable<bool> AccountService::verify(const std::string& password, const std::string& hash) {
+  auto work = [password, hash] { return verify_password(password, hash); };
+  co_return co_await cpu_.run(std::move(work));
 }
 
 std::string AccountService::link(std::string_view kind, std::string_view token) const {
   return fmt::format("{}/account.html#{}={}", options_.public_origin, kind, token);
 }
 
-asio::awaitable<void> AccountService::audit(std::string kind, const User* user, std::string email,
-                                            const ClientInfo& client, std::string detail) {
-  AuditEvent e{now_seconds(), std::move(kind), user ? user->id : std::string(),
-               user ? user->email : std::move(email), client.address, std::move(detail)};
+asio::awaitable<void> AccountService::audit(std::string_view kind, const User* user,
+                                            std::string_view email, const ClientInfo& client,
+                                            std::string_view detail) {
+  AuditEvent e{now_seconds(),
+               std::string(kind),
+               user ? user->id : std::string(),
+               user ? user->email : std::string(email),
+               client.address,
+               std::string(detail)};
   auto write = [e = std::move(e)](AccountsStore& s) { s.audit->append(e); };
   co_await store_.call(write);
 }
@@ -119,14 +129,21 @@ SignedIn AccountService::issue(User user, Session session, std::string refresh_t
   return out;
 }
 
-asio::awaitable<SignedIn> AccountService::open_session(User user, const ClientInfo& client) {
+asio::awaitable<SignedIn> AccountService::open_session(const User& user, const ClientInfo& client) {
   auto now = now_seconds();
   std::string token = random_token();
-  Session s{random_id(), user.id,  token_hash(token), client.device, client.address,
-            now,         now,      now + options_.refresh_lifetime, false};
+  Session s{random_id(),
+            user.id,
+            token_hash(token),
+            client.device,
+            client.address,
+            now,
+            now,
+            now + options_.refresh_lifetime,
+            false};
   auto create = [&](AccountsStore& st) { st.sessions->create(s); };
   co_await store_.call(create);
-  co_return issue(std::move(user), std::move(s), std::move(token));
+  co_return issue(user, std::move(s), std::move(token));
 }
 
 asio::awaitable<SignedIn> AccountService::register_account(RegisterInput in, ClientInfo client) {
@@ -145,7 +162,7 @@ asio::awaitable<SignedIn> AccountService::register_account(RegisterInput in, Cli
   user.display_name = trim_name(in.display_name);
   user.lang = in.lang;
   user.home_city = in.home_city;
-  user.password_hash = co_await hash(std::move(in.password));
+  user.password_hash = co_await hash(in.password);
   user.created_at = user.updated_at = now;
   std::string token = random_token();
   auto welcome = verification_email(user, link("verify", token));
@@ -159,7 +176,7 @@ asio::awaitable<SignedIn> AccountService::register_account(RegisterInput in, Cli
   }
   counters_.registrations++;
   co_await audit("register", &user, {}, client);
-  co_return co_await open_session(std::move(user), client);
+  co_return co_await open_session(user, client);
 }
 
 asio::awaitable<SignedIn> AccountService::sign_in(std::string email_in, std::string password,
@@ -180,7 +197,9 @@ asio::awaitable<SignedIn> AccountService::sign_in(std::string email_in, std::str
     throw throttled(*until, now);
   }
   auto find = [&](AccountsStore& s) { return s.users->by_email(email); };
-  std::optional<User> user = email.empty() ? std::nullopt : co_await store_.call(find);
+  // No co_await inside a conditional expression: GCC 12 mishandles the temporaries there.
+  std::optional<User> user;
+  if (!email.empty()) user = co_await store_.call(find);
   // An unknown address costs one bcrypt verification too, so time does not tell them apart.
   bool ok = co_await verify(password, user ? user->password_hash : dummy_hash_);
   if (!user || !ok) {
@@ -195,8 +214,8 @@ asio::awaitable<SignedIn> AccountService::sign_in(std::string email_in, std::str
                    user ? "wrong password" : "unknown email");
     if (locked) {
       counters_.locks++;
-      co_await audit("login_lock", user ? &*user : nullptr, email, client,
-                     fmt::format("until {}", iso(*locked)));
+      std::string until = fmt::format("until {}", iso(*locked));
+      co_await audit("login_lock", user ? &*user : nullptr, email, client, until);
     }
     throw invalid_credentials();
   }
@@ -213,12 +232,12 @@ asio::awaitable<SignedIn> AccountService::sign_in(std::string email_in, std::str
       s.users->set_password_hash(user->id, user->password_hash, now);
     };
     co_await store_.call(upgrade);
-    co_await audit("password_rehashed", &*user, {}, client,
-                   fmt::format("cost {}", options_.bcrypt_cost));
+    std::string detail = fmt::format("cost {}", options_.bcrypt_cost);
+    co_await audit("password_rehashed", &*user, {}, client, detail);
   }
   counters_.sign_ins++;
   co_await audit("login", &*user, {}, client);
-  co_return co_await open_session(std::move(*user), client);
+  co_return co_await open_session(*user, client);
 }
 
 asio::awaitable<SignedIn> AccountService::refresh(std::string refresh_token, ClientInfo client) {
@@ -240,8 +259,9 @@ asio::awaitable<SignedIn> AccountService::refresh(std::string refresh_token, Cli
         auto find = [&](AccountsStore& s) { return s.users->by_id(r.session->user_id); };
         owner = co_await store_.call(find);
       }
-      co_await audit("refresh_reused", owner ? &*owner : nullptr, {}, client,
-                     r.session ? fmt::format("session {} revoked", r.session->id) : std::string());
+      std::string detail =
+          r.session ? fmt::format("session {} revoked", r.session->id) : std::string();
+      co_await audit("refresh_reused", owner ? &*owner : nullptr, {}, client, detail);
       throw AccountError(Kind::unauthorized, "refresh_token_reused",
                          "this sign-in was ended because its token was used twice; sign in again");
     }
@@ -281,7 +301,9 @@ asio::awaitable<void> AccountService::verify_email(std::string token) {
     auto user = s.tokens->consume(TokenPurpose::verify_email, token_hash(token), now);
     return user && s.users->mark_email_verified(*user, now);
   };
-  if (token.empty() || token.size() > 256 || !co_await store_.call(consume))
+  bool verified = false;
+  if (!token.empty() && token.size() <= 256) verified = co_await store_.call(consume);
+  if (!verified)
     throw AccountError(Kind::invalid, "invalid_token",
                        "this link is not valid (used, expired or mistyped)");
 }
@@ -365,11 +387,13 @@ asio::awaitable<User> AccountService::update_profile(std::string user_id, Profil
       throw AccountError(Kind::invalid, "unknown_city", "home_city is not a known city");
     user.home_city = *patch.home_city;
   }
-  if (patch.notify_film_in_my_city) user.notifications.film_in_my_city = *patch.notify_film_in_my_city;
+  if (patch.notify_film_in_my_city)
+    user.notifications.film_in_my_city = *patch.notify_film_in_my_city;
   if (patch.notify_newsletter) user.notifications.newsletter = *patch.notify_newsletter;
   user.updated_at = now_seconds();
   auto save = [&](AccountsStore& s) { return s.users->update_profile(user); };
-  if (!co_await store_.call(save))
+  bool saved = co_await store_.call(save);
+  if (!saved)
     throw AccountError(Kind::unauthorized, "unauthenticated", "the account no longer exists");
   co_return user;
 }
@@ -378,7 +402,8 @@ asio::awaitable<void> AccountService::change_password(std::string user_id, std::
                                                       std::string next, std::string keep_session,
                                                       ClientInfo client) {
   User user = co_await require_user(user_id);
-  if (!co_await verify(current, user.password_hash)) {
+  bool current_ok = co_await verify(current, user.password_hash);
+  if (!current_ok) {
     co_await audit("password_change_failed", &user, {}, client);
     throw AccountError(Kind::forbidden, "wrong_password", "the current password is wrong");
   }
@@ -404,7 +429,8 @@ asio::awaitable<std::vector<Session>> AccountService::sessions(std::string user_
 
 asio::awaitable<void> AccountService::revoke_session(std::string user_id, std::string session_id) {
   auto end = [&](AccountsStore& s) { return s.sessions->revoke(user_id, session_id); };
-  if (!co_await store_.call(end))
+  bool revoked = co_await store_.call(end);
+  if (!revoked)
     throw AccountError(Kind::not_found, "session_not_found", "no such session of yours");
 }
 
@@ -420,10 +446,8 @@ asio::awaitable<json::object> AccountService::export_account(std::string user_id
     session_list.push_back(session_json(s, {}));
   json::array event_list;
   for (const auto& e : events) {
-    event_list.push_back(json::object{{"at", iso(e.at)},
-                                      {"kind", e.kind},
-                                      {"address", e.address},
-                                      {"detail", e.detail}});
+    event_list.push_back(json::object{
+        {"at", iso(e.at)}, {"kind", e.kind}, {"address", e.address}, {"detail", e.detail}});
   }
   co_return json::object{{"exported_at", iso(now)},
                          {"account", user_json(user)},
@@ -434,8 +458,8 @@ asio::awaitable<json::object> AccountService::export_account(std::string user_id
 asio::awaitable<void> AccountService::delete_account(std::string user_id, std::string password,
                                                      ClientInfo client) {
   User user = co_await require_user(user_id);
-  if (!co_await verify(password, user.password_hash))
-    throw AccountError(Kind::forbidden, "wrong_password", "the password is wrong");
+  bool password_ok = co_await verify(password, user.password_hash);
+  if (!password_ok) throw AccountError(Kind::forbidden, "wrong_password", "the password is wrong");
   auto erase = [&](AccountsStore& s) { return s.users->erase(user.id); };
   co_await store_.call(erase);
   counters_.deletions++;
@@ -454,8 +478,7 @@ asio::awaitable<std::vector<User>> AccountService::list_users(std::size_t offset
 
 asio::awaitable<User> AccountService::change_user(std::string actor_id, std::string user_id,
                                                   std::optional<Role> role,
-                                                  std::optional<bool> disabled,
-                                                  ClientInfo client) {
+                                                  std::optional<bool> disabled, ClientInfo client) {
   if (actor_id == user_id && ((role && *role != Role::admin) || (disabled && *disabled)))
     throw AccountError(Kind::conflict, "cannot_demote_self",
                        "an administrator cannot demote or disable their own account");
@@ -471,9 +494,9 @@ asio::awaitable<User> AccountService::change_user(std::string actor_id, std::str
   };
   auto user = co_await store_.call(change);
   if (!user) throw AccountError(Kind::not_found, "user_not_found", "no such user");
-  co_await audit("user_changed", &*user, {}, client,
-                 fmt::format("by {}: role {}, disabled {}", actor_id, role_name(user->role),
-                             user->disabled));
+  std::string detail =
+      fmt::format("by {}: role {}, disabled {}", actor_id, role_name(user->role), user->disabled);
+  co_await audit("user_changed", &*user, {}, client, detail);
   co_return *user;
 }
 

@@ -47,7 +47,8 @@ AccountError bad(std::string code, std::string message) {
 }
 
 // The request's JSON object, holding only `allowed` fields, each string at most kMaxFieldBytes.
-json::object body_of(const http::RequestContext& ctx, std::initializer_list<std::string_view> allowed) {
+json::object body_of(const http::RequestContext& ctx,
+                     std::initializer_list<std::string_view> allowed) {
   const auto& body = ctx.request.body();
   if (body.empty()) return {};
   boost::system::error_code ec;
@@ -132,9 +133,9 @@ void set_session_cookies(http::Response& res, const SignedIn& s, const AccountsO
                          bool secure) {
   res.insert(beast_http::field::set_cookie,
              cookie_line(kAccessCookie, s.access_token, "/api", o.access_lifetime, true, secure));
-  res.insert(beast_http::field::set_cookie, cookie_line(kRefreshCookie, s.refresh_token,
-                                                        "/api/auth", o.refresh_lifetime, true,
-                                                        secure));
+  res.insert(
+      beast_http::field::set_cookie,
+      cookie_line(kRefreshCookie, s.refresh_token, "/api/auth", o.refresh_lifetime, true, secure));
   // Readable by the page, which echoes it in X-CSRF-Token (double submit).
   res.insert(beast_http::field::set_cookie,
              cookie_line(kCsrfCookie, random_token(18), "/", o.refresh_lifetime, false, secure));
@@ -165,7 +166,8 @@ http::Response signed_in_reply(Status status, const SignedIn& s, bool cookies,
 }
 
 // The refresh token from the body (API clients) or the cookie (pages, with the CSRF token).
-std::string refresh_token_of(const http::RequestContext& ctx, const json::object& body, bool& from_cookie) {
+std::string refresh_token_of(const http::RequestContext& ctx, const json::object& body,
+                             bool& from_cookie) {
   from_cookie = false;
   if (auto t = opt_string(body, "refresh_token")) return *t;
   auto h = header(ctx.request, "Cookie");
@@ -181,7 +183,9 @@ std::string refresh_token_of(const http::RequestContext& ctx, const json::object
 
 using Step = std::function<asio::awaitable<http::Response>(http::RequestContext&)>;
 
-// Service refusals become their JSON error; anything else goes on to the router's error table.
+// Handlers name every argument before a co_await (GCC 12 destroys non-trivial temporaries of a
+// co_await full-expression twice, PR 100611). Service refusals become their JSON error; anything
+// else goes on to the router's error table.
 http::Handler guarded(Step step) {
   return [step = std::move(step)](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
     std::optional<AccountError> refusal;
@@ -199,7 +203,9 @@ http::Handler guarded(Step step) {
   };
 }
 
-const http::Principal& me(const http::RequestContext& ctx) { return *ctx.principal; }
+const http::Principal& me(const http::RequestContext& ctx) {
+  return *ctx.principal;
+}
 
 }  // namespace
 
@@ -207,11 +213,13 @@ void AccountsApi::register_routes(http::Router& router) {
   auto& svc = service_;
   const AccountsOptions& opts = service_.options();
   using V = http::Verb;
-  // Anonymous routes that cost a bcrypt each are limited per client beyond the API's limit.
-  auto anonymous = [](double per_second, double burst) {
+  // Anonymous routes (most cost a bcrypt) are limited per client beyond the API's limit; `share`
+  // scales the configured rate for routes used more (refresh) or less (reset mail).
+  auto anonymous = [&opts](double share) {
     http::RouteOptions o;
     o.body_limit = kBodyLimit;
-    o.rate_limit = http::RouteRateLimit{per_second, burst};
+    if (opts.auth_rate_per_minute > 0)
+      o.rate_limit = http::RouteRateLimit{opts.auth_rate_per_minute * share / 60, 10};
     return o;
   };
   auto signed_in = [](Permission p = Permission::use_account) {
@@ -221,41 +229,47 @@ void AccountsApi::register_routes(http::Router& router) {
     return o;
   };
 
-  router.add(V::post, "/api/auth/register", guarded([&svc, &opts](http::RequestContext& ctx)
-                                                        -> asio::awaitable<http::Response> {
-               auto b = body_of(ctx, {"email", "password", "display_name", "lang", "home_city",
-                                      "session"});
-               bool cookies = wants_cookies(b);
-               RegisterInput in{need_string(b, "email"), need_string(b, "password"),
-                                need_string(b, "display_name"), opt_string(b, "lang").value_or("uk"),
-                                opt_string(b, "home_city").value_or("")};
-               auto s = co_await svc.register_account(std::move(in), client_of(ctx));
-               co_return signed_in_reply(Status::created, s, cookies, opts, ctx.secure);
-             }),
-             anonymous(0.2, 5));
+  router.add(
+      V::post, "/api/auth/register",
+      guarded([&svc, &opts](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        auto b =
+            body_of(ctx, {"email", "password", "display_name", "lang", "home_city", "session"});
+        bool cookies = wants_cookies(b);
+        RegisterInput in{need_string(b, "email"), need_string(b, "password"),
+                         need_string(b, "display_name"), opt_string(b, "lang").value_or("uk"),
+                         opt_string(b, "home_city").value_or("")};
+        auto client = client_of(ctx);
+        auto s = co_await svc.register_account(std::move(in), std::move(client));
+        co_return signed_in_reply(Status::created, s, cookies, opts, ctx.secure);
+      }),
+      anonymous(0.5));
 
-  router.add(V::post, "/api/auth/login", guarded([&svc, &opts](http::RequestContext& ctx)
-                                                     -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/login",
+             guarded([&svc, &opts](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"email", "password", "session"});
                bool cookies = wants_cookies(b);
-               auto s = co_await svc.sign_in(need_string(b, "email"), need_string(b, "password"),
-                                             client_of(ctx));
+               auto email = need_string(b, "email");
+               auto password = need_string(b, "password");
+               auto client = client_of(ctx);
+               auto s =
+                   co_await svc.sign_in(std::move(email), std::move(password), std::move(client));
                co_return signed_in_reply(Status::ok, s, cookies, opts, ctx.secure);
              }),
-             anonymous(1, 10));
+             anonymous(1));
 
-  router.add(V::post, "/api/auth/refresh", guarded([&svc, &opts](http::RequestContext& ctx)
-                                                       -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/refresh",
+             guarded([&svc, &opts](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"refresh_token"});
                bool from_cookie = false;
                auto token = refresh_token_of(ctx, b, from_cookie);
-               auto s = co_await svc.refresh(std::move(token), client_of(ctx));
+               auto client = client_of(ctx);
+               auto s = co_await svc.refresh(std::move(token), std::move(client));
                co_return signed_in_reply(Status::ok, s, from_cookie, opts, ctx.secure);
              }),
-             anonymous(2, 20));
+             anonymous(2));
 
-  router.add(V::post, "/api/auth/logout", guarded([&svc](http::RequestContext& ctx)
-                                                      -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/logout",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"refresh_token"});
                bool from_cookie = false;
                auto token = refresh_token_of(ctx, b, from_cookie);
@@ -264,75 +278,86 @@ void AccountsApi::register_routes(http::Router& router) {
                clear_session_cookies(res, ctx.secure);
                co_return res;
              }),
-             anonymous(2, 20));
+             anonymous(2));
 
-  router.add(V::post, "/api/auth/logout-all", guarded([&svc](http::RequestContext& ctx)
-                                                          -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/logout-all",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                body_of(ctx, {});
-               auto n = co_await svc.sign_out_everywhere(me(ctx).user_id);
+               auto user_id = me(ctx).user_id;
+               auto n = co_await svc.sign_out_everywhere(std::move(user_id));
                auto res = json_reply(Status::ok, {{"revoked_sessions", n}});
                clear_session_cookies(res, ctx.secure);
                co_return res;
              }),
              signed_in());
 
-  router.add(V::post, "/api/auth/verify-email", guarded([&svc](http::RequestContext& ctx)
-                                                            -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/verify-email",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"token"});
-               co_await svc.verify_email(need_string(b, "token"));
+               auto token = need_string(b, "token");
+               co_await svc.verify_email(std::move(token));
                co_return json_reply(Status::ok, {{"email_verified", true}});
              }),
-             anonymous(1, 10));
+             anonymous(1));
 
   router.add(V::post, "/api/auth/resend-verification",
              guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                body_of(ctx, {});
-               co_await svc.resend_verification(me(ctx).user_id);
+               auto user_id = me(ctx).user_id;
+               co_await svc.resend_verification(std::move(user_id));
                co_return json_reply(Status::accepted, {{"status", "sent"}});
              }),
              [&] {
                auto o = signed_in();
-               o.rate_limit = http::RouteRateLimit{0.05, 3};
+               if (opts.auth_rate_per_minute > 0) o.rate_limit = http::RouteRateLimit{0.05, 3};
                return o;
              }());
 
-  router.add(V::post, "/api/auth/forgot-password", guarded([&svc](http::RequestContext& ctx)
-                                                               -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/forgot-password",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"email"});
-               co_await svc.forgot_password(need_string(b, "email"), client_of(ctx));
+               auto email = need_string(b, "email");
+               auto client = client_of(ctx);
+               co_await svc.forgot_password(std::move(email), std::move(client));
                // The same answer whether or not the address has an account.
-               co_return json_reply(Status::accepted,
-                                    {{"status", "if an account uses this address, a link is on its way"}});
+               co_return json_reply(
+                   Status::accepted,
+                   {{"status", "if an account uses this address, a link is on its way"}});
              }),
-             anonymous(0.1, 5));
+             anonymous(0.25));
 
-  router.add(V::post, "/api/auth/reset-password", guarded([&svc](http::RequestContext& ctx)
-                                                              -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/auth/reset-password",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"token", "password"});
-               co_await svc.reset_password(need_string(b, "token"), need_string(b, "password"),
-                                           client_of(ctx));
+               auto token = need_string(b, "token");
+               auto password = need_string(b, "password");
+               auto client = client_of(ctx);
+               co_await svc.reset_password(std::move(token), std::move(password),
+                                           std::move(client));
                auto res = json_reply(Status::ok, {{"status", "password changed; sign in again"}});
                clear_session_cookies(res, ctx.secure);
                co_return res;
              }),
-             anonymous(0.5, 10));
+             anonymous(0.5));
 
-  router.add(V::get, "/api/me", guarded([&svc](http::RequestContext& ctx)
-                                            -> asio::awaitable<http::Response> {
-               auto user = co_await svc.profile(me(ctx).user_id);
+  router.add(V::get, "/api/me",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto user_id = me(ctx).user_id;
+               auto user = co_await svc.profile(std::move(user_id));
                co_return json_reply(Status::ok, {{"user", user_json(user)}});
              }),
              signed_in());
 
-  router.add(V::patch, "/api/me", guarded([&svc](http::RequestContext& ctx)
-                                              -> asio::awaitable<http::Response> {
+  router.add(V::patch, "/api/me",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"display_name", "lang", "home_city", "notifications"});
                ProfilePatch p;
                p.display_name = opt_string(b, "display_name");
                p.lang = opt_string(b, "lang");
                p.home_city = opt_string(b, "home_city");
                if (auto* n = b.if_contains("notifications")) {
-                 if (!n->is_object()) throw bad("invalid_field", "'notifications' must be an object");
+                 if (!n->is_object())
+                   throw bad("invalid_field", "'notifications' must be an object");
                  for (const auto& [key, value] : n->as_object()) {
                    (void)value;
                    if (key != "film_in_my_city" && key != "newsletter")
@@ -341,35 +366,44 @@ void AccountsApi::register_routes(http::Router& router) {
                  p.notify_film_in_my_city = opt_bool(n->as_object(), "film_in_my_city");
                  p.notify_newsletter = opt_bool(n->as_object(), "newsletter");
                }
-               auto user = co_await svc.update_profile(me(ctx).user_id, std::move(p));
+               auto user_id = me(ctx).user_id;
+               auto user = co_await svc.update_profile(std::move(user_id), std::move(p));
                co_return json_reply(Status::ok, {{"user", user_json(user)}});
              }),
              signed_in());
 
-  router.add(V::delete_, "/api/me", guarded([&svc](http::RequestContext& ctx)
-                                                -> asio::awaitable<http::Response> {
+  router.add(V::delete_, "/api/me",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"password"});
-               co_await svc.delete_account(me(ctx).user_id, need_string(b, "password"),
-                                           client_of(ctx));
+               auto user_id = me(ctx).user_id;
+               auto password = need_string(b, "password");
+               auto client = client_of(ctx);
+               co_await svc.delete_account(std::move(user_id), std::move(password),
+                                           std::move(client));
                auto res = no_content();
                clear_session_cookies(res, ctx.secure);
                co_return res;
              }),
              signed_in());
 
-  router.add(V::post, "/api/me/password", guarded([&svc](http::RequestContext& ctx)
-                                                      -> asio::awaitable<http::Response> {
+  router.add(V::post, "/api/me/password",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"current_password", "new_password"});
-               co_await svc.change_password(me(ctx).user_id, need_string(b, "current_password"),
-                                            need_string(b, "new_password"), me(ctx).session_id,
-                                            client_of(ctx));
+               auto user_id = me(ctx).user_id;
+               auto current = need_string(b, "current_password");
+               auto next = need_string(b, "new_password");
+               auto keep = me(ctx).session_id;
+               auto client = client_of(ctx);
+               co_await svc.change_password(std::move(user_id), std::move(current), std::move(next),
+                                            std::move(keep), std::move(client));
                co_return no_content();
              }),
              signed_in());
 
-  router.add(V::get, "/api/me/sessions", guarded([&svc](http::RequestContext& ctx)
-                                                     -> asio::awaitable<http::Response> {
-               auto sessions = co_await svc.sessions(me(ctx).user_id);
+  router.add(V::get, "/api/me/sessions",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto user_id = me(ctx).user_id;
+               auto sessions = co_await svc.sessions(std::move(user_id));
                json::array list;
                for (const auto& s : sessions)
                  list.push_back(session_json(s, me(ctx).session_id));
@@ -377,16 +411,19 @@ void AccountsApi::register_routes(http::Router& router) {
              }),
              signed_in());
 
-  router.add(V::delete_, "/api/me/sessions/{id}", guarded([&svc](http::RequestContext& ctx)
-                                                              -> asio::awaitable<http::Response> {
-               co_await svc.revoke_session(me(ctx).user_id, std::string(ctx.param("id")));
+  router.add(V::delete_, "/api/me/sessions/{id}",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto user_id = me(ctx).user_id;
+               auto session_id = std::string(ctx.param("id"));
+               co_await svc.revoke_session(std::move(user_id), std::move(session_id));
                co_return no_content();
              }),
              signed_in());
 
-  router.add(V::get, "/api/me/export", guarded([&svc](http::RequestContext& ctx)
-                                                   -> asio::awaitable<http::Response> {
-               auto doc = co_await svc.export_account(me(ctx).user_id);
+  router.add(V::get, "/api/me/export",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto user_id = me(ctx).user_id;
+               auto doc = co_await svc.export_account(std::move(user_id));
                auto res = json_reply(Status::ok, doc);
                res.set(beast_http::field::content_disposition,
                        "attachment; filename=\"cinestream-account.json\"");
@@ -394,8 +431,8 @@ void AccountsApi::register_routes(http::Router& router) {
              }),
              signed_in());
 
-  router.add(V::get, "/api/admin/users", guarded([&svc](http::RequestContext& ctx)
-                                                     -> asio::awaitable<http::Response> {
+  router.add(V::get, "/api/admin/users",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto number = [&](std::string_view name, std::size_t fallback, std::size_t max) {
                  auto text = ctx.target.param(name);
                  if (!text) return fallback;
@@ -404,8 +441,9 @@ void AccountsApi::register_routes(http::Router& router) {
                    throw bad("invalid_query", fmt::format("'{}' must be 0..{}", name, max));
                  return static_cast<std::size_t>(*n);
                };
-               auto users = co_await svc.list_users(number("offset", 0, 1'000'000),
-                                                    number("limit", 50, 200));
+               auto offset = number("offset", 0, 1'000'000);
+               auto limit = number("limit", 50, 200);
+               auto users = co_await svc.list_users(offset, limit);
                json::array list;
                for (const auto& u : users)
                  list.push_back(user_json(u));
@@ -413,16 +451,20 @@ void AccountsApi::register_routes(http::Router& router) {
              }),
              signed_in(Permission::view_users));
 
-  router.add(V::patch, "/api/admin/users/{id}", guarded([&svc](http::RequestContext& ctx)
-                                                            -> asio::awaitable<http::Response> {
+  router.add(V::patch, "/api/admin/users/{id}",
+             guarded([&svc](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto b = body_of(ctx, {"role", "disabled"});
                std::optional<Role> role;
                if (auto r = opt_string(b, "role")) {
                  role = parse_role(*r);
                  if (!role) throw bad("invalid_role", "role: customer, staff, manager or admin");
                }
-               auto user = co_await svc.change_user(me(ctx).user_id, std::string(ctx.param("id")),
-                                                    role, opt_bool(b, "disabled"), client_of(ctx));
+               auto actor = me(ctx).user_id;
+               auto target = std::string(ctx.param("id"));
+               auto disabled = opt_bool(b, "disabled");
+               auto client = client_of(ctx);
+               auto user = co_await svc.change_user(std::move(actor), std::move(target), role,
+                                                    disabled, std::move(client));
                co_return json_reply(Status::ok, {{"user", user_json(user)}});
              }),
              signed_in(Permission::manage_users));

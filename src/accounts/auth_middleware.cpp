@@ -56,8 +56,8 @@ http::Middleware authenticate(const KeyRing& keys) {
     auto authorization = header(ctx.request, "Authorization");
     if (!authorization.empty()) {
       // RFC 6750: the scheme is case-insensitive; anything else than Bearer is not ours.
-      if (authorization.size() > 7 && (authorization.substr(0, 7) == "Bearer " ||
-                                       authorization.substr(0, 7) == "bearer ")) {
+      if (authorization.size() > 7 &&
+          (authorization.substr(0, 7) == "Bearer " || authorization.substr(0, 7) == "bearer ")) {
         token = authorization.substr(7);
       } else {
         ctx.auth_failure = "token_malformed";
@@ -72,8 +72,9 @@ http::Middleware authenticate(const KeyRing& keys) {
       if (!verified.claims) {
         ctx.auth_failure = token_error_code(verified.error);
       } else if (from_cookie && is_unsafe(ctx.request.method()) && !csrf_token_matches(ctx)) {
-        co_return http::error_response(http::Status::forbidden, "csrf_token_invalid",
-                                       "send the X-CSRF-Token header with the cs_csrf cookie's value");
+        co_return http::error_response(
+            http::Status::forbidden, "csrf_token_invalid",
+            "send the X-CSRF-Token header with the cs_csrf cookie's value");
       } else {
         ctx.principal = http::Principal{std::move(verified.claims->subject),
                                         std::string(role_name(verified.claims->role)),
@@ -85,8 +86,7 @@ http::Middleware authenticate(const KeyRing& keys) {
 }
 
 http::Middleware require(Permission permission) {
-  return [permission](http::RequestContext& ctx,
-                      http::Next next) -> asio::awaitable<http::Reply> {
+  return [permission](http::RequestContext& ctx, http::Next next) -> asio::awaitable<http::Reply> {
     if (!ctx.principal) {
       auto code = ctx.auth_failure.empty() ? std::string_view("unauthenticated") : ctx.auth_failure;
       co_return unauthorized(code, failure_message(code));

@@ -29,15 +29,17 @@ mail::Message make(const User& user, const Text& t, std::string_view link, const
 }  // namespace
 
 mail::Message verification_email(const User& user, std::string_view link) {
-  static const Text uk{"CineStream: підтвердіть адресу",
-                       "Вітаємо, {name}!\n\nЩоб підтвердити адресу, відкрийте посилання:\n{link}\n\n"
-                       "Якщо ви не реєструвалися в CineStream, просто проігноруйте цей лист.\n"};
+  static const Text uk{
+      "CineStream: підтвердіть адресу",
+      "Вітаємо, {name}!\n\nЩоб підтвердити адресу, відкрийте посилання:\n{link}\n\n"
+      "Якщо ви не реєструвалися в CineStream, просто проігноруйте цей лист.\n"};
   static const Text en{"CineStream: confirm your address",
                        "Hello {name},\n\nTo confirm your address, open this link:\n{link}\n\n"
                        "If you did not sign up for CineStream, ignore this message.\n"};
-  static const Text ru{"CineStream: подтвердите адрес",
-                       "Здравствуйте, {name}!\n\nЧтобы подтвердить адрес, откройте ссылку:\n{link}\n\n"
-                       "Если вы не регистрировались в CineStream, просто проигнорируйте это письмо.\n"};
+  static const Text ru{
+      "CineStream: подтвердите адрес",
+      "Здравствуйте, {name}!\n\nЧтобы подтвердить адрес, откройте ссылку:\n{link}\n\n"
+      "Если вы не регистрировались в CineStream, просто проигнорируйте это письмо.\n"};
   return make(user, pick(user.lang, uk, en, ru), link, "verify_email");
 }
 

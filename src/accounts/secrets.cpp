@@ -34,7 +34,9 @@ int decode_char(char c) {
 std::string base64url_encode(std::string_view data) {
   std::string out;
   out.reserve((data.size() + 2) / 3 * 4);
-  auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])); };
+  auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(data[i]));
+  };
   for (std::size_t i = 0; i < data.size(); i += 3) {
     std::uint32_t chunk = byte(i) << 16;
     if (i + 1 < data.size()) chunk |= byte(i + 1) << 8;

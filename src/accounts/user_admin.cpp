@@ -14,7 +14,9 @@ namespace cinestream::accounts {
 namespace json = boost::json;
 namespace {
 
-SysSeconds now_seconds() { return std::chrono::floor<std::chrono::seconds>(Clock::now()); }
+SysSeconds now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(Clock::now());
+}
 
 User find(AccountsStore& store, std::string_view email) {
   auto normal = normalize_email(email);

@@ -245,17 +245,18 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
 
   accounts::AccountsOptions accounts_options;
   accounts_options.bcrypt_cost = config.bcrypt_cost;
-  accounts_options.public_origin =
-      config.public_origin.empty() ? fmt::format("http://{}:{}", config.host, config.port)
-                                   : config.public_origin;
+  accounts_options.auth_rate_per_minute = config.auth_rate_per_minute;
+  accounts_options.public_origin = config.public_origin.empty()
+                                       ? fmt::format("http://{}:{}", config.host, config.port)
+                                       : config.public_origin;
   accounts_options.known_city = [&catalog](std::string_view id) {
     const Location* l = catalog.resolve(id);
     return l && l->id == id;
   };
-  accounts::install(app, {.keys = config.jwt_keys.empty()
-                                       ? accounts::KeyRing::derived_from(secret_key)
-                                       : accounts::KeyRing::parse(config.jwt_keys),
-                          .options = std::move(accounts_options)});
+  accounts::install(app,
+                    {.keys = config.jwt_keys.empty() ? accounts::KeyRing::derived_from(secret_key)
+                                                     : accounts::KeyRing::parse(config.jwt_keys),
+                     .options = std::move(accounts_options)});
   mail::MailOptions mail_options;
   mail_options.smtp_url = config.smtp_url;
   mail_options.require_starttls = config.smtp_starttls;

@@ -139,6 +139,11 @@ std::vector<Setting> settings() {
       {"bcrypt-cost",
        {"CINESTREAM_BCRYPT_COST"},
        [](Config& c, const Source& s) { c.bcrypt_cost = static_cast<int>(parse_uint(s, 4, 15)); }},
+      {"auth-rate-per-minute",
+       {"CINESTREAM_AUTH_RATE_PER_MINUTE"},
+       [](Config& c, const Source& s) {
+         c.auth_rate_per_minute = static_cast<double>(parse_uint(s, 0, 100'000));
+       }},
       {"cpu-threads",
        {"CINESTREAM_CPU_THREADS"},
        [](Config& c, const Source& s) {

@@ -131,9 +131,13 @@ Middleware api_csrf_check(std::string public_origin) {
                                                     Next next) -> asio::awaitable<Reply> {
     // A page of another site can send text/plain, form and multipart bodies (or none) without
     // asking first; application/json needs a CORS preflight, which this server never grants.
+    // Only POST can be sent that way: PUT, PATCH and DELETE always need the preflight, so they
+    // need a JSON type only when they carry a body.
     std::string_view type = ctx.request[bh::field::content_type];
     type = type.substr(0, type.find(';'));
-    if (!iequals_ascii(trim_ows(type), "application/json")) {
+    bool simple_capable = ctx.request.method() == bh::verb::post;
+    if ((simple_capable || !ctx.request.body().empty()) &&
+        !iequals_ascii(trim_ows(type), "application/json")) {
       return ready(error_response(Status::unsupported_media_type, "unsupported_media_type",
                                   "send the body as JSON with Content-Type: application/json"));
     }

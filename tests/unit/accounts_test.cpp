@@ -46,9 +46,9 @@ TEST(PasswordHasher, HashesWrittenByPythonBcryptVerify) {
 }
 
 TEST(PasswordHasher, MalformedHashesNeverVerify) {
-  for (const char* bad : {"", "plain", "$1$abc$def", "$2b$99$C31X5j/95CnwI5XabF.Weu/nmP.M.bd45ERrIoj7pu26hJywNdaHm",
-                          "$2x$04$C31X5j/95CnwI5XabF.Weu/nmP.M.bd45ERrIoj7pu26hJywNdaH",
-                          "$2b$04$short"}) {
+  for (const char* bad :
+       {"", "plain", "$1$abc$def", "$2b$99$C31X5j/95CnwI5XabF.Weu/nmP.M.bd45ERrIoj7pu26hJywNdaHm",
+        "$2x$04$C31X5j/95CnwI5XabF.Weu/nmP.M.bd45ERrIoj7pu26hJywNdaH", "$2b$04$short"}) {
     EXPECT_FALSE(verify_password("anything at all", bad)) << bad;
   }
   EXPECT_EQ(bcrypt_cost("$2b$12$C31X5j/95CnwI5XabF.Weu/nmP.M.bd45ERrIoj7pu26hJywNdaHm"), 12);
@@ -97,10 +97,10 @@ TEST(AccessToken, ExpiredTokenIsRefused) {
 TEST(AccessToken, AlgNoneAndOtherAlgorithmsAreRefused) {
   auto now = at(2026);
   auto t = sign_access_token(claims(now), ring());
-  for (const char* header : {R"({"alg":"none","typ":"JWT","kid":"k1"})",
-                             R"({"alg":"HS512","typ":"JWT","kid":"k1"})",
-                             R"({"alg":"RS256","typ":"JWT","kid":"k1"})",
-                             R"({"alg":"hs256","typ":"JWT","kid":"k1"})", R"({"typ":"JWT","kid":"k1"})"}) {
+  for (const char* header :
+       {R"({"alg":"none","typ":"JWT","kid":"k1"})", R"({"alg":"HS512","typ":"JWT","kid":"k1"})",
+        R"({"alg":"RS256","typ":"JWT","kid":"k1"})", R"({"alg":"hs256","typ":"JWT","kid":"k1"})",
+        R"({"typ":"JWT","kid":"k1"})"}) {
     auto forged = base64url_encode(header) + "." + part(t, 1) + "." + part(t, 2);
     auto v = verify_access_token(forged, ring(), now);
     EXPECT_FALSE(v.claims) << header;
@@ -159,7 +159,8 @@ TEST(AccessToken, TokenMadeByPythonHmacVerifies) {
   // Built with Python's hmac/hashlib/base64 (what PyJWT does for HS256), key "k" * 32, kid "py".
   const char* token =
       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6InB5In0."
-      "eyJzdWIiOiJ1MSIsInJvbGUiOiJzdGFmZiIsInNpZCI6InMxIiwiaWF0IjoxOTAwMDAwMDAwLCJleHAiOjQwMDAwMDAwMDB9."
+      "eyJzdWIiOiJ1MSIsInJvbGUiOiJzdGFmZiIsInNpZCI6InMxIiwiaWF0IjoxOTAwMDAwMDAwLCJleHAiOjQwMDAwMDAw"
+      "MDB9."
       "EzyNVJKERKrLhrjaDFf14lWJI7CuT_Ym5Jzems1NKO4";
   KeyRing keys({{"py", std::string(32, 'k')}});
   auto v = verify_access_token(token, keys, at(2031));
@@ -228,7 +229,10 @@ TEST(AccountRules, DisplayNamesWithMarkupOrInvisibleCharactersAreRefused) {
   EXPECT_EQ(trim_name("  Olena  "), "Olena");
   EXPECT_EQ(display_name_problem("   ")->code, "invalid_display_name");
   EXPECT_EQ(display_name_problem("<script>alert(1)</script>")->code, "invalid_display_name");
-  EXPECT_EQ(display_name_problem("admin\xe2\x80\xae" "txt.exe")->code, "invalid_display_name")
+  EXPECT_EQ(display_name_problem("admin\xe2\x80\xae"
+                                 "txt.exe")
+                ->code,
+            "invalid_display_name")
       << "U+202E right-to-left override";
   EXPECT_EQ(display_name_problem("zero\xe2\x80\x8bwidth")->code, "invalid_display_name");
   EXPECT_EQ(display_name_problem("bell\x07")->code, "invalid_display_name");

@@ -101,7 +101,7 @@ TEST(Middleware, ShortCircuitSkipsTheRest) {
 
 TEST(Middleware, FillsThePrincipalForLaterSteps) {
   Middleware auth = [](RequestContext& ctx, Next next) -> asio::awaitable<Reply> {
-    ctx.principal = Principal{"u-1", "admin"};
+    ctx.principal = Principal{"u-1", "admin", "s-1", false};
     co_return co_await next();
   };
   std::vector<Middleware> global{auth};
@@ -142,12 +142,15 @@ TEST(Middleware, ApiCsrfCheckWantsJsonFromThisSite) {
   Handler h = [](RequestContext&) -> asio::awaitable<Reply> {
     co_return json_response(Status::ok, "{}");
   };
-  auto status_for = [&](const Middleware& check, std::map<bh::field, std::string> headers) {
+  auto status_for = [&](const Middleware& check, std::map<bh::field, std::string> headers,
+                        bh::verb method = bh::verb::post, std::string body = {}) {
     std::vector<Middleware> parts{check};
     MiddlewareChain chain;
     chain.parts[2] = parts;
     chain.handler = &h;
     Fixture f;
+    f.req.method(method);
+    f.req.body() = std::move(body);
     f.req.set(bh::field::host, "cinema.example");
     for (const auto& [name, value] : headers)
       f.req.set(name, value);
@@ -165,6 +168,14 @@ TEST(Middleware, ApiCsrfCheckWantsJsonFromThisSite) {
               Status::unsupported_media_type)
         << type;
   }
+  // PUT, PATCH and DELETE cannot be sent cross-site without a preflight: without a body they need
+  // no type; with one, JSON. POST always needs it (a bodiless POST is a "simple" request).
+  EXPECT_EQ(status_for(by_host, {}, bh::verb::delete_), Status::ok);
+  EXPECT_EQ(status_for(by_host, {}, bh::verb::post), Status::unsupported_media_type);
+  EXPECT_EQ(status_for(by_host, {{bh::field::content_type, "text/plain"}}, bh::verb::patch, "x=1"),
+            Status::unsupported_media_type);
+  EXPECT_EQ(status_for(by_host, {{bh::field::origin, "https://evil.example"}}, bh::verb::delete_),
+            Status::forbidden);
   EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://cinema.example"}}), Status::ok);
   EXPECT_EQ(status_for(by_host, {json, {bh::field::origin, "https://evil.example"}}),
             Status::forbidden);
@@ -320,7 +331,8 @@ class InProcessServer : public ::testing::Test {
     router_.register_error<ThrowsBusy>(Status::service_unavailable, "unavailable", "busy",
                                        std::chrono::seconds(1));
     router_.use([](RequestContext& ctx, Next next) -> asio::awaitable<Reply> {
-      if (ctx.request["X-Test-User"] == "u-7") ctx.principal = Principal{"u-7", "user"};
+      if (ctx.request["X-Test-User"] == "u-7")
+        ctx.principal = Principal{"u-7", "user", "s-7", false};
       auto reply = co_await next();
       if (auto* res = reply.response()) res->set("X-Global", "yes");
       co_return reply;

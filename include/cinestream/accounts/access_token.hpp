@@ -35,7 +35,7 @@ class KeyRing {
 };
 
 struct AccessClaims {
-  std::string subject;     // user id
+  std::string subject;  // user id
   Role role = Role::customer;
   std::string session_id;  // the refresh session the token was issued from
   std::chrono::sys_seconds issued_at{};

@@ -27,7 +27,10 @@ class AccountError : public std::runtime_error {
   enum class Kind { invalid, unauthorized, forbidden, not_found, conflict, throttled };
   AccountError(Kind kind, std::string code, std::string message,
                std::chrono::seconds retry_after = std::chrono::seconds(0))
-      : std::runtime_error(message), kind_(kind), code_(std::move(code)), retry_after_(retry_after) {}
+      : std::runtime_error(message),
+        kind_(kind),
+        code_(std::move(code)),
+        retry_after_(retry_after) {}
   Kind kind() const { return kind_; }
   const std::string& code() const { return code_; }
   std::chrono::seconds retry_after() const { return retry_after_; }
@@ -44,11 +47,14 @@ struct AccountsOptions {
   std::chrono::seconds refresh_lifetime{30 * 24 * 3600};
   std::chrono::seconds reset_lifetime{30 * 60};
   std::chrono::seconds verify_lifetime{48 * 3600};
-  ThrottlePolicy account_throttle{};  // per email address
+  ThrottlePolicy account_throttle{};                    // per email address
   ThrottlePolicy client_throttle{.free_failures = 30};  // per client address block
   // Links in emails: "<public_origin>/account.html#verify=<token>" (a fragment is never sent to a
   // server, so the token stays out of access logs).
   std::string public_origin = "http://localhost:8080";
+  // Requests per minute per client to each anonymous /api/auth route (sign-up, sign-in, refresh,
+  // reset, verification), burst 10; 0 = unlimited. Sign-in failures are throttled separately.
+  double auth_rate_per_minute = 30;
   // A city id is valid when this says so (the catalog); unset: any non-empty id.
   std::function<bool(std::string_view)> known_city;
 };
@@ -127,12 +133,16 @@ class AccountService {
   std::string render_metrics() const;
 
  private:
-  boost::asio::awaitable<SignedIn> open_session(User user, const ClientInfo& client);
-  boost::asio::awaitable<void> audit(std::string kind, const User* user, std::string email,
-                                     const ClientInfo& client, std::string detail = {});
+  // Private coroutines take references and trivially destructible views, and callers pass named
+  // values: GCC 12 destroys non-trivial temporaries of a co_await full-expression twice (PR
+  // 100611).
+  boost::asio::awaitable<SignedIn> open_session(const User& user, const ClientInfo& client);
+  boost::asio::awaitable<void> audit(std::string_view kind, const User* user,
+                                     std::string_view email, const ClientInfo& client,
+                                     std::string_view detail = {});
   boost::asio::awaitable<User> require_user(const std::string& user_id);
-  boost::asio::awaitable<std::string> hash(std::string password);
-  boost::asio::awaitable<bool> verify(std::string password, std::string hash);
+  boost::asio::awaitable<std::string> hash(const std::string& password);
+  boost::asio::awaitable<bool> verify(const std::string& password, const std::string& hash);
   std::string link(std::string_view kind, std::string_view token) const;
   SignedIn issue(User user, Session session, std::string refresh_token) const;
 

@@ -12,9 +12,9 @@
 namespace cinestream::accounts {
 
 struct ThrottlePolicy {
-  int free_failures = 5;                     // within `window`, before any lock
-  std::chrono::seconds window{15 * 60};      // failures older than this are forgotten
-  std::chrono::seconds first_lock{30};       // the lock after the first failure past the free ones
+  int free_failures = 5;                 // within `window`, before any lock
+  std::chrono::seconds window{15 * 60};  // failures older than this are forgotten
+  std::chrono::seconds first_lock{30};   // the lock after the first failure past the free ones
   std::chrono::seconds max_lock{60 * 60};
 };
 

@@ -13,11 +13,11 @@ std::string_view role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);
 
 enum class Permission {
-  use_account,       // the caller's own profile, sessions, export, deletion
-  view_users,        // look up accounts (support desk)
-  manage_users,      // change roles, disable accounts
-  manage_cinemas,    // phase 3: partner cinemas, screens, schedules
-  view_audit,        // read the sign-in audit log of any account
+  use_account,     // the caller's own profile, sessions, export, deletion
+  view_users,      // look up accounts (support desk)
+  manage_users,    // change roles, disable accounts
+  manage_cinemas,  // phase 3: partner cinemas, screens, schedules
+  view_audit,      // read the sign-in audit log of any account
 };
 
 bool allows(Role role, Permission permission);

@@ -21,7 +21,7 @@ User set_user_disabled(AccountsStore& store, std::string_view email, bool disabl
 
 struct ImportReport {
   std::size_t imported = 0;
-  std::size_t existing = 0;  // an account with the email already exists: left as it is
+  std::size_t existing = 0;           // an account with the email already exists: left as it is
   std::vector<std::string> rejected;  // "line N: why"
 };
 

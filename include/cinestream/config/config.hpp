@@ -61,8 +61,10 @@ struct Config {
   // secret_key. Rotate by putting a new key first and dropping the old one 15 minutes later.
   std::string jwt_keys;
   int bcrypt_cost = 12;
-  unsigned cpu_threads = 1;  // the cpu pool: password hashing and other heavy work
-  std::string donation_url;  // shown on the page when set
+  unsigned cpu_threads = 1;
+  double auth_rate_per_minute = 30;  // per client, each anonymous /api/auth route; 0 = no limit  //
+                                     // the cpu pool: password hashing and other heavy work
+  std::string donation_url;          // shown on the page when set
   // Where visitors' pages come from ("https://cinema.example"): unsafe API requests with another
   // Origin/Referer are refused. Empty: the origin the request's Host names.
   std::string public_origin;

@@ -35,13 +35,12 @@ class MongoAuditLog final : public AuditLog {
   std::vector<AuditEvent> where(const Doc& filter, std::size_t limit) {
     return pool_.with([&](Conn& c) {
       std::vector<AuditEvent> out;
-      cinestream::mongo::find(c, kAudit, filter, Doc().i32("at", -1).i32("_id", -1),
-                              [&](const bson_t* d) {
-                                if (out.size() >= limit) return;
-                                out.push_back({date_or_epoch(d, "at"), str_at(d, "kind"),
-                                               str_at(d, "user_id"), str_at(d, "email"),
-                                               str_at(d, "address"), str_at(d, "detail")});
-                              });
+      cinestream::mongo::find(
+          c, kAudit, filter, Doc().i32("at", -1).i32("_id", -1), [&](const bson_t* d) {
+            if (out.size() >= limit) return;
+            out.push_back({date_or_epoch(d, "at"), str_at(d, "kind"), str_at(d, "user_id"),
+                           str_at(d, "email"), str_at(d, "address"), str_at(d, "detail")});
+          });
       return out;
     });
   }

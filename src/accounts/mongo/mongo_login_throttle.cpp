@@ -17,7 +17,7 @@ class MongoLoginThrottle final : public LoginThrottle {
   std::optional<SysSeconds> locked_until(std::string_view key, SysSeconds now) override {
     return pool_.with([&](Conn& c) -> std::optional<SysSeconds> {
       std::optional<SysSeconds> until;
-      cinestream::mongo::find(c, kThrottle, Doc().str("_id", key), Doc(), [&](const bson_t* d) {
+      cinestream::mongo::find(c, kThrottle, Doc().str("key", key), Doc(), [&](const bson_t* d) {
         auto t = date_or_epoch(d, "locked_until");
         if (t > now) until = t;
       });
@@ -30,19 +30,18 @@ class MongoLoginThrottle final : public LoginThrottle {
     return pool_.with([&](Conn& c) -> std::optional<SysSeconds> {
       {
         Doc insert;
-        insert.doc("$setOnInsert", Doc()
-                                       .i64("failures", 0)
-                                       .date("window_start", now)
-                                       .date("locked_until", SysSeconds{}));
+        insert.doc(
+            "$setOnInsert",
+            Doc().i64("failures", 0).date("window_start", now).date("locked_until", SysSeconds{}));
         try {
-          cinestream::mongo::update_one(c, kThrottle, Doc().str("_id", key), insert, true);
+          cinestream::mongo::update_one(c, kThrottle, Doc().str("key", key), insert, true);
         } catch (const DuplicateKey&) {
           // another process created it meanwhile
         }
       }
       // A window that ran out (and holds no lock) starts again.
       Doc stale;
-      stale.str("_id", key)
+      stale.str("key", key)
           .doc("window_start", Doc().date("$lte", now - policy.window))
           .doc("locked_until", Doc().date("$lte", now));
       Doc restart;
@@ -50,20 +49,21 @@ class MongoLoginThrottle final : public LoginThrottle {
       cinestream::mongo::update_one(c, kThrottle, stale, restart, false);
       Doc inc;
       inc.doc("$inc", Doc().i64("failures", 1));
-      auto doc = cinestream::mongo::find_and_modify(c, kThrottle, Doc().str("_id", key), inc);
+      auto doc = cinestream::mongo::find_and_modify(c, kThrottle, Doc().str("key", key), inc);
       if (!doc) return std::nullopt;
       auto lock = lock_after(int_at(doc->get(), "failures"), policy);
       if (!lock) return std::nullopt;
       SysSeconds until = now + *lock;
       Doc raise;
       raise.doc("$max", Doc().date("locked_until", until));
-      cinestream::mongo::update_one(c, kThrottle, Doc().str("_id", key), raise, false);
+      cinestream::mongo::update_one(c, kThrottle, Doc().str("key", key), raise, false);
       return until;
     });
   }
 
   void clear(std::string_view key) override {
-    pool_.with([&](Conn& c) { cinestream::mongo::delete_one(c, kThrottle, Doc().str("_id", key)); });
+    pool_.with(
+        [&](Conn& c) { cinestream::mongo::delete_one(c, kThrottle, Doc().str("key", key)); });
   }
 
  private:

@@ -18,7 +18,7 @@ class MongoOneTimeTokenRepository final : public OneTimeTokenRepository {
       used.doc("$set", Doc().i64("used", 1));
       cinestream::mongo::update_many(c, kTokens, withdraw, used);
       Doc d;
-      d.str("_id", hash).str("purpose", purpose_name(purpose)).str("user_id", user_id);
+      d.str("hash", hash).str("purpose", purpose_name(purpose)).str("user_id", user_id);
       d.date("expires_at", expires_at).i64("used", 0);
       cinestream::mongo::insert_one(c, kTokens, d);
       // After the token: a crash in between leaves a token nobody was sent (harmless), never a
@@ -31,7 +31,7 @@ class MongoOneTimeTokenRepository final : public OneTimeTokenRepository {
                                      SysSeconds now) override {
     return pool_.with([&](Conn& c) -> std::optional<std::string> {
       Doc filter;
-      filter.str("_id", hash).str("purpose", purpose_name(purpose)).i64("used", 0);
+      filter.str("hash", hash).str("purpose", purpose_name(purpose)).i64("used", 0);
       filter.doc("expires_at", Doc().date("$gt", now));
       Doc update;
       update.doc("$set", Doc().i64("used", 1));

@@ -17,7 +17,7 @@ constexpr std::int32_t kKeptRotations = 3000;
 
 Session read_session(const bson_t* d) {
   Session s;
-  s.id = str_at(d, "_id");
+  s.id = str_at(d, "id");
   s.user_id = str_at(d, "user_id");
   s.token_hash = str_at(d, "token_hash");
   s.device = str_at(d, "device");
@@ -36,7 +36,7 @@ class MongoSessionRepository final : public SessionRepository {
   void create(const Session& s) override {
     pool_.with([&](Conn& c) {
       Doc d;
-      d.str("_id", s.id).str("user_id", s.user_id).str("token_hash", s.token_hash);
+      d.str("id", s.id).str("user_id", s.user_id).str("token_hash", s.token_hash);
       d.array("rotated_hashes", Doc()).str("device", s.device).str("address", s.address);
       d.date("created_at", s.created_at).date("last_used_at", s.last_used_at);
       d.date("expires_at", s.expires_at).i64("revoked", s.revoked);
@@ -49,7 +49,9 @@ class MongoSessionRepository final : public SessionRepository {
     return pool_.with([&](Conn& c) {
       RotateResult r;
       Doc filter;
-      filter.str("token_hash", old_hash).i64("revoked", 0).doc("expires_at", Doc().date("$gt", now));
+      filter.str("token_hash", old_hash)
+          .i64("revoked", 0)
+          .doc("expires_at", Doc().date("$gt", now));
       Doc each;
       each.push_str(old_hash);
       Doc update;
@@ -82,7 +84,7 @@ class MongoSessionRepository final : public SessionRepository {
     return pool_.with([&](Conn& c) { return one(c, Doc().str("token_hash", hash)); });
   }
   std::optional<Session> by_id(std::string_view id) override {
-    return pool_.with([&](Conn& c) { return one(c, Doc().str("_id", id)); });
+    return pool_.with([&](Conn& c) { return one(c, Doc().str("id", id)); });
   }
 
   std::vector<Session> of_user(std::string_view user_id, SysSeconds now) override {
@@ -90,7 +92,7 @@ class MongoSessionRepository final : public SessionRepository {
       Doc filter;
       filter.str("user_id", user_id).i64("revoked", 0).doc("expires_at", Doc().date("$gt", now));
       std::vector<Session> out;
-      cinestream::mongo::find(c, kSessions, filter, Doc().i32("last_used_at", -1).i32("_id", 1),
+      cinestream::mongo::find(c, kSessions, filter, Doc().i32("last_used_at", -1).i32("id", 1),
                               [&](const bson_t* d) { out.push_back(read_session(d)); });
       return out;
     });
@@ -99,7 +101,7 @@ class MongoSessionRepository final : public SessionRepository {
   bool revoke(std::string_view user_id, std::string_view session_id) override {
     return pool_.with([&](Conn& c) {
       Doc filter;
-      filter.str("_id", session_id).str("user_id", user_id).i64("revoked", 0);
+      filter.str("id", session_id).str("user_id", user_id).i64("revoked", 0);
       Doc update;
       update.doc("$set", Doc().i64("revoked", 1));
       return cinestream::mongo::update_one(c, kSessions, filter, update, false).matched == 1;

@@ -13,7 +13,7 @@ using cinestream::mongo::str_at;
 
 User read_user(const bson_t* d) {
   User u;
-  u.id = str_at(d, "_id");
+  u.id = str_at(d, "id");
   u.email = str_at(d, "email");
   u.display_name = str_at(d, "display_name");
   u.lang = str_at(d, "lang");
@@ -37,7 +37,7 @@ class MongoUserRepository final : public UserRepository {
               const mail::Message& welcome) override {
     pool_.with([&](Conn& c) {
       Doc d;
-      d.str("_id", u.id).str("email", u.email).str("display_name", u.display_name);
+      d.str("id", u.id).str("email", u.email).str("display_name", u.display_name);
       d.str("lang", u.lang).str("home_city", u.home_city).str("role", role_name(u.role));
       d.str("password_hash", u.password_hash).i64("email_verified", u.email_verified);
       d.i64("disabled", u.disabled).i64("notify_film_in_city", u.notifications.film_in_my_city);
@@ -49,7 +49,7 @@ class MongoUserRepository final : public UserRepository {
         throw EmailTaken();
       }
       Doc token;
-      token.str("_id", verification.hash).str("purpose", purpose_name(verification.purpose));
+      token.str("hash", verification.hash).str("purpose", purpose_name(verification.purpose));
       token.str("user_id", u.id).date("expires_at", verification.expires_at).i64("used", 0);
       cinestream::mongo::insert_one(c, kTokens, token);
       if (!welcome.to.empty()) mail::enqueue(c, welcome, u.created_at);
@@ -59,7 +59,7 @@ class MongoUserRepository final : public UserRepository {
   std::optional<User> by_email(std::string_view email) override {
     return one(Doc().str("email", email));
   }
-  std::optional<User> by_id(std::string_view id) override { return one(Doc().str("_id", id)); }
+  std::optional<User> by_id(std::string_view id) override { return one(Doc().str("id", id)); }
 
   bool update_profile(const User& u) override {
     Doc set;
@@ -95,7 +95,7 @@ class MongoUserRepository final : public UserRepository {
       std::size_t seen = 0;
       // Operators page through a few users at a time; skip/limit on the cursor is not worth an
       // API of its own in mongo_db.hpp.
-      cinestream::mongo::find(c, kUsers, Doc(), Doc().i32("created_at", 1).i32("_id", 1),
+      cinestream::mongo::find(c, kUsers, Doc(), Doc().i32("created_at", 1).i32("id", 1),
                               [&](const bson_t* d) {
                                 if (seen++ < offset || out.size() >= limit) return;
                                 out.push_back(read_user(d));
@@ -107,7 +107,7 @@ class MongoUserRepository final : public UserRepository {
   bool erase(std::string_view id) override {
     return pool_.with([&](Conn& c) {
       std::optional<User> user;
-      cinestream::mongo::find(c, kUsers, Doc().str("_id", id), Doc(),
+      cinestream::mongo::find(c, kUsers, Doc().str("id", id), Doc(),
                               [&](const bson_t* d) { user = read_user(d); });
       if (!user) return false;
       // Dependent rows first, the user last: an interrupted deletion leaves the account, and
@@ -117,9 +117,9 @@ class MongoUserRepository final : public UserRepository {
       cinestream::mongo::delete_many(c, kAudit, Doc().str("user_id", id));
       cinestream::mongo::delete_many(c, kAudit, Doc().str("email", user->email));
       cinestream::mongo::delete_many(c, kThrottle,
-                                     Doc().str("_id", fmt::format("email:{}", user->email)));
+                                     Doc().str("key", fmt::format("email:{}", user->email)));
       mail::forget_recipient(c, user->email);
-      return cinestream::mongo::delete_one(c, kUsers, Doc().str("_id", id)) == 1;
+      return cinestream::mongo::delete_one(c, kUsers, Doc().str("id", id)) == 1;
     });
   }
 
@@ -136,7 +136,7 @@ class MongoUserRepository final : public UserRepository {
     return pool_.with([&](Conn& c) {
       Doc u;
       u.doc("$set", set);
-      return cinestream::mongo::update_one(c, kUsers, Doc().str("_id", id), u, false).matched == 1;
+      return cinestream::mongo::update_one(c, kUsers, Doc().str("id", id), u, false).matched == 1;
     });
   }
 

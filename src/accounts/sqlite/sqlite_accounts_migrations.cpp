@@ -77,6 +77,8 @@ constexpr std::array<cinestream::sqlite::Migration, 1> kMigrations{{
 
 }  // namespace
 
-std::span<const cinestream::sqlite::Migration> migrations() { return kMigrations; }
+std::span<const cinestream::sqlite::Migration> migrations() {
+  return kMigrations;
+}
 
 }  // namespace cinestream::accounts::sqlite_backend

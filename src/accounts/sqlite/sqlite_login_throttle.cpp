@@ -29,7 +29,8 @@ class SqliteLoginThrottle final : public LoginThrottle {
       std::int64_t window_start = seconds_of(now);
       std::int64_t locked = 0;
       auto read = c.prepare(
-          "SELECT failures, window_start, locked_until FROM accounts_login_throttle WHERE key = ?1");
+          "SELECT failures, window_start, locked_until FROM accounts_login_throttle WHERE key = "
+          "?1");
       read.bind(1, key);
       if (read.step()) {
         failures = read.integer(0);

@@ -54,7 +54,8 @@ class SqliteSessionRepository final : public SessionRepository {
       RotateResult r;
       auto current = session_where(c, "token_hash = ?1", old_hash);
       if (!current) {
-        auto used = c.prepare("SELECT session_id FROM accounts_rotated_tokens WHERE token_hash = ?1");
+        auto used =
+            c.prepare("SELECT session_id FROM accounts_rotated_tokens WHERE token_hash = ?1");
         used.bind(1, old_hash);
         if (!used.step()) return r;  // unknown
         std::string sid = used.text(0);
@@ -75,8 +76,8 @@ class SqliteSessionRepository final : public SessionRepository {
         r.outcome = RotateOutcome::expired;
         return r;
       }
-      auto keep = c.prepare(
-          "INSERT INTO accounts_rotated_tokens (token_hash, session_id) VALUES (?1, ?2)");
+      auto keep =
+          c.prepare("INSERT INTO accounts_rotated_tokens (token_hash, session_id) VALUES (?1, ?2)");
       keep.bind(1, old_hash).bind(2, current->id);
       keep.run();
       auto st = c.prepare(
@@ -116,7 +117,8 @@ class SqliteSessionRepository final : public SessionRepository {
   bool revoke(std::string_view user_id, std::string_view session_id) override {
     return pool_.with([&](Connection& c) {
       auto st = c.prepare(
-          "UPDATE accounts_sessions SET revoked = 1 WHERE id = ?1 AND user_id = ?2 AND revoked = 0");
+          "UPDATE accounts_sessions SET revoked = 1 WHERE id = ?1 AND user_id = ?2 AND revoked = "
+          "0");
       st.bind(1, session_id).bind(2, user_id);
       st.run();
       return c.changes() == 1;
@@ -125,7 +127,8 @@ class SqliteSessionRepository final : public SessionRepository {
 
   std::size_t revoke_all(std::string_view user_id) override {
     return pool_.with([&](Connection& c) {
-      auto st = c.prepare("UPDATE accounts_sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0");
+      auto st =
+          c.prepare("UPDATE accounts_sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0");
       st.bind(1, user_id);
       st.run();
       return static_cast<std::size_t>(c.changes());

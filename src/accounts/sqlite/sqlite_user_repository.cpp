@@ -41,9 +41,10 @@ class SqliteUserRepository final : public UserRepository {
       auto exists = c.prepare("SELECT 1 FROM accounts_users WHERE email = ?1");
       exists.bind(1, u.email);
       if (exists.step()) throw EmailTaken();
-      auto st = c.prepare(fmt::format("INSERT INTO accounts_users ({}) VALUES "
-                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                                      kColumns));
+      auto st =
+          c.prepare(fmt::format("INSERT INTO accounts_users ({}) VALUES "
+                                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                kColumns));
       st.bind(1, u.id).bind(2, u.email).bind(3, u.display_name).bind(4, u.lang);
       st.bind(5, u.home_city).bind(6, role_name(u.role)).bind(7, u.password_hash);
       st.bind(8, std::int64_t{u.email_verified}).bind(9, std::int64_t{u.disabled});
@@ -84,16 +85,20 @@ class SqliteUserRepository final : public UserRepository {
   }
 
   bool set_password_hash(std::string_view id, std::string_view hash, SysSeconds now) override {
-    return set(id, "password_hash = ?2", [&](auto& st) { st.bind(2, hash); }, now);
+    return set(
+        id, "password_hash = ?2", [&](auto& st) { st.bind(2, hash); }, now);
   }
   bool set_role(std::string_view id, Role role, SysSeconds now) override {
-    return set(id, "role = ?2", [&](auto& st) { st.bind(2, role_name(role)); }, now);
+    return set(
+        id, "role = ?2", [&](auto& st) { st.bind(2, role_name(role)); }, now);
   }
   bool set_disabled(std::string_view id, bool disabled, SysSeconds now) override {
-    return set(id, "disabled = ?2", [&](auto& st) { st.bind(2, std::int64_t{disabled}); }, now);
+    return set(
+        id, "disabled = ?2", [&](auto& st) { st.bind(2, std::int64_t{disabled}); }, now);
   }
   bool mark_email_verified(std::string_view id, SysSeconds now) override {
-    return set(id, "email_verified = ?2", [&](auto& st) { st.bind(2, std::int64_t{1}); }, now);
+    return set(
+        id, "email_verified = ?2", [&](auto& st) { st.bind(2, std::int64_t{1}); }, now);
   }
 
   std::vector<User> list(std::size_t offset, std::size_t limit) override {
@@ -151,8 +156,8 @@ class SqliteUserRepository final : public UserRepository {
   template <class Bind>
   bool set(std::string_view id, const char* assignment, Bind bind, SysSeconds now) {
     return pool_.with([&](Connection& c) {
-      auto st = c.prepare(fmt::format(
-          "UPDATE accounts_users SET {}, updated_at = ?3 WHERE id = ?1", assignment));
+      auto st = c.prepare(
+          fmt::format("UPDATE accounts_users SET {}, updated_at = ?3 WHERE id = ?1", assignment));
       st.bind(1, id);
       bind(st);
       st.bind(3, seconds_of(now));
