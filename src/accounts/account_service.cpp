@@ -175,6 +175,7 @@ asio::awaitable<SignedIn> AccountService::register_account(RegisterInput in, Cli
     throw AccountError(Kind::conflict, "email_taken", "an account with this email exists");
   }
   counters_.registrations++;
+  if (options_.mail_queued) options_.mail_queued();
   co_await audit("register", &user, {}, client);
   co_return co_await open_session(user, client);
 }
@@ -318,6 +319,7 @@ asio::awaitable<void> AccountService::resend_verification(std::string user_id) {
     s.tokens->issue(TokenPurpose::verify_email, user.id, token_hash(token), expires, message);
   };
   co_await store_.call(issue_token);
+  if (options_.mail_queued) options_.mail_queued();
 }
 
 asio::awaitable<void> AccountService::forgot_password(std::string email_in, ClientInfo client) {
@@ -336,6 +338,7 @@ asio::awaitable<void> AccountService::forgot_password(std::string email_in, Clie
     s.tokens->issue(TokenPurpose::reset_password, user->id, token_hash(token), expires, message);
   };
   co_await store_.call(issue_token);
+  if (options_.mail_queued) options_.mail_queued();
   co_await audit("reset_requested", &*user, {}, client);
 }
 

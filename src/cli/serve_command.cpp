@@ -243,9 +243,23 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   scrape.posters.allow_loopback = config.demo;
   agent::install(app, catalog, versions, std::move(scrape));
 
+  mail::MailOptions mail_options;
+  mail_options.smtp_url = config.smtp_url;
+  mail_options.require_starttls = config.smtp_starttls;
+  mail_options.username = config.smtp_user;
+  mail_options.password = config.smtp_password;
+  mail_options.from = config.smtp_from;
+  mail_options.ca_file = config.smtp_ca_file;
+  mail_options.timeout = std::chrono::ceil<std::chrono::seconds>(config.smtp_timeout);
+  mail_options.max_attempts = config.smtp_max_attempts;
+  mail::OutboxWorker* mail_worker = mail::install(app, std::move(mail_options));
+
   accounts::AccountsOptions accounts_options;
   accounts_options.bcrypt_cost = config.bcrypt_cost;
   accounts_options.auth_rate_per_minute = config.auth_rate_per_minute;
+  accounts_options.mail_queued = [mail_worker] {
+    if (mail_worker) mail_worker->notify();
+  };
   accounts_options.public_origin = config.public_origin.empty()
                                        ? fmt::format("http://{}:{}", config.host, config.port)
                                        : config.public_origin;
@@ -257,16 +271,6 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                     {.keys = config.jwt_keys.empty() ? accounts::KeyRing::derived_from(secret_key)
                                                      : accounts::KeyRing::parse(config.jwt_keys),
                      .options = std::move(accounts_options)});
-  mail::MailOptions mail_options;
-  mail_options.smtp_url = config.smtp_url;
-  mail_options.require_starttls = config.smtp_starttls;
-  mail_options.username = config.smtp_user;
-  mail_options.password = config.smtp_password;
-  mail_options.from = config.smtp_from;
-  mail_options.ca_file = config.smtp_ca_file;
-  mail_options.timeout = std::chrono::ceil<std::chrono::seconds>(config.smtp_timeout);
-  mail_options.max_attempts = config.smtp_max_attempts;
-  mail::install(app, std::move(mail_options));
 
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));

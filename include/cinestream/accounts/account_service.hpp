@@ -55,6 +55,9 @@ struct AccountsOptions {
   // Requests per minute per client to each anonymous /api/auth route (sign-up, sign-in, refresh,
   // reset, verification), burst 10; 0 = unlimited. Sign-in failures are throttled separately.
   double auth_rate_per_minute = 30;
+  // Called after a write queued mail (verification, reset), so the outbox worker sends it now
+  // rather than at its next poll; unset: nothing.
+  std::function<void()> mail_queued;
   // A city id is valid when this says so (the catalog); unset: any non-empty id.
   std::function<bool(std::string_view)> known_city;
 };
