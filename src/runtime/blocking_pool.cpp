@@ -1,14 +1,26 @@
 #include "cinestream/runtime/blocking_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace cinestream {
 
-BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name)
+BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name,
+                           int nice)
     : name_(std::move(name)), queue_limit_(queue_limit == 0 ? 1 : queue_limit) {
   if (threads == 0) threads = 1;
   thread_count_ = threads;
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i)
-    threads_.emplace_back([this] { worker(); });
+  for (std::size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice] {
+      // On Linux a nice value is per thread: this one only. Failure (a sandbox forbidding it)
+      // leaves the default priority, which is correct, only less polite.
+      if (nice > 0)
+        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), nice);
+      worker();
+    });
+  }
 }
 
 BlockingPool::~BlockingPool() {

@@ -7,7 +7,7 @@ namespace cinestream {
 TaskProcessors::TaskProcessors(const TaskProcessorOptions& o)
     : db_(o.db_threads, o.db_queue, "db"),
       files_(o.file_threads, o.file_queue, "files"),
-      cpu_(o.cpu_threads, o.cpu_queue, "cpu") {}
+      cpu_(o.cpu_threads, o.cpu_queue, "cpu", o.cpu_nice) {}
 
 void TaskProcessors::stop() {
   cpu_.stop();

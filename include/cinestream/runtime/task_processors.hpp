@@ -15,7 +15,11 @@ struct TaskProcessorOptions {
   std::size_t file_threads = 2;  // posters and other files on disk
   std::size_t file_queue = 256;
   std::size_t cpu_threads = 1;  // password hashing, embeddings, model building
-  std::size_t cpu_queue = 256;
+  // A short queue: past it, work is refused at once (503) rather than kept waiting for seconds
+  // (at cost 12 one thread hashes about 5 passwords a second).
+  std::size_t cpu_queue = 64;
+  // The cpu pool yields to the event loops (nice 19): hashing uses the CPU the requests leave.
+  int cpu_nice = 19;
 };
 
 class TaskProcessors {
