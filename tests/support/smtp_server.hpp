@@ -4,6 +4,8 @@
 // land as files in maildir(); SIGTERM at destruction, and it exits by itself when this process
 // dies (its standard input is a pipe we hold).
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -55,7 +57,7 @@ class SmtpServer {
 
   bool running() const { return child_.running(); }
   int port() const { return child_.port(); }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
+  std::string url() const { return fmt::format("smtp://127.0.0.1:{}", port()); }
   std::string ca_file() const { return (dir_ / "tls" / "cert.pem").string(); }
   std::filesystem::path maildir() const { return dir_ / "mail"; }
   std::string log() const { return child_.log(); }
