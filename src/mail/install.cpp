@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -41,8 +42,8 @@ OutboxWorker* install(App& app, MailOptions options) {
   app.spawn([&worker] { return worker.run(); });
   // After the requests: a message they enqueued may still go out in this batch; then no send is
   // left in flight on the SMTP pool when the loops stop.
-  auto max_wait = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout) +
-                  std::chrono::seconds(1);
+  auto max_wait = std::min(options.drain_wait,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout));
   app.on_drain(DrainStage::after_requests_end,
                [&worker, max_wait] { return worker.shutdown(max_wait); });
   spdlog::info("mail: delivering the outbox through {}", sender.options().url);
