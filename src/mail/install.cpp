@@ -7,6 +7,19 @@
 #include <utility>
 
 namespace cinestream::mail {
+namespace {
+
+// The URL for the log, without a password someone put in it.
+std::string redacted(std::string url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto host_end = url.find('/', scheme + 3);
+  auto at = url.rfind('@', host_end);
+  if (at != std::string::npos && at > scheme) url.replace(scheme + 3, at - scheme - 3, "***");
+  return url;
+}
+
+}  // namespace
 
 OutboxWorker* install(App& app, MailOptions options) {
   if (options.smtp_url.empty()) {
@@ -46,7 +59,7 @@ OutboxWorker* install(App& app, MailOptions options) {
                            std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout));
   app.on_drain(DrainStage::after_requests_end,
                [&worker, max_wait] { return worker.shutdown(max_wait); });
-  spdlog::info("mail: delivering the outbox through {}", sender.options().url);
+  spdlog::info("mail: delivering the outbox through {}", redacted(sender.options().url));
   return &worker;
 }
 
