@@ -2,10 +2,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
 namespace cinestream::mail {
+namespace {
+
+// The URL for the log, without a password someone put in it.
+std::string redacted(std::string url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto host_end = url.find('/', scheme + 3);
+  auto at = url.rfind('@', host_end);
+  if (at != std::string::npos && at > scheme) url.replace(scheme + 3, at - scheme - 3, "***");
+  return url;
+}
+
+}  // namespace
 
 OutboxWorker* install(App& app, MailOptions options) {
   if (options.smtp_url.empty()) {
@@ -41,11 +55,11 @@ OutboxWorker* install(App& app, MailOptions options) {
   app.spawn([&worker] { return worker.run(); });
   // After the requests: a message they enqueued may still go out in this batch; then no send is
   // left in flight on the SMTP pool when the loops stop.
-  auto max_wait = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout) +
-                  std::chrono::seconds(1);
+  auto max_wait = std::min(options.drain_wait,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout));
   app.on_drain(DrainStage::after_requests_end,
                [&worker, max_wait] { return worker.shutdown(max_wait); });
-  spdlog::info("mail: delivering the outbox through {}", sender.options().url);
+  spdlog::info("mail: delivering the outbox through {}", redacted(sender.options().url));
   return &worker;
 }
 

@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "support/port_file_child.hpp"
+
 namespace cinestream::testing {
 
 // A CongoDB process on 127.0.0.1; SIGTERM at destruction. Its standard input is a pipe we hold,
@@ -38,95 +40,38 @@ class MongoPeer {
         (fs::temp_directory_path() /
          ("cinestream-mongo-peer-" + std::to_string(::getpid()) + "-" + std::to_string(++counter)))
             .string();
-    port_file_ = base + ".port";
     log_file_ = base + ".log";
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-      reason_ = "pipe failed";
+    if (child_.start({"node", (dir / "peer.mjs").string(), base + ".port"}, base + ".port",
+                     log_file_, std::chrono::seconds(20)))
       return;
-    }
-    std::string script = (dir / "peer.mjs").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[0], 0);
-      int log = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (log >= 0) {
-        ::dup2(log, 1);
-        ::dup2(log, 2);
-      }
-      ::execlp("node", "node", script.c_str(), port_file_.c_str(), static_cast<char*>(nullptr));
-      std::_Exit(127);
-    }
-    ::close(fds[0]);
-    stdin_ = fds[1];
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < until) {
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port && port > 0) {
-        port_ = port;
-        return;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        reason_ = WIFEXITED(status) && WEXITSTATUS(status) == 127
-                      ? "node (Node.js) was not found to run the MongoDB test peer"
-                      : "the MongoDB test peer exited during start-up: " + log();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    reason_ = "the MongoDB test peer did not start within 20 s: " + log();
+    auto exited = child_.exit_status();
+    reason_ = !exited          ? "the MongoDB test peer did not start within 20 s: " + log()
+              : *exited == 127 ? "node (Node.js) was not found to run the MongoDB test peer"
+                               : "the MongoDB test peer exited during start-up: " + log();
     stop();
   }
   ~MongoPeer() { stop(); }
   MongoPeer(const MongoPeer&) = delete;
   MongoPeer& operator=(const MongoPeer&) = delete;
 
-  bool running() const { return port_ > 0 && pid_ > 0; }
-  int port() const { return port_; }
+  bool running() const { return child_.running(); }
+  int port() const { return child_.port(); }
   const std::string& reason() const { return reason_; }
   std::string uri(const std::string& database = "") const {
-    return "mongodb://127.0.0.1:" + std::to_string(port_) + "/" + database +
+    return "mongodb://127.0.0.1:" + std::to_string(port()) + "/" + database +
            "?serverSelectionTimeoutMS=3000&connectTimeoutMS=2000";
   }
-  std::string log() const {
-    std::ifstream in(log_file_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string log() const { return child_.log(); }
 
   // Stops the peer (SIGTERM, then SIGKILL after 5 s); idempotent.
   void stop() {
-    if (stdin_ >= 0) {
-      ::close(stdin_);
-      stdin_ = -1;
-    }
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      int status = 0;
-      while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-        if (std::chrono::steady_clock::now() > until) {
-          ::kill(pid_, SIGKILL);
-          ::waitpid(pid_, &status, 0);
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-      pid_ = -1;
-    }
+    child_.stop();
     std::error_code ec;
-    std::filesystem::remove(port_file_, ec);
-    std::filesystem::remove(log_file_, ec);
-    port_ = 0;
+    if (!log_file_.empty()) std::filesystem::remove(log_file_, ec);
   }
 
  private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int port_ = 0;
-  std::string port_file_;
+  PortFileChild child_;
   std::string log_file_;
   std::string reason_;
 };

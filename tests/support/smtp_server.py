@@ -84,7 +84,8 @@ def main():
         ok = (isinstance(auth_data, LoginPassword)
               and auth_data.login == args.user.encode()
               and auth_data.password == args.password.encode())
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself (with the default it answers nothing).
+        return AuthResult(success=ok, handled=False)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

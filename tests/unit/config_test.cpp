@@ -54,6 +54,29 @@ TEST_F(ConfigTest, PublicOriginIsAnOriginWithoutAPath) {
   }
 }
 
+TEST_F(ConfigTest, SmtpSettingsWithThePasswordFromTheEnvironment) {
+  auto c = load_config({{"smtp-url", "smtp://127.0.0.1:2525"},
+                        {"smtp-user", "mailer"},
+                        {"smtp-starttls", "false"},
+                        {"smtp-max-attempts", "3"}},
+                       env_of({{"SMTP_PASSWORD", "from-env"}}), missing(), false);
+  EXPECT_EQ(c.smtp_url, "smtp://127.0.0.1:2525");
+  EXPECT_EQ(c.smtp_user, "mailer");
+  EXPECT_EQ(c.smtp_password, "from-env");
+  EXPECT_FALSE(c.smtp_starttls);
+  EXPECT_EQ(c.smtp_max_attempts, 3);
+  auto d = load_config({}, env_of({}), missing(), false);
+  EXPECT_TRUE(d.smtp_url.empty()) << "no delivery unless configured";
+  EXPECT_TRUE(d.smtp_starttls) << "STARTTLS required by default";
+  for (const auto& [flag, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"smtp-url", "http://mail.example"},
+           {"smtp-from", "no-address"},
+           {"smtp-from", "a@example.org\r\nBcc: b@example.org"},
+           {"smtp-max-attempts", "0"}}) {
+    EXPECT_THROW(load_config({{flag, bad}}, env_of({}), missing(), false), ConfigError) << flag;
+  }
+}
+
 TEST_F(ConfigTest, FlagBeatsEnvironmentBeatsDotenv) {
   auto env_file = write_env(
       "CINESTREAM_PORT=7001\nSECRET_KEY=from-dotenv-0123456789\nMONGO_URI=mongodb://dotenv\n");

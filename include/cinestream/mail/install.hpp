@@ -19,6 +19,8 @@ struct MailOptions {
   int max_attempts = 8;
   std::chrono::milliseconds poll_interval{5'000};
   std::chrono::milliseconds backoff_base{30'000};
+  // How long the drain waits for a send in flight (it ends within `timeout` anyway).
+  std::chrono::milliseconds drain_wait{5'000};
   std::size_t smtp_threads = 1;  // the worker sends one message at a time
 };
 
