@@ -153,7 +153,30 @@ bool is_vowel(char c) {
 // One token's phonetic skeleton, the same for the national romanisation of its Cyrillic spelling
 // and for its common informal Latin spellings: "Оскар"/"Oscar" -> "oskar", "Сінема"/"Cinema" ->
 // "sinema", "Кінопалац"/"Kinopalats" -> "kinopalaT", "Гуллівер"/"Gulliver" -> "huliver".
-std::string skeleton(std::string_view t) {
+std::string skeleton(std::string_view raw) {
+  // English spellings of sounds Cyrillic writes as heard: "Dream Town"/"Дрім Таун", "Starlight"/
+  // "Старлайт", "House"/"Хаус", "Boomer"/"Бумер". Romanised Cyrillic rarely has these pairs.
+  std::string english;
+  for (std::size_t i = 0; i < raw.size();) {
+    auto rest = raw.substr(i);
+    auto next_is_consonant = [&](std::size_t at) { return at >= raw.size() || !is_vowel(raw[at]); };
+    if (rest.starts_with("igh")) {
+      english += "ai";
+      i += 3;
+    } else if (rest.starts_with("ea") || rest.starts_with("ee")) {
+      english += "i";
+      i += 2;
+    } else if (rest.starts_with("oo")) {
+      english += "u";
+      i += 2;
+    } else if (rest.starts_with("ou") || (rest.starts_with("ow") && next_is_consonant(i + 2))) {
+      english += "au";
+      i += 2;
+    } else {
+      english.push_back(raw[i++]);
+    }
+  }
+  std::string_view t = english;
   std::string s;
   for (std::size_t i = 0; i < t.size();) {
     auto rest = t.substr(i);
@@ -194,10 +217,12 @@ std::string skeleton(std::string_view t) {
         s.push_back(c);
     }
   }
-  // Doubled letters once ("Gulliver"/"Гулівер", "Kyiv" -> "kiiv").
+  // Doubled letters once ("Gulliver"/"Гулівер", "Kyiv" -> "kiiv"); a "th" the first pass made
+  // from "т" + "х" ("Артхаус") is the "t" of "Arthouse".
   std::string d;
-  for (char c : s) {
-    if (d.empty() || d.back() != c) d.push_back(c);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == 'h' && !d.empty() && d.back() == 't') continue;
+    if (d.empty() || d.back() != s[i]) d.push_back(s[i]);
   }
   // Soft vowels after a consonant: "Люм'єр" -> "liumier" vs "Lumiere"; "Вікторія" vs "Victoria".
   std::string out;
@@ -208,6 +233,9 @@ std::string skeleton(std::string_view t) {
     }
     out.push_back(d[i]);
   }
+  // A closing "-ай" is the English closing "y" after a consonant ("Скай"/"Sky", "Баттерфляй"/
+  // "Butterfly"); both sides fold it the same way.
+  if (out.size() > 2 && out.ends_with("ai")) out.erase(out.size() - 2, 1);
   return out.empty() ? std::string(t) : out;
 }
 
@@ -405,6 +433,22 @@ std::string host_of(std::string_view url) {
   return out;
 }
 
+// Words of the query none of `names` has, even roughly or run together ("RiverMall").
+std::vector<std::string> unmatched(const std::vector<std::string>& query,
+                                   const std::vector<const NameForm*>& names) {
+  std::vector<std::string> out;
+  for (const auto& q : query) {
+    bool found = false;
+    for (const auto* n : names) {
+      for (const auto& t : n->core)
+        found = found || ratio(q, t) >= 0.6;
+      found = found || joined(n->core, false).find(q) != std::string::npos;
+    }
+    if (!found) out.push_back(q);
+  }
+  return out;
+}
+
 bool addresses_agree(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   auto digits = [](const std::vector<std::string>& v) {
     std::vector<std::string> out;
@@ -494,7 +538,12 @@ double name_similarity(const NameForm& a, const NameForm& b, bool movie) {
   if (!movie) {
     // A cinema named in part ("Planeta Kino King Cross" / "Planeta Kino IMAX King Cross
     // Leopolis"); below a full match so that the full one wins when both exist.
-    s = std::max(s, 0.92 * std::max(subset_score(a.core, b.core), subset_score(b.core, a.core)));
+    // An answer shortening a known name is usual; one adding words to it less so ("Артхаус
+    // Атмосфера" is not "Multiplex Atmosfera"), so that direction counts less, and never for a
+    // known name of one word once its generic words are gone ("Multiplex Lavina" is not
+    // "Planeta Kino Lavina").
+    s = std::max(s, 0.92 * subset_score(a.core, b.core));
+    if (b.core.size() >= 2) s = std::max(s, 0.85 * subset_score(b.core, a.core));
   }
   return s;
 }
@@ -515,6 +564,31 @@ void NameIndex::add(std::size_t id, std::string_view name, std::string_view addr
   }
 }
 
+// The query has words the chosen cinema's names lack, and another plausible candidate has one of
+// them: the answer may well mean that one ("Артхаус Атмосфера": "Multiplex Atmosfera" holds all of
+// "Atmosfera", "Arthouse Atmosfera" holds "Артхаус" too).
+bool NameIndex::contradicted(const NameForm& query, std::size_t best,
+                             const std::vector<Score>& scores) const {
+  std::vector<const NameForm*> own;
+  for (const auto& e : entries_) {
+    if (e.id == best) own.push_back(&e.form);
+  }
+  auto extra = unmatched(query.core, own);
+  if (extra.empty()) return false;
+  for (const auto& s : scores) {
+    if (s.id == best || s.score < kEvidenceThreshold) continue;
+    for (const auto& e : entries_) {
+      if (e.id != s.id) continue;
+      for (const auto& x : extra) {
+        for (const auto& t : e.form.core) {
+          if (ratio(x, t) >= 0.8) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
 Resolution NameIndex::resolve(std::string_view candidate, NameEvidence evidence) const {
   using How = Resolution::How;
   Resolution r;
@@ -532,12 +606,6 @@ Resolution NameIndex::resolve(std::string_view candidate, NameEvidence evidence)
   if (several) return {How::ambiguous, std::nullopt, 1.0};
 
   auto form = name_form(candidate, movie_, places_);
-  // Per entity: its best score over its names, and over every token (the tie-break).
-  struct Score {
-    std::size_t id;
-    double score;
-    double all;
-  };
   std::vector<Score> scores;
   for (const auto& e : entries_) {
     double s = name_similarity(form, e.form, movie_);
@@ -559,6 +627,7 @@ Resolution NameIndex::resolve(std::string_view candidate, NameEvidence evidence)
                  // Close on what is specific: the generic words decide ("Multiplex Lavina" vs
                  // "Planeta Kino Lavina" asked as "Multiplex Lavina").
                  best.all >= scores[1].all + kAmbiguityMargin;
+    if (clear && !movie_ && contradicted(form, best.id, scores)) clear = false;
     if (clear) return {How::similar, best.id, best.score};
     r = {How::ambiguous, std::nullopt, best.score};
   }

@@ -60,6 +60,8 @@ const std::vector<Table>& cinema_tables() {
         {"Cinema City (Respublika Park)", 9},
         {"Мультиплекс Проспект", 10},
         {"Мультиплекс Sky Mall", 11},
+        {"Мультиплекс Скай Мол", 11},
+        {"Баттерфляй Ультра", std::nullopt},
         // Not these cinemas, or not enough to tell.
         {"Кінотеатр Орбіта", std::nullopt},
         {"Multiplex Dream Town", std::nullopt},

@@ -75,6 +75,13 @@ class NameIndex {
     std::string exact;  // normalised spelling
     NameForm form;
   };
+  struct Score {  // per entity: its best score over its names, and over every token
+    std::size_t id;
+    double score;
+    double all;
+  };
+  bool contradicted(const NameForm& query, std::size_t best,
+                    const std::vector<Score>& scores) const;
   struct Place {
     std::size_t id;
     std::string host;                  // website host without "www."
