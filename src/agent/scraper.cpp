@@ -230,34 +230,50 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
     }
     complete.push_back(d);
   }
-  if (!complete.empty() && !stopping(run)) {
-    auto city = run.city.id;
-    auto now = run.now;
-    auto owner = hooks_.owner;
-    auto mark = [city, owner, complete, now](ScrapeStore& s) {
-      if (owner.empty()) {
-        s.coverage.mark_covered(city, complete, now);
-      } else {
-        s.coverage.mark_covered_fenced(city, owner, complete, now);
-      }
-    };
-    std::string mark_error;
-    try {
-      co_await store_.call(std::move(mark));
-      run.covered.insert(run.covered.end(), complete.begin(), complete.end());
-    } catch (const LockLost& e) {
-      run.report.lock_lost = true;
-      mark_error = e.what();
-    } catch (const std::exception& e) {
-      run.report.store_failed = true;
-      mark_error = e.what();
-    }
-    if (!mark_error.empty()) {
-      spdlog::warn("scrape {}: coverage not saved: {}", run.city.id, mark_error);
-      run.report.error = "store: " + mark_error;
-    }
-  }
+  if (!complete.empty() && !stopping(run)) co_await cover_days(run, std::move(complete));
   if (hooks_.on_progress) hooks_.on_progress(progress);
+}
+
+asio::awaitable<void> Scraper::merge_rows(Run& run, const std::vector<ShowtimeRow>& rows) {
+  auto batch = movies_of(run, rows);
+  if (batch.empty()) co_return;
+  auto city = run.city.id;
+  auto now = run.now;
+  auto owner = hooks_.owner;
+  auto merge = [city, owner, batch = std::move(batch), now](ScrapeStore& s) {
+    if (owner.empty()) return s.showtimes.merge_movies(city, batch, now);
+    return s.showtimes.merge_movies_fenced(city, owner, batch, now);
+  };
+  auto stats = co_await store_.call(std::move(merge));
+  run.report.progress.showtimes_added += stats.showtimes_added;
+}
+
+asio::awaitable<void> Scraper::cover_days(Run& run, std::vector<std::string> days) {
+  auto city = run.city.id;
+  auto now = run.now;
+  auto owner = hooks_.owner;
+  auto mark = [city, owner, days, now](ScrapeStore& s) {
+    if (owner.empty()) {
+      s.coverage.mark_covered(city, days, now);
+    } else {
+      s.coverage.mark_covered_fenced(city, owner, days, now);
+    }
+  };
+  std::string mark_error;
+  try {
+    co_await store_.call(std::move(mark));
+    run.covered.insert(run.covered.end(), days.begin(), days.end());
+  } catch (const LockLost& e) {
+    run.report.lock_lost = true;
+    mark_error = e.what();
+  } catch (const std::exception& e) {
+    run.report.store_failed = true;
+    mark_error = e.what();
+  }
+  if (!mark_error.empty()) {
+    spdlog::warn("scrape {}: coverage not saved: {}", run.city.id, mark_error);
+    run.report.error = "store: " + mark_error;
+  }
 }
 
 asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::string>& days,
@@ -378,19 +394,8 @@ asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::s
   run.day_rows[days.front()].second += static_cast<std::size_t>(parsed.drops.lost());
   auto& rows = parsed.rows;
   // Rows outside the cinemas asked about in this unit are kept: they are real answers too.
-  auto batch = movies_of(run, rows);
   if (stopping(run)) co_return false;  // stopped while asking: write nothing more
-  if (!batch.empty()) {
-    auto city = run.city.id;
-    auto now = run.now;
-    auto owner = hooks_.owner;
-    auto merge = [city, owner, batch = std::move(batch), now](ScrapeStore& s) {
-      if (owner.empty()) return s.showtimes.merge_movies(city, batch, now);
-      return s.showtimes.merge_movies_fenced(city, owner, batch, now);
-    };
-    auto stats = co_await store_.call(std::move(merge));
-    progress.showtimes_added += stats.showtimes_added;
-  }
+  co_await merge_rows(run, rows);
   // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
   bool split = result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 &&
                depth < options_.max_splits;
@@ -534,18 +539,9 @@ asio::awaitable<void> Scraper::place_unknown_names(Run& run) {
   }
   run.held.clear();
   if (!placed.empty() && !stopping(run)) {
-    auto batch = movies_of(run, placed);
-    auto city = run.city.id;
-    auto now = run.now;
-    auto owner = hooks_.owner;
-    auto merge = [city, owner, batch = std::move(batch), now](ScrapeStore& s) {
-      if (owner.empty()) return s.showtimes.merge_movies(city, batch, now);
-      return s.showtimes.merge_movies_fenced(city, owner, batch, now);
-    };
     std::string error;
     try {
-      auto stats = co_await store_.call(std::move(merge));
-      progress.showtimes_added += stats.showtimes_added;
+      co_await merge_rows(run, placed);
     } catch (const LockLost& e) {
       run.report.lock_lost = true;
       error = e.what();
@@ -566,33 +562,8 @@ asio::awaitable<void> Scraper::place_unknown_names(Run& run) {
               static_cast<double>(lost) / static_cast<double>(kept + lost) <= options_.max_day_loss;
     (ok ? now_complete : still_lossy).push_back(d);
   }
-  if (now_complete.empty() || stopping(run)) co_return;
-  auto city = run.city.id;
-  auto now = run.now;
-  auto owner = hooks_.owner;
-  auto mark = [city, owner, now_complete, now](ScrapeStore& s) {
-    if (owner.empty()) {
-      s.coverage.mark_covered(city, now_complete, now);
-    } else {
-      s.coverage.mark_covered_fenced(city, owner, now_complete, now);
-    }
-  };
-  std::string error;
-  try {
-    co_await store_.call(std::move(mark));
-  } catch (const LockLost& e) {
-    run.report.lock_lost = true;
-    error = e.what();
-  } catch (const std::exception& e) {
-    run.report.store_failed = true;
-    error = e.what();
-  }
-  if (!error.empty()) {
-    run.report.error = "store: " + error;
-    co_return;
-  }
-  run.covered.insert(run.covered.end(), now_complete.begin(), now_complete.end());
   run.report.days_lossy = std::move(still_lossy);
+  if (!now_complete.empty() && !stopping(run)) co_await cover_days(run, std::move(now_complete));
 }
 
 asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {

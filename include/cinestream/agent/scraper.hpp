@@ -128,6 +128,10 @@ class Scraper {
   boost::asio::awaitable<void> lane(Run& run);
   bool stopping(const Run& run) const;
   static std::vector<Movie> movies_of(const Run& run, const std::vector<ShowtimeRow>& rows);
+  // The rows merged into the store (fenced by the lock owner); store errors propagate.
+  boost::asio::awaitable<void> merge_rows(Run& run, const std::vector<ShowtimeRow>& rows);
+  // The days marked covered; a store error or a lost lock is recorded in the report.
+  boost::asio::awaitable<void> cover_days(Run& run, std::vector<std::string> days);
 
   gemini::Client& client_;
   Async<ScrapeStore> store_;
