@@ -33,6 +33,67 @@ struct Result {
   double precision = 0;
 };
 
+std::unique_ptr<cs::Database> fresh_store(const std::string& path, const cs::CityCatalog& catalog) {
+  std::filesystem::remove(path);
+  auto store = cs::make_sqlite_store(path, 4);
+  store->ensure_schema();
+  store->locations().seed_locations(catalog.all());
+  return store;
+}
+
+cs::gemini::ClientOptions client_options(const cs::gemini_sim::SimServer& sim) {
+  cs::gemini::ClientOptions options;
+  options.base_url = sim.base_url();
+  options.api_key = "bench";
+  return options;
+}
+
+// What one benchmark scrape runs on: a fresh store and a Gemini client on the stand-in, with
+// the clock at 22:00 UTC before the first day.
+struct Rig {
+  Rig(const cs::CityCatalog& catalog_, cs::gemini_sim::SimServer& sim_, const cs::Location& city_,
+      const std::string& path, const cs::gemini::ClientOptions& options)
+      : catalog(catalog_),
+        sim(sim_),
+        city(city_),
+        store(fresh_store(path, catalog_)),
+        repos(cs::agent::scrape_store_of(*store)),
+        client(http, options, meter, limiter) {}
+  ~Rig() { pool.stop(); }
+
+  cs::agent::ScrapeReport scrape(cs::agent::ScrapeOptions options) {
+    cs::agent::ScraperHooks hooks;
+    hooks.now = [this] { return now; };
+    cs::agent::Scraper scraper(client, async, catalog, options, hooks);
+    auto fut = asio::co_spawn(io, scraper.run(city), asio::use_future);
+    io.run();
+    io.restart();
+    return fut.get();
+  }
+  cs::gemini_sim::Score score() const {
+    auto zone = catalog.zone(city);
+    auto stored = store->showtimes().movies_between(city.id, now - 48h, now + 30 * 24h);
+    return cs::gemini_sim::score(sim.service().world(), city, zone, cs::local_date(zone, now), 14,
+                                 stored);
+  }
+
+  const cs::CityCatalog& catalog;
+  cs::gemini_sim::SimServer& sim;
+  const cs::Location& city;
+  std::unique_ptr<cs::Database> store;
+  cs::BlockingPool pool{2, 1024};
+  cs::agent::ScrapeStore repos;
+  cs::Async<cs::agent::ScrapeStore> async{repos, pool};
+  asio::io_context io;
+  cs::net::HttpClient http{io.get_executor()};
+  cs::gemini::UsageMeter meter;
+  cs::gemini::CallLimiter limiter{8};
+  cs::gemini::Client client;
+  cs::SysSeconds now = std::chrono::time_point_cast<std::chrono::seconds>(
+      date::sys_days{date::floor<date::days>(std::chrono::system_clock::now())} + date::days{1} -
+      2h);
+};
+
 struct Bench {
   const cs::CityCatalog& catalog;
   cs::gemini_sim::SimServer& sim;
@@ -41,44 +102,18 @@ struct Bench {
 
   // Runs the plan on a fresh store; `refresh` then runs it again one day later.
   std::pair<Result, Result> run(cs::agent::Plan plan, bool refresh) {
-    auto path = fmt::format("{}/{}.sqlite3", dir, cs::agent::to_string(plan));
-    std::filesystem::remove(path);
-    auto store = cs::make_sqlite_store(path, 4);
-    store->ensure_schema();
-    store->locations().seed_locations(catalog.all());
-    cs::BlockingPool pool(2, 1024);
-    auto repos = cs::agent::scrape_store_of(*store);
-    cs::Async<cs::agent::ScrapeStore> async(repos, pool);
-    asio::io_context io;
-    cs::net::HttpClient http(io.get_executor());
-    cs::gemini::UsageMeter meter;
-    cs::gemini::CallLimiter limiter(8);
-    cs::gemini::ClientOptions options;
-    options.base_url = sim.base_url();
-    options.api_key = "bench";
-    cs::gemini::Client client(http, options, meter, limiter);
-    auto now = std::chrono::time_point_cast<std::chrono::seconds>(
-        date::sys_days{date::floor<date::days>(std::chrono::system_clock::now())} + date::days{1} -
-        2h);
+    Rig rig(catalog, sim, city, fmt::format("{}/{}.sqlite3", dir, cs::agent::to_string(plan)),
+            client_options(sim));
     auto once = [&](std::string name) {
       cs::agent::ScrapeOptions so;
       so.plan = plan;
-      cs::agent::ScraperHooks hooks;
-      hooks.now = [&] { return now; };
-      cs::agent::Scraper scraper(client, async, catalog, so, hooks);
       auto start = std::chrono::steady_clock::now();
-      auto fut = asio::co_spawn(io, scraper.run(city), asio::use_future);
-      io.run();
-      io.restart();
-      auto report = fut.get();
+      auto report = rig.scrape(so);
       Result r;
       r.name = std::move(name);
       r.usage = report.progress.usage;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      auto zone = catalog.zone(city);
-      auto stored = store->showtimes().movies_between(city.id, now - 48h, now + 30 * 24h);
-      auto sc = cs::gemini_sim::score(sim.service().world(), city, zone, cs::local_date(zone, now),
-                                      14, stored);
+      auto sc = rig.score();
       r.recall = sc.recall();
       r.precision = sc.precision();
       return r;
@@ -86,10 +121,9 @@ struct Bench {
     auto full = once(fmt::format("{} (full, 14 days)", cs::agent::to_string(plan)));
     Result next;
     if (refresh) {
-      now += 24h;
+      rig.now += 24h;
       next = once(fmt::format("{} (next-day refresh)", cs::agent::to_string(plan)));
     }
-    pool.stop();
     return {full, next};
   }
 };
@@ -118,46 +152,21 @@ struct Quality {
 // One full scrape of `city` on a fresh store, scored against the stand-in's truth.
 Quality scrape_quality(const cs::CityCatalog& catalog, cs::gemini_sim::SimServer& sim,
                        const cs::Location& city, const std::string& dir, bool faults) {
-  auto path = fmt::format("{}/quality-{}-{}.sqlite3", dir, city.id, faults);
-  std::filesystem::remove(path);
-  auto store = cs::make_sqlite_store(path, 4);
-  store->ensure_schema();
-  store->locations().seed_locations(catalog.all());
-  cs::BlockingPool pool(2, 1024);
-  auto repos = cs::agent::scrape_store_of(*store);
-  cs::Async<cs::agent::ScrapeStore> async(repos, pool);
-  asio::io_context io;
-  cs::net::HttpClient http(io.get_executor());
-  cs::gemini::UsageMeter meter;
-  cs::gemini::CallLimiter limiter(8);
-  cs::gemini::ClientOptions options;
-  options.base_url = sim.base_url();
-  options.api_key = "bench";
+  auto options = client_options(sim);
   options.initial_backoff = 10ms;
   options.max_attempts = 8;
-  cs::gemini::Client client(http, options, meter, limiter);
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(
-      date::sys_days{date::floor<date::days>(std::chrono::system_clock::now())} + date::days{1} -
-      2h);
+  Rig rig(catalog, sim, city, fmt::format("{}/quality-{}-{}.sqlite3", dir, city.id, faults),
+          options);
   sim.service().set_faults(
       faults ? cs::gemini_sim::parse_faults(boost::json::parse(kAllFaults).as_object())
              : cs::gemini_sim::Faults{});
-  cs::agent::ScraperHooks hooks;
-  hooks.now = [&] { return now; };
-  cs::agent::Scraper scraper(client, async, catalog, {}, hooks);
-  auto fut = asio::co_spawn(io, scraper.run(city), asio::use_future);
-  io.run();
   Quality q;
   q.city = city.name.en;
   q.faults = faults ? "all on" : "off";
-  q.report = fut.get();
-  auto zone = catalog.zone(city);
-  auto stored = store->showtimes().movies_between(city.id, now - 48h, now + 30 * 24h);
-  auto sc = cs::gemini_sim::score(sim.service().world(), city, zone, cs::local_date(zone, now), 14,
-                                  stored);
+  q.report = rig.scrape({});
+  auto sc = rig.score();
   q.recall = sc.recall();
   q.precision = sc.precision();
-  pool.stop();
   return q;
 }
 
