@@ -32,7 +32,7 @@ NameForm name_form(std::string_view name, bool movie, const std::vector<std::str
 double name_similarity(const NameForm& a, const NameForm& b, bool movie);
 
 // A name at or above this similarity is the same entity. Chosen from data: the table of real
-// pairs and non-pairs in tests/unit/text_and_time_test.cpp (NameResolver.*). Over that table the
+// pairs and non-pairs in tests/unit/name_resolver_test.cpp (NameResolver.*). Over that table the
 // lowest score of a true pair is 0.80 and the highest score of a non-pair 0.70 (see the test
 // that prints both); the threshold sits between them, nearer the pairs, since a wrong match
 // stores a showtime under the wrong cinema while a miss is asked about again.
