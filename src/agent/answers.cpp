@@ -14,6 +14,16 @@ DropCounts& DropCounts::operator+=(const DropCounts& o) {
   bad_time += o.bad_time;
   outside_days += o.outside_days;
   unknown_cinema += o.unknown_cinema;
+  ambiguous_cinema += o.ambiguous_cinema;
+  invented_cinema += o.invented_cinema;
+  return *this;
+}
+
+NameCounts& NameCounts::operator+=(const NameCounts& o) {
+  exact += o.exact;
+  resolved += o.resolved;
+  learned += o.learned;
+  asked += o.asked;
   return *this;
 }
 
@@ -54,6 +64,10 @@ const json::array* rows_of(const json::value& v) {
 }
 
 }  // namespace
+
+const json::array* answer_rows(const json::value& v) {
+  return rows_of(v);
+}
 
 std::vector<CinemaInfo> parse_cinemas(const json::value& v, DropCounts& drops) {
   std::vector<CinemaInfo> out;
@@ -102,9 +116,36 @@ std::vector<MovieInfo> parse_movies(const json::value& v, DropCounts& drops) {
   return out;
 }
 
+std::vector<CinemaInfo> merge_cinemas(std::vector<CinemaInfo> cinemas,
+                                      const std::vector<std::string>& places) {
+  std::vector<CinemaInfo> out;
+  NameIndex seen(false, places);
+  for (auto& c : cinemas) {
+    auto r = seen.resolve(c.name, {c.address, c.website});
+    // Two different pages are two cinemas, however alike their names ("Multiplex Lavina" and
+    // "Planeta Kino Lavina" in one mall share the address, not the page).
+    if (r.id && !c.website.empty() && !out[*r.id].website.empty() &&
+        c.website != out[*r.id].website && r.how != text::Resolution::How::exact) {
+      r.id.reset();
+    }
+    if (r.id) {
+      auto& kept = out[*r.id];
+      if (kept.address.empty()) kept.address = c.address;
+      if (kept.website.empty()) kept.website = c.website;
+      seen.add(*r.id, c.name, c.address, c.website);
+      continue;
+    }
+    seen.add(out.size(), c.name, c.address, c.website);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::vector<ShowtimeRow> parse_showtimes(const json::value& v, const NameIndex& cinemas,
                                          const NameIndex& movies, const std::set<std::string>& days,
-                                         const date::time_zone* zone, DropCounts& drops) {
+                                         const date::time_zone* zone, DropCounts& drops,
+                                         NameCounts* names, std::vector<UnplacedName>* unplaced,
+                                         std::vector<LearnedName>* variants) {
   std::vector<ShowtimeRow> out;
   const auto* rows = rows_of(v);
   if (!rows) return out;
@@ -131,14 +172,45 @@ std::vector<ShowtimeRow> parse_showtimes(const json::value& v, const NameIndex& 
       ++drops.outside_days;
       continue;
     }
-    auto cinema_id = cinemas.find(cinema);
-    if (!cinema_id) {
-      ++drops.unknown_cinema;
+    // Answers rarely carry them, but when they do an address or website is strong evidence.
+    auto address = text_field(*o, "address", 300);
+    auto website = clean_url(text_field(*o, "website", 2048));
+    auto placed = cinemas.resolve(cinema, {address, website});
+    if (!placed.id) {
+      if (placed.how == text::Resolution::How::ambiguous) {
+        ++drops.ambiguous_cinema;
+      } else {
+        ++drops.unknown_cinema;
+      }
+      if (unplaced) {
+        auto it = std::find_if(unplaced->begin(), unplaced->end(),
+                               [&](const UnplacedName& u) { return u.name == cinema; });
+        if (it == unplaced->end()) {
+          unplaced->push_back({cinema, 1});
+        } else {
+          ++it->rows;
+        }
+      }
       continue;
+    }
+    auto cinema_id = placed.id;
+    if (placed.how == text::Resolution::How::exact) {
+      if (names) ++names->exact;
+    } else {
+      if (names) ++names->resolved;
+      LearnedName learned{false, cinema, *placed.id};
+      if (variants && std::find(variants->begin(), variants->end(), learned) == variants->end())
+        variants->push_back(std::move(learned));
     }
     ShowtimeRow r;
     r.cinema = *cinema_id;
-    r.movie = movies.find(movie);
+    auto film = movies.resolve(movie);
+    r.movie = film.id;
+    if (film.id && film.how != text::Resolution::How::exact && variants) {
+      LearnedName learned{true, movie, *film.id};
+      if (std::find(variants->begin(), variants->end(), learned) == variants->end())
+        variants->push_back(std::move(learned));
+    }
     r.movie_title = movie;
     r.day = day;
     auto wall = date::local_seconds{date::local_days{local->day}} + local->time_of_day;

@@ -89,24 +89,58 @@ gemini::GenerateRequest movies_prompt(const Location& city,
 
 gemini::GenerateRequest showtimes_prompt(const Location& city, const std::vector<std::string>& days,
                                          const std::vector<std::string>& cinemas,
-                                         const std::vector<std::string>& movies) {
+                                         const std::vector<std::string>& movies, bool exact_names) {
   json::object req{{"task", "showtimes"},
                    {"city", city.name.en},
                    {"dates", string_array(days)},
                    {"cinemas", string_array(cinemas)}};
   if (!movies.empty()) req["movies"] = string_array(movies);
+  if (exact_names) req["exact_names"] = true;
   auto prompt = fmt::format(
       "Find every showtime on these dates (local time in {}) at these cinemas{}.\n"
       "Return a JSON array with one object per showtime: {{\"movie\" (English title), \"cinema\" "
       "(as named in the request), \"start_time\" (local time, YYYY-MM-DDTHH:MM:SS with the UTC "
       "offset), \"format\" (2D, 3D, IMAX, 4DX, ...), \"language\" (original, dubbed, original "
       "with subtitles, ...), \"hall\"}}. Leave out dates and cinemas that were not asked for.\n"
-      "{}",
-      place(city), movies.empty() ? "" : " for these movies", fenced(req));
+      "{}{}",
+      place(city), movies.empty() ? "" : " for these movies",
+      exact_names ? "Name every cinema exactly as it is written in the \"cinemas\" list of the "
+                    "request, character for character: no other language, spelling, letter case, "
+                    "added words or city name. A showtime at a cinema that is not in the list is "
+                    "left out.\n"
+                  : "",
+      fenced(req));
   return base(std::move(prompt), json::parse(R"({"type":"array","items":{"type":"object",
       "properties":{"movie":{"type":"string"},"cinema":{"type":"string"},
       "start_time":{"type":"string"},"format":{"type":"string"},"language":{"type":"string"},
       "hall":{"type":"string"}},"required":["movie","cinema","start_time"]}})"));
+}
+
+gemini::GenerateRequest names_prompt(const Location& city,
+                                     const std::vector<std::pair<std::size_t, std::string>>& known,
+                                     const std::vector<std::string>& unknown) {
+  json::array list;
+  for (const auto& [id, name] : known)
+    list.push_back({{"id", id}, {"name", name}});
+  json::object req{{"task", "names"},
+                   {"city", city.name.en},
+                   {"known", std::move(list)},
+                   {"names", string_array(unknown)}};
+  auto prompt = fmt::format(
+      "Answers about showtimes in {} named cinemas in ways that match none of the known cinemas "
+      "exactly (another language or spelling, added words). For each name in \"names\", say "
+      "which known cinema it is (its \"id\"), \"new\" if it is a real cinema of the city that "
+      "is not in the list (then give its street address), or \"none\" if it is not a cinema of "
+      "the city.\nReturn a JSON array of objects: {{\"name\", \"id\" (a number, \"new\" or "
+      "\"none\"), \"address\"}}.\n{}",
+      place(city), fenced(req));
+  auto r = base(std::move(prompt), json::parse(R"({"type":"array","items":{"type":"object",
+      "properties":{"name":{"type":"string"},"id":{},"address":{"type":"string"}},
+      "required":["name","id"]}})"));
+  // Matching names against a list needs no search: the cheap, ungrounded kind of call.
+  r.grounded = false;
+  r.max_output_tokens = 4096;
+  return r;
 }
 
 }  // namespace cinestream::agent

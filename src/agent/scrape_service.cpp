@@ -46,7 +46,20 @@ json::object progress_json(const ScrapeProgress& p, Plan plan) {
           {"tokens", p.usage.total_tokens},
           {"cost_usd", std::round(p.usage.cost_usd * 1e4) / 1e4},
           {"showtimes_added", p.showtimes_added},
-          {"dropped", p.dropped.total()}};
+          {"dropped", p.dropped.total()},
+          {"dropped_by_reason",
+           {{"malformed", p.dropped.malformed},
+            {"bad_time", p.dropped.bad_time},
+            {"outside_days", p.dropped.outside_days},
+            {"unknown_cinema", p.dropped.unknown_cinema},
+            {"ambiguous_cinema", p.dropped.ambiguous_cinema},
+            {"invented_cinema", p.dropped.invented_cinema}}},
+          {"names",
+           {{"exact", p.names.exact},
+            {"resolved", p.names.resolved},
+            {"learned", p.names.learned},
+            {"asked", p.names.asked}}},
+          {"units_reasked", p.units_reasked}};
 }
 
 }  // namespace
@@ -347,20 +360,28 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   }
   running->finished = true;
   running->wake->cancel();
-  ScrapeStatus final_status = ScrapeStatus::fresh;
   std::string error = failure.empty() ? report.error : failure;
-  if (running->stop || report.stopped) {
-    final_status = ScrapeStatus::stale;  // stopped: what it covered stays, the rest is missing
-  } else if (!failure.empty() || report.store_failed || report.lock_lost) {
-    // A store error or a lost lock is a failure even if every day got covered: never "fresh".
-    final_status = ScrapeStatus::failed;
-  } else if (report.budget_exhausted) {
-    // Not a fault: what was stored stays, the rest waits for tomorrow's budget.
-    final_status = ScrapeStatus::partial;
-  } else if (report.days_covered.size() < report.days_asked.size()) {
-    final_status = report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
-  }
+  auto final_status = final_status_of(report, running->stop, !failure.empty());
   report.progress.step = "done";
+  {
+    const auto& n = report.progress.names;
+    const auto& d = report.progress.dropped;
+    auto add = [](std::atomic<std::uint64_t>& to, int v) {
+      to += static_cast<std::uint64_t>(std::max(0, v));
+    };
+    add(name_totals_.exact, n.exact);
+    add(name_totals_.resolved, n.resolved);
+    add(name_totals_.learned, n.learned);
+    add(name_totals_.asked, n.asked);
+    add(name_totals_.malformed, d.malformed);
+    add(name_totals_.bad_time, d.bad_time);
+    add(name_totals_.outside_days, d.outside_days);
+    add(name_totals_.unknown_cinema, d.unknown_cinema);
+    add(name_totals_.ambiguous_cinema, d.ambiguous_cinema);
+    add(name_totals_.invented_cinema, d.invented_cinema);
+    add(name_totals_.reasked_units, report.progress.units_reasked);
+    add(name_totals_.lossy_days, static_cast<int>(report.days_lossy.size()));
+  }
   auto finish = [id = city->id, owner,
                  progress = http::json_text(progress_json(report.progress, options_.plan)),
                  final_status, error](ScrapeStore& s) {
@@ -661,6 +682,33 @@ std::string ScrapeService::render_metrics() const {
       "# HELP cinestream_scrape_status_polls_total Scrape status documents read from the store.\n";
   text += "# TYPE cinestream_scrape_status_polls_total counter\n";
   text += fmt::format("cinestream_scrape_status_polls_total {}\n", status_polls_.load());
+  const auto& n = name_totals_;
+  text +=
+      "# HELP cinestream_scrape_names_total Cinema names of answer rows by how they were placed "
+      "(exact spelling, resolved variant, learned as an alias, asked about).\n";
+  text += "# TYPE cinestream_scrape_names_total counter\n";
+  for (auto [how, v] : {std::pair{"exact", &n.exact}, std::pair{"resolved", &n.resolved},
+                        std::pair{"learned", &n.learned}, std::pair{"asked", &n.asked}}) {
+    text += fmt::format("cinestream_scrape_names_total{{how=\"{}\"}} {}\n", how, v->load());
+  }
+  text += "# HELP cinestream_scrape_rows_dropped_total Answer rows dropped, by reason.\n";
+  text += "# TYPE cinestream_scrape_rows_dropped_total counter\n";
+  for (auto [reason, v] :
+       {std::pair{"malformed", &n.malformed}, std::pair{"bad_time", &n.bad_time},
+        std::pair{"outside_days", &n.outside_days}, std::pair{"unknown_cinema", &n.unknown_cinema},
+        std::pair{"ambiguous_cinema", &n.ambiguous_cinema},
+        std::pair{"invented_cinema", &n.invented_cinema}}) {
+    text += fmt::format("cinestream_scrape_rows_dropped_total{{reason=\"{}\"}} {}\n", reason,
+                        v->load());
+  }
+  text += "# HELP cinestream_scrape_units_reasked_total Units asked again after losing rows.\n";
+  text += "# TYPE cinestream_scrape_units_reasked_total counter\n";
+  text += fmt::format("cinestream_scrape_units_reasked_total {}\n", n.reasked_units.load());
+  text +=
+      "# HELP cinestream_scrape_lossy_days_total Days left uncovered because too many rows were "
+      "dropped.\n";
+  text += "# TYPE cinestream_scrape_lossy_days_total counter\n";
+  text += fmt::format("cinestream_scrape_lossy_days_total {}\n", n.lossy_days.load());
   return text;
 }
 

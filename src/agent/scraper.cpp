@@ -1,5 +1,6 @@
 #include "cinestream/agent/scraper.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <tuple>
 
 #include "cinestream/agent/prompts.hpp"
 
@@ -35,14 +37,71 @@ std::vector<std::string> horizon(date::year_month_day today, int days) {
   return out;
 }
 
+namespace {
+
+// The city's own names, taken out of cinema names before comparing ("Multiplex Lavina Kyiv").
+std::vector<std::string> place_names(const Location& c) {
+  std::vector<std::string> out;
+  for (const auto* n : {&c.name.en, &c.name.ua, &c.name.ru}) {
+    if (!n->empty()) out.push_back(*n);
+  }
+  return out;
+}
+
+constexpr std::size_t kMaxHeldRows = 5000;
+constexpr std::size_t kMaxAskedNames = 60;
+
+double loss_of(const DropCounts& d, std::size_t kept) {
+  auto lost = static_cast<double>(d.lost());
+  return lost > 0 ? lost / (lost + static_cast<double>(kept)) : 0.0;
+}
+
+}  // namespace
+
+ScrapeStatus final_status_of(const ScrapeReport& report, bool stopped, bool failed) {
+  if (stopped || report.stopped) {
+    return ScrapeStatus::stale;  // stopped: what it covered stays, the rest is missing
+  }
+  if (failed || report.store_failed || report.lock_lost) {
+    // A store error or a lost lock is a failure even if every day got covered: never "fresh".
+    return ScrapeStatus::failed;
+  }
+  // Not a fault: what was stored stays, the rest waits for tomorrow's budget.
+  if (report.budget_exhausted) return ScrapeStatus::partial;
+  if (!report.days_lossy.empty() &&
+      report.days_covered.size() + report.days_lossy.size() == report.days_asked.size()) {
+    // Every day answered, but some lost too many rows to names no one could place: never
+    // "fresh"; those days stay uncovered, so the next scrape asks for them again.
+    return ScrapeStatus::partial;
+  }
+  if (report.days_covered.size() < report.days_asked.size())
+    return report.days_covered.empty() ? ScrapeStatus::failed : ScrapeStatus::stale;
+  return ScrapeStatus::fresh;
+}
+
 struct Scraper::Run {
-  Run(const Location& c, const date::time_zone* z) : city(c), zone(z) {}
+  Run(const Location& c, const date::time_zone* z)
+      : city(c), zone(z), places(place_names(c)), cinema_index(false, places) {}
   const Location& city;
   const date::time_zone* zone;
+  std::vector<std::string> places;
   std::vector<CinemaInfo> cinemas;
   std::vector<MovieInfo> movies;
-  NameIndex cinema_index{false};
+  NameIndex cinema_index;
   NameIndex movie_index{true};
+  // Per day: rows kept and rows lost (DropCounts::lost) over the answers used.
+  std::map<std::string, std::pair<std::size_t, std::size_t>> day_rows;
+  std::vector<UnplacedName> unplaced;  // names no answer row could place
+  std::vector<LearnedName> variants;   // recognised spellings, to be learned as aliases
+  // Rows dropped for their cinema's name, kept to be read again once the names are asked about
+  // (bounded: kMaxHeldRows).
+  struct Held {
+    boost::json::value row;
+    std::string day;  // the day its loss was counted against
+    std::set<std::string> days;
+    bool ambiguous = false;
+  };
+  std::vector<Held> held;
   std::set<std::string> asked;
   struct Unit {
     std::vector<std::string> days;
@@ -159,36 +218,62 @@ asio::awaitable<void> Scraper::showtimes_unit(Run& run, std::vector<std::string>
   std::vector<std::string> complete;
   for (const auto& d : days) {
     if (!ok) run.failed_days.insert(d);
-    if (--run.open_units[d] == 0 && !run.failed_days.contains(d)) complete.push_back(d);
-  }
-  if (!complete.empty() && !stopping(run)) {
-    auto city = run.city.id;
-    auto now = run.now;
-    auto owner = hooks_.owner;
-    auto mark = [city, owner, complete, now](ScrapeStore& s) {
-      if (owner.empty()) {
-        s.coverage.mark_covered(city, complete, now);
-      } else {
-        s.coverage.mark_covered_fenced(city, owner, complete, now);
-      }
-    };
-    std::string mark_error;
-    try {
-      co_await store_.call(std::move(mark));
-      run.covered.insert(run.covered.end(), complete.begin(), complete.end());
-    } catch (const LockLost& e) {
-      run.report.lock_lost = true;
-      mark_error = e.what();
-    } catch (const std::exception& e) {
-      run.report.store_failed = true;
-      mark_error = e.what();
+    if (--run.open_units[d] != 0 || run.failed_days.contains(d)) continue;
+    // Answered, but too many of its rows were dropped: stored, yet not covered, so the scrape
+    // is not called fresh and the next one asks for the day again.
+    auto [kept, lost] = run.day_rows[d];
+    if (lost > 0 &&
+        static_cast<double>(lost) / static_cast<double>(kept + lost) > options_.max_day_loss) {
+      spdlog::info("scrape {}: {} lost {} of {} rows", run.city.id, d, lost, kept + lost);
+      run.report.days_lossy.push_back(d);
+      continue;
     }
-    if (!mark_error.empty()) {
-      spdlog::warn("scrape {}: coverage not saved: {}", run.city.id, mark_error);
-      run.report.error = "store: " + mark_error;
-    }
+    complete.push_back(d);
   }
+  if (!complete.empty() && !stopping(run)) co_await cover_days(run, std::move(complete));
   if (hooks_.on_progress) hooks_.on_progress(progress);
+}
+
+asio::awaitable<void> Scraper::merge_rows(Run& run, const std::vector<ShowtimeRow>& rows) {
+  auto batch = movies_of(run, rows);
+  if (batch.empty()) co_return;
+  auto city = run.city.id;
+  auto now = run.now;
+  auto owner = hooks_.owner;
+  auto merge = [city, owner, batch = std::move(batch), now](ScrapeStore& s) {
+    if (owner.empty()) return s.showtimes.merge_movies(city, batch, now);
+    return s.showtimes.merge_movies_fenced(city, owner, batch, now);
+  };
+  auto stats = co_await store_.call(std::move(merge));
+  run.report.progress.showtimes_added += stats.showtimes_added;
+}
+
+asio::awaitable<void> Scraper::cover_days(Run& run, std::vector<std::string> days) {
+  auto city = run.city.id;
+  auto now = run.now;
+  auto owner = hooks_.owner;
+  auto mark = [city, owner, days, now](ScrapeStore& s) {
+    if (owner.empty()) {
+      s.coverage.mark_covered(city, days, now);
+    } else {
+      s.coverage.mark_covered_fenced(city, owner, days, now);
+    }
+  };
+  std::string mark_error;
+  try {
+    co_await store_.call(std::move(mark));
+    run.covered.insert(run.covered.end(), days.begin(), days.end());
+  } catch (const LockLost& e) {
+    run.report.lock_lost = true;
+    mark_error = e.what();
+  } catch (const std::exception& e) {
+    run.report.store_failed = true;
+    mark_error = e.what();
+  }
+  if (!mark_error.empty()) {
+    spdlog::warn("scrape {}: coverage not saved: {}", run.city.id, mark_error);
+    run.report.error = "store: " + mark_error;
+  }
 }
 
 asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::string>& days,
@@ -234,9 +319,107 @@ asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::s
     co_return false;
   }
   std::set<std::string> day_set(days.begin(), days.end());
-  auto rows = parse_showtimes(*result.json, run.cinema_index, run.movie_index, day_set, run.zone,
-                              progress.dropped);
+  struct Parsed {
+    std::vector<ShowtimeRow> rows;
+    DropCounts drops;
+    NameCounts names;
+    std::vector<UnplacedName> unplaced;
+    std::vector<LearnedName> variants;
+  };
+  auto parse = [&](const boost::json::value& answer) {
+    Parsed p;
+    p.rows = parse_showtimes(answer, run.cinema_index, run.movie_index, day_set, run.zone, p.drops,
+                             &p.names, &p.unplaced, &p.variants);
+    return p;
+  };
+  auto parsed = parse(*result.json);
+  // Too many rows lost (names the resolver could not place): asked once more, the known names
+  // listed as the only ones to use; the answer that lost less is kept.
+  if (loss_of(parsed.drops, parsed.rows.size()) > options_.max_day_loss && !stopping(run)) {
+    ++progress.units_reasked;
+    std::optional<gemini::CallResult> again;
+    try {
+      auto request = showtimes_prompt(run.city, days, cinema_names, movies, true);
+      again = co_await call(run, request);
+    } catch (const ScrapeStopped&) {
+      run.report.stopped = true;
+    } catch (const BudgetExhausted& e) {
+      run.report.budget_exhausted = true;
+      if (run.report.error.empty()) run.report.error = e.what();
+    } catch (const std::exception& e) {
+      spdlog::warn("scrape {}: asking {} again failed: {}", run.city.id, days.front(), e.what());
+    }
+    if (again && again->json) {
+      auto second = parse(*again->json);
+      if (loss_of(second.drops, second.rows.size()) < loss_of(parsed.drops, parsed.rows.size())) {
+        parsed = std::move(second);
+        result = std::move(*again);
+        incomplete = result.json_repaired || result.response.finish_reason == "MAX_TOKENS";
+      }
+    }
+  }
+  progress.dropped += parsed.drops;
+  progress.names += parsed.names;
+  for (const auto& u : parsed.unplaced) {
+    auto it = std::find_if(run.unplaced.begin(), run.unplaced.end(),
+                           [&](const UnplacedName& x) { return x.name == u.name; });
+    if (it == run.unplaced.end()) {
+      run.unplaced.push_back(u);  // copied: the held rows below are found by these names
+    } else {
+      it->rows += u.rows;
+    }
+  }
+  for (auto& v : parsed.variants) {
+    if (std::find(run.variants.begin(), run.variants.end(), v) == run.variants.end())
+      run.variants.push_back(std::move(v));
+  }
+  if (!parsed.unplaced.empty()) {
+    if (const auto* raw = answer_rows(*result.json)) {
+      for (const auto& row : *raw) {
+        const auto* o = row.if_object();
+        const auto* name = o ? o->if_contains("cinema") : nullptr;
+        if (!name || !name->is_string() || run.held.size() >= kMaxHeldRows) continue;
+        auto cleaned = clean_text(name->as_string());
+        bool unplaced = std::any_of(parsed.unplaced.begin(), parsed.unplaced.end(),
+                                    [&](const UnplacedName& u) { return u.name == cleaned; });
+        if (!unplaced) continue;
+        bool ambiguous = run.cinema_index.resolve(cleaned).how == text::Resolution::How::ambiguous;
+        run.held.push_back({row, days.front(), day_set, ambiguous});
+      }
+    }
+  }
+  for (const auto& r : parsed.rows)
+    ++run.day_rows[r.day].first;
+  // A lost row has no trustworthy day; it counts against the unit's first day (units ask one).
+  run.day_rows[days.front()].second += static_cast<std::size_t>(parsed.drops.lost());
+  auto& rows = parsed.rows;
   // Rows outside the cinemas asked about in this unit are kept: they are real answers too.
+  if (stopping(run)) co_return false;  // stopped while asking: write nothing more
+  co_await merge_rows(run, rows);
+  // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
+  bool split = result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 &&
+               depth < options_.max_splits;
+  spdlog::debug("scrape {}: showtimes {} x{} cinemas depth {}: finish {}, repaired {}, {} rows{}",
+                run.city.id, days.front(), cinemas.size(), depth, result.response.finish_reason,
+                result.json_repaired, rows.size(), split ? ", split" : "");
+  if (split && !stopping(run)) {
+    incomplete = false;  // the halves cover what is missing
+    auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
+    std::vector<std::size_t> left(cinemas.begin(), mid), right(mid, cinemas.end());
+    for (auto* half : {&left, &right}) {
+      for (const auto& d : days)
+        ++run.open_units[d];
+      ++progress.units_total;
+      // This lane is running, so it (or another) takes the halves before the group ends.
+      run.queue.push_back({days, std::move(*half), movies, depth + 1});
+    }
+  }
+  if (incomplete && run.report.error.empty()) run.report.error = "some answers were incomplete";
+  co_return !incomplete;
+}
+
+// The rows as movies with their theaters, for a merge.
+std::vector<Movie> Scraper::movies_of(const Run& run, const std::vector<ShowtimeRow>& rows) {
   std::map<std::string, Movie> by_title;
   for (const auto& r : rows) {
     const MovieInfo* info = r.movie ? &run.movies[*r.movie] : nullptr;
@@ -260,41 +443,127 @@ asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::s
     }
     t->showtimes.push_back(Showtime{r.start, r.format, r.language, r.hall});
   }
-  if (stopping(run)) co_return false;  // stopped while asking: write nothing more
-  if (!by_title.empty()) {
-    std::vector<Movie> batch;
-    for (auto& [k, m] : by_title)
-      batch.push_back(std::move(m));
-    auto city = run.city.id;
-    auto now = run.now;
-    auto owner = hooks_.owner;
-    auto merge = [city, owner, batch = std::move(batch), now](ScrapeStore& s) {
-      if (owner.empty()) return s.showtimes.merge_movies(city, batch, now);
-      return s.showtimes.merge_movies_fenced(city, owner, batch, now);
-    };
-    auto stats = co_await store_.call(std::move(merge));
-    progress.showtimes_added += stats.showtimes_added;
+  std::vector<Movie> batch;
+  for (auto& [k, m] : by_title)
+    batch.push_back(std::move(m));
+  return batch;
+}
+
+asio::awaitable<void> Scraper::place_unknown_names(Run& run) {
+  auto& progress = run.report.progress;
+  // The names behind the most rows first; the call stays small.
+  std::sort(run.unplaced.begin(), run.unplaced.end(),
+            [](const UnplacedName& a, const UnplacedName& b) { return a.rows > b.rows; });
+  if (run.unplaced.size() > kMaxAskedNames) run.unplaced.resize(kMaxAskedNames);
+  std::vector<std::string> names;
+  for (const auto& u : run.unplaced)
+    names.push_back(u.name);
+  std::vector<std::pair<std::size_t, std::string>> known;
+  for (std::size_t i = 0; i < run.cinemas.size(); ++i)
+    known.emplace_back(i, run.cinemas[i].name);
+  gemini::CallResult result;
+  std::string failure;
+  try {
+    auto request = names_prompt(run.city, known, names);
+    result = co_await call(run, request);
+  } catch (const ScrapeStopped&) {
+    run.report.stopped = true;
+    failure = "stopped";
+  } catch (const BudgetExhausted& e) {
+    run.report.budget_exhausted = true;
+    failure = e.what();
+  } catch (const std::exception& e) {
+    failure = e.what();
   }
-  // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
-  bool split = result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 &&
-               depth < options_.max_splits;
-  spdlog::debug("scrape {}: showtimes {} x{} cinemas depth {}: finish {}, repaired {}, {} rows{}",
-                run.city.id, days.front(), cinemas.size(), depth, result.response.finish_reason,
-                result.json_repaired, rows.size(), split ? ", split" : "");
-  if (split && !stopping(run)) {
-    incomplete = false;  // the halves cover what is missing
-    auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
-    std::vector<std::size_t> left(cinemas.begin(), mid), right(mid, cinemas.end());
-    for (auto* half : {&left, &right}) {
-      for (const auto& d : days)
-        ++run.open_units[d];
-      ++progress.units_total;
-      // This lane is running, so it (or another) takes the halves before the group ends.
-      run.queue.push_back({days, std::move(*half), movies, depth + 1});
+  if (!failure.empty() || !result.json) {
+    // Asking is an extra: without an answer the rows stay dropped and counted as before.
+    spdlog::warn("scrape {}: unknown names not placed: {}", run.city.id,
+                 failure.empty() ? "no JSON" : failure);
+    co_return;
+  }
+  progress.names.asked += static_cast<int>(names.size());
+  std::set<std::string> invented;
+  if (const auto* rows = answer_rows(*result.json)) {
+    for (const auto& row : *rows) {
+      const auto* o = row.if_object();
+      if (!o) continue;
+      const auto* n = o->if_contains("name");
+      const auto* id = o->if_contains("id");
+      if (!n || !n->is_string() || !id) continue;
+      auto name = clean_text(n->as_string());
+      // Only the names asked about: the answer cannot add names of its own.
+      if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+      if (id->is_int64() && id->as_int64() >= 0 &&
+          static_cast<std::size_t>(id->as_int64()) < known.size()) {
+        auto at = static_cast<std::size_t>(id->as_int64());
+        run.cinema_index.add(at, name);
+        run.variants.push_back({false, name, at});
+      } else if (id->is_string() && id->as_string() == "none") {
+        invented.insert(name);
+      } else if (id->is_string() && id->as_string() == "new") {
+        const auto* a = o->if_contains("address");
+        auto address = a && a->is_string() ? clean_text(a->as_string(), 300) : std::string();
+        // A new cinema needs an address to be believed; a name alone is not enough.
+        if (address.empty() || run.cinema_index.resolve(name, {address, {}}).id) continue;
+        run.cinema_index.add(run.cinemas.size(), name, address);
+        run.cinemas.push_back({name, address, ""});
+      }
     }
   }
-  if (incomplete && run.report.error.empty()) run.report.error = "some answers were incomplete";
-  co_return !incomplete;
+  // The held rows read again against the names now known.
+  std::vector<ShowtimeRow> placed;
+  for (const auto& h : run.held) {
+    const auto& name = h.row.as_object().at("cinema").as_string();
+    auto cleaned = clean_text(name);
+    bool was_invented = invented.contains(cleaned);
+    boost::json::array one{h.row};
+    DropCounts drops;
+    auto rows = was_invented ? std::vector<ShowtimeRow>{}
+                             : parse_showtimes(one, run.cinema_index, run.movie_index, h.days,
+                                               run.zone, drops);
+    if (rows.empty() && !was_invented) continue;
+    // No longer a lost row: placed after all, or an invented one.
+    auto& reason =
+        h.ambiguous ? progress.dropped.ambiguous_cinema : progress.dropped.unknown_cinema;
+    if (reason > 0) --reason;
+    if (run.day_rows[h.day].second > 0) --run.day_rows[h.day].second;
+    if (was_invented) {
+      ++progress.dropped.invented_cinema;
+      continue;
+    }
+    ++progress.names.resolved;
+    for (auto& r : rows) {
+      ++run.day_rows[r.day].first;
+      placed.push_back(std::move(r));
+    }
+  }
+  run.held.clear();
+  if (!placed.empty() && !stopping(run)) {
+    std::string error;
+    try {
+      co_await merge_rows(run, placed);
+    } catch (const LockLost& e) {
+      run.report.lock_lost = true;
+      error = e.what();
+    } catch (const std::exception& e) {
+      run.report.store_failed = true;
+      error = e.what();
+    }
+    if (!error.empty()) {
+      run.report.error = "store: " + error;
+      co_return;
+    }
+  }
+  // Days that were lossy only for want of these names are complete now.
+  std::vector<std::string> now_complete, still_lossy;
+  for (const auto& d : run.report.days_lossy) {
+    auto [kept, lost] = run.day_rows[d];
+    bool ok = lost == 0 ||
+              static_cast<double>(lost) / static_cast<double>(kept + lost) <= options_.max_day_loss;
+    (ok ? now_complete : still_lossy).push_back(d);
+  }
+  run.report.days_lossy = std::move(still_lossy);
+  if (!now_complete.empty() && !stopping(run)) co_await cover_days(run, std::move(now_complete));
 }
 
 asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
@@ -343,12 +612,17 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       // Named, not a temporary in the co_await expression (GCC 12, PR 100611).
       auto prompt = cinemas_prompt(city);
       auto res = co_await ask_list(run, prompt);
-      if (res.json) run.cinemas = parse_cinemas(*res.json, progress.dropped);
+      // The same cinema listed twice under two spellings (attempts merged, or a model naming
+      // it two ways) is one cinema: otherwise every row for it would be ambiguous.
+      if (res.json)
+        run.cinemas = merge_cinemas(parse_cinemas(*res.json, progress.dropped), run.places);
       ++progress.units_done;
     }
     if (run.cinemas.empty()) throw std::runtime_error("no cinemas found in " + city.name.en);
-    for (std::size_t i = 0; i < run.cinemas.size(); ++i)
-      run.cinema_index.add(i, run.cinemas[i].name);
+    for (std::size_t i = 0; i < run.cinemas.size(); ++i) {
+      const auto& c = run.cinemas[i];
+      run.cinema_index.add(i, c.name, c.address, c.website);
+    }
 
     // (2) Movies: known titles are reused for a refresh of the by-day plan.
     if (options_.reuse_known && !options_.full_refresh && options_.plan == Plan::by_day) {
@@ -378,6 +652,22 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       const auto& t = run.movies[i].title;
       for (const auto* s : {&t.en, &t.local, &t.ua, &t.ru}) {
         if (!s->empty()) run.movie_index.add(i, *s);
+      }
+    }
+    // Spellings earlier scrapes (of any process) learned: matched directly from now on.
+    auto learned = [id](ScrapeStore& s) {
+      return std::make_pair(s.name_aliases.aliases(id, "cinema"),
+                            s.name_aliases.aliases(id, "movie"));
+    };
+    auto [cinema_aliases, movie_aliases] = co_await store_.call(std::move(learned));
+    for (const auto& a : cinema_aliases) {
+      for (std::size_t i = 0; i < run.cinemas.size(); ++i) {
+        if (run.cinemas[i].name == a.name) run.cinema_index.add(i, a.alias);
+      }
+    }
+    for (const auto& a : movie_aliases) {
+      for (std::size_t i = 0; i < run.movies.size(); ++i) {
+        if (run.movies[i].title.in(Lang::en) == a.name) run.movie_index.add(i, a.alias);
       }
     }
   } catch (const BudgetExhausted& e) {
@@ -435,9 +725,39 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
     run.all_done->expires_after(24h);
     co_await run.all_done->async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  if (!run.unplaced.empty() && !stopping(run) && !report.budget_exhausted)
+    co_await place_unknown_names(run);
+  if (!report.lock_lost && !run.variants.empty()) {
+    // Variants the resolver placed become aliases: the next scrape matches them exactly.
+    std::vector<std::tuple<std::string, std::string, std::string>> learn;
+    for (const auto& v : run.variants) {
+      if (v.movie) {
+        learn.emplace_back("movie", v.alias, run.movies[v.id].title.in(Lang::en));
+      } else {
+        learn.emplace_back("cinema", v.alias, run.cinemas[v.id].name);
+      }
+    }
+    auto store_aliases = [id, learn = std::move(learn), now = run.now](ScrapeStore& s) {
+      int changed = 0;
+      for (const auto& [kind, alias, name] : learn)
+        changed += s.name_aliases.learn_alias(id, kind, alias, name, now) ? 1 : 0;
+      return changed;
+    };
+    try {
+      progress.names.learned += co_await store_.call(std::move(store_aliases));
+    } catch (const std::exception& e) {
+      // Aliases only save work later: the scrape's outcome does not depend on them.
+      spdlog::warn("scrape {}: aliases not stored: {}", run.city.id, e.what());
+    }
+  }
   if (!report.lock_lost) co_await store_.call(std::move(cleanup));
   std::sort(run.covered.begin(), run.covered.end());
   report.days_covered = run.covered;
+  std::sort(report.days_lossy.begin(), report.days_lossy.end());
+  if (!report.days_lossy.empty() && report.error.empty()) {
+    report.error = fmt::format("{} day(s) lost more than {:.0f}% of their showtimes",
+                               report.days_lossy.size(), options_.max_day_loss * 100);
+  }
   bool failed = report.store_failed || report.lock_lost || report.stopped;
   if (report.days_covered.size() == report.days_asked.size() && !failed) report.error.clear();
   if (report.stopped && report.error.empty()) report.error = "the scrape was stopped";

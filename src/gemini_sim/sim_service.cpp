@@ -122,6 +122,7 @@ Faults parse_faults(const json::object& o, Faults f) {
   f.malformed_rate = get_rate(o, "malformed_rate", f.malformed_rate);
   f.hallucination_rate = get_rate(o, "hallucination_rate", f.hallucination_rate);
   f.misspell_rate = get_rate(o, "misspell_rate", f.misspell_rate);
+  f.name_variant_rate = get_rate(o, "name_variant_rate", f.name_variant_rate);
   f.injection_rate = get_rate(o, "injection_rate", f.injection_rate);
   return f;
 }
@@ -142,6 +143,7 @@ json::object faults_json(const Faults& f) {
           {"malformed_rate", f.malformed_rate},
           {"hallucination_rate", f.hallucination_rate},
           {"misspell_rate", f.misspell_rate},
+          {"name_variant_rate", f.name_variant_rate},
           {"injection_rate", f.injection_rate}};
 }
 
@@ -210,6 +212,33 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
         return movie ? name + ": The Movie" : "Kino " + name;
     }
   };
+  // Spellings computed once per answer; [0] is the world's own name.
+  std::vector<std::vector<std::string>> cinema_spellings, movie_spellings;
+  for (const auto& c : cinemas)
+    cinema_spellings.push_back(world_.cinema_spellings(*city, c));
+  for (const auto& m : movies)
+    movie_spellings.push_back(world_.movie_spellings(m));
+  const auto* exact_flag = req.if_contains("exact_names");
+  bool exact = exact_flag && exact_flag->is_bool() && exact_flag->as_bool();
+  double variant_rate = f.name_variant_rate / (exact ? 5 : 1);
+  auto variant = [&](const std::vector<std::string>& spellings, bool movie) {
+    if (roll(++salt) >= variant_rate || spellings.size() < 2) return misspell(spellings[0], movie);
+    return spellings[1 + splitmix(salt) % (spellings.size() - 1)];
+  };
+  // A model knows a cinema however the question spells it, its other names included; returns the
+  // question's spelling (empty when not asked, "*" when every cinema was).
+  auto asked_for = [&](const std::vector<std::string>& wanted,
+                       const std::vector<std::string>& spellings) -> std::string {
+    if (wanted.empty()) return "*";
+    for (const auto& w : wanted) {
+      auto key = normalize_key(w);
+      for (const auto& sp : spellings) {
+        if (normalize_key(sp) == key) return w;
+      }
+      if (matches_any({w}, {spellings[0]}, false)) return w;
+    }
+    return {};
+  };
   if (task == "cinemas") {
     std::lock_guard lock(mutex_);
     ++stats_.cinemas;
@@ -222,9 +251,11 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
   }
   if (task == "cinemas") {
     search_query = fmt::format("cinemas in {}", city->name.en);
-    for (const auto& c : cinemas) {
-      rows.push_back(
-          {{"name", misspell(c.name, false)}, {"address", c.address}, {"website", c.website}});
+    for (std::size_t i = 0; i < cinemas.size(); ++i) {
+      const auto& c = cinemas[i];
+      rows.push_back({{"name", variant(cinema_spellings[i], false)},
+                      {"address", c.address},
+                      {"website", c.website}});
     }
     if (roll(++salt) < f.injection_rate) {
       rows.push_back({{"name", kInjectedCinema},
@@ -265,18 +296,21 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
       auto day = parse_iso_date(d);
       if (!day) continue;
       for (const auto& s : world_.showtimes(*city, zone, *day)) {
-        const auto& c = cinemas[s.cinema];
         const auto& m = movies[s.movie];
-        if (!matches_any(want_cinemas, {c.name}, false)) continue;
+        auto asked_as = asked_for(want_cinemas, cinema_spellings[s.cinema]);
+        if (asked_as.empty()) continue;
         if (!matches_any(want_movies, {m.title.en, m.title.ua, m.title.ru, m.title.local}, true)) {
           continue;
         }
-        rows.push_back({{"movie", misspell(m.title.en, true)},
-                        {"cinema", misspell(c.name, false)},
-                        {"start_time", format_local_time(zone, s.start)},
-                        {"format", s.format},
-                        {"language", s.language},
-                        {"hall", s.hall}});
+        rows.push_back(
+            {{"movie", variant(movie_spellings[s.movie], true)},
+             // Told to copy the request's names, it does.
+             {"cinema",
+              exact && asked_as != "*" ? asked_as : variant(cinema_spellings[s.cinema], false)},
+             {"start_time", format_local_time(zone, s.start)},
+             {"format", s.format},
+             {"language", s.language},
+             {"hall", s.hall}});
       }
     }
     if (roll(++salt) < f.injection_rate && !dates.empty() && !cinemas.empty()) {
@@ -308,6 +342,40 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
                       {"format", "3D"},
                       {"language", "original"},
                       {"hall", ""}});
+    }
+  } else if (task == "names") {
+    // Which of the known cinemas each name is: the model knows every spelling of its cinemas.
+    search_query.clear();
+    auto world_cinema = [&](const std::string& name) -> std::optional<std::size_t> {
+      auto key = normalize_key(name);
+      for (std::size_t i = 0; i < cinemas.size(); ++i) {
+        for (const auto& sp : cinema_spellings[i]) {
+          if (normalize_key(sp) == key) return i;
+        }
+        if (matches_any({name}, {cinemas[i].name}, false)) return i;
+      }
+      return std::nullopt;
+    };
+    std::vector<std::pair<std::int64_t, std::string>> known;
+    if (const auto* k = req.if_contains("known"); k && k->is_array()) {
+      for (const auto& e : k->as_array()) {
+        if (!e.is_object()) continue;
+        const auto* id = e.as_object().if_contains("id");
+        if (id && id->is_int64()) known.emplace_back(id->as_int64(), str(e.as_object(), "name"));
+      }
+    }
+    for (const auto& name : strings(req, "names")) {
+      auto which = world_cinema(name);
+      json::value id = "none";
+      if (which) {
+        id = "new";
+        for (const auto& [kid, kname] : known) {
+          if (world_cinema(kname) == which) id = kid;
+        }
+      }
+      json::object row{{"name", name}, {"id", id}};
+      if (which && id.is_string()) row["address"] = cinemas[*which].address;
+      rows.push_back(std::move(row));
     }
   } else {
     search_query = "cinema showtimes";

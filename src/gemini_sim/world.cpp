@@ -49,6 +49,43 @@ constexpr std::array<Word, 24> kNouns{{
 constexpr std::array<const char*, 14> kBrands{
     "Multiplex", "Planeta Kino", "Oskar",     "Kinopalats", "Cinema City", "Lumiere",   "Arthouse",
     "Zhovten",   "Kronverk",     "Butterfly", "Bagatelle",  "Starlight",   "Palladium", "Odeon"};
+// How real answers also write the brands and malls: Ukrainian, Russian, and an informal Latin
+// spelling (name variants, fault name_variant_rate).
+struct Spellings {
+  const char* ua;
+  const char* ru;
+  const char* informal;
+};
+constexpr std::array<Spellings, 14> kBrandSpellings{{
+    {"Мультиплекс", "Мультиплекс", "Multipleks"},
+    {"Планета Кіно", "Планета Кино", "Planeta Cinema"},
+    {"Оскар", "Оскар", "Oscar"},
+    {"Кінопалац", "Кинопалац", "Kinopalace"},
+    {"Сінема Сіті", "Синема Сити", "Sinema Siti"},
+    {"Люм'єр", "Люмьер", "Lumière"},
+    {"Артхаус", "Артхаус", "Art House"},
+    {"Жовтень", "Жовтень", "Zhovten'"},
+    {"Кронверк", "Кронверк", "Kronwerk"},
+    {"Баттерфляй", "Баттерфляй", "Butterfly"},
+    {"Багатель", "Багатель", "Bagatel"},
+    {"Старлайт", "Старлайт", "Star Light"},
+    {"Палладіум", "Палладиум", "Paladium"},
+    {"Одеон", "Одеон", "Odeón"},
+}};
+constexpr std::array<Spellings, 12> kMallSpellings{{
+    {"Лавина", "Лавина", "Lavyna"},
+    {"Гуллівер", "Гулливер", "Guliver"},
+    {"Оушен Плаза", "Оушен Плаза", "Ocean-Plaza"},
+    {"Блокбастер", "Блокбастер", "Blokbaster"},
+    {"Ретровіль", "Ретровиль", "Retrovil"},
+    {"Форум", "Форум", "Forum"},
+    {"Скай Мол", "Скай Молл", "SkyMall"},
+    {"Рівер Мол", "Ривер Молл", "RiverMall"},
+    {"Дрім Таун", "Дрим Таун", "DreamTown"},
+    {"Республіка", "Республика", "Respublica"},
+    {"Магеллан", "Магеллан", "Magelan"},
+    {"Атмосфера", "Атмосфера", "Atmosphera"},
+}};
 constexpr std::array<const char*, 12> kMalls{
     "Lavina",   "Gulliver",   "Ocean Plaza", "Blockbuster", "Retroville", "Forum",
     "Sky Mall", "River Mall", "Dream Town",  "Respublika",  "Magellan",   "Atmosfera"};
@@ -166,6 +203,60 @@ std::vector<SimMovie> World::movies(const Location& city) const {
     m.title = std::move(t);
     out.push_back(std::move(m));
   }
+  return out;
+}
+
+std::vector<std::string> World::cinema_spellings(const Location& city, const SimCinema& c) const {
+  std::vector<std::string> out{c.name};
+  std::size_t b = 0, m = 0;
+  for (; b < kBrands.size(); ++b) {
+    if (c.name.starts_with(kBrands[b]) && c.name.size() > std::string_view(kBrands[b]).size())
+      break;
+  }
+  auto mall = b < kBrands.size() ? c.name.substr(std::string_view(kBrands[b]).size() + 1) : "";
+  for (; m < kMalls.size() && mall != kMalls[m]; ++m) {
+  }
+  std::string upper = c.name, lower = c.name;
+  for (auto& ch : upper)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (auto& ch : lower)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  out.push_back(upper);  // letter case
+  out.push_back(lower);
+  std::string ua = c.name, ru = c.name, informal = c.name;
+  if (b < kBrands.size() && m < kMalls.size()) {  // other language, informal romanisation
+    const auto &bs = kBrandSpellings[b], &ms = kMallSpellings[m];
+    ua = fmt::format("{} {}", bs.ua, ms.ua);
+    ru = fmt::format("{} {}", bs.ru, ms.ru);
+    informal = fmt::format("{} {}", bs.informal, ms.informal);
+    out.push_back(ua);
+    out.push_back(ru);
+    out.push_back(informal);
+    out.push_back(fmt::format("{} {}", bs.ua, mall));  // mixed scripts, as sites write them
+  }
+  // Generic words and the city's names glued on, in all three languages.
+  out.push_back(fmt::format("Кінотеатр «{}»", ua));
+  out.push_back(fmt::format("Кинотеатр {}", ru));
+  out.push_back(fmt::format("{} cinema", c.name));
+  out.push_back(fmt::format("Kino {}", c.name));
+  out.push_back(fmt::format("{} {}", c.name, city.name.en));
+  out.push_back(fmt::format("{}, {}", ua, city.name.ua));
+  out.push_back(fmt::format("{} ({})", ru, city.name.ru));
+  out.push_back(fmt::format("{} Cinema {}", upper, city.name.en));
+  return out;
+}
+
+std::vector<std::string> World::movie_spellings(const SimMovie& m) const {
+  std::vector<std::string> out{m.title.en};
+  std::string upper = m.title.en;
+  for (auto& ch : upper)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  out.push_back(upper);
+  out.push_back(m.title.ua);
+  out.push_back(m.title.ru);
+  out.push_back(fmt::format("{} (IMAX)", m.title.en));
+  out.push_back(fmt::format("{} 3D", m.title.ua));
+  out.push_back(fmt::format("Фильм «{}»", m.title.ru));
   return out;
 }
 

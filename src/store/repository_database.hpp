@@ -16,6 +16,7 @@ struct Repositories {
   std::unique_ptr<CoverageRepository> coverage;
   std::unique_ptr<BudgetRepository> budget;
   std::unique_ptr<VisitRepository> visits;
+  std::unique_ptr<NameAliasRepository> name_aliases;
 };
 
 template <class Pool>
@@ -23,7 +24,7 @@ Repositories make_repositories(Pool& pool) {
   return {make_location_repository(pool), make_showtime_repository(pool),
           make_poster_repository(pool),   make_scrape_lock_repository(pool),
           make_coverage_repository(pool), make_budget_repository(pool),
-          make_visit_repository(pool)};
+          make_visit_repository(pool),    make_name_alias_repository(pool)};
 }
 
 // A backend's Database derives from ConnectionHolder first, then RepositoryDatabase: the
@@ -44,6 +45,7 @@ class RepositoryDatabase : public Database {
   CoverageRepository& coverage() override { return *r_.coverage; }
   BudgetRepository& budget() override { return *r_.budget; }
   VisitRepository& visits() override { return *r_.visits; }
+  NameAliasRepository& name_aliases() override { return *r_.name_aliases; }
 
  protected:
   explicit RepositoryDatabase(Repositories r) : r_(std::move(r)) {}

@@ -3,9 +3,7 @@
 #include <cstdint>
 
 namespace cinestream {
-namespace {
 
-// Decodes one UTF-8 code point at s[i]; advances i. Invalid bytes decode as U+FFFD.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   auto cont = [&](std::size_t k) -> int {
@@ -57,6 +55,8 @@ void append_utf8(std::string& out, char32_t cp) {
     out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   }
 }
+
+namespace {
 
 char32_t fold_case(char32_t cp) {
   if (cp >= U'A' && cp <= U'Z') return cp + 32;

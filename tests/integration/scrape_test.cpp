@@ -239,6 +239,26 @@ TEST(Scrape, BudgetIsChargedPerBilledAttempt) {
   }
 }
 
+// Cinema names as real answers write them are resolved, learned as aliases, and the status
+// document and /metrics count names and dropped rows by reason.
+TEST(Scrape, NameVariantsAreResolvedAndReportedByReason) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), demo_args(R"({"name_variant_rate": 0.3})"));
+  scrape_until_settled(s.port(), "kharkiv");
+  auto status = scrape_status(s.port(), "kharkiv");
+  EXPECT_NE(status["status"].as_string(), "failed");
+  const auto& progress = status["progress"].as_object();
+  const auto& names = progress.at("names").as_object();
+  EXPECT_GT(names.at("resolved").as_int64(), 0);
+  EXPECT_GT(names.at("learned").as_int64(), 0);
+  EXPECT_TRUE(names.contains("asked"));
+  EXPECT_TRUE(progress.at("dropped_by_reason").as_object().contains("ambiguous_cinema"));
+  EXPECT_GT(metric(s.port(), R"(cinestream_scrape_names_total{how="resolved"})"), 0);
+  EXPECT_GT(metric(s.port(), R"(cinestream_scrape_names_total{how="learned"})"), 0);
+  EXPECT_GE(metric(s.port(), R"(cinestream_scrape_rows_dropped_total{reason="unknown_cinema"})"),
+            0);
+}
+
 // The scrape limit per client (behind loopback configured as the trusted proxy, X-Real-IP names the
 // client): IPv6 clients are one client per /64, and many new addresses never reset a spent bucket,
 // even past the table's bound (10,000 clients): new clients are refused then, the limit stays on.

@@ -149,6 +149,51 @@ TEST(Answers, ShowtimesAreValidatedAndDropsCounted) {
   EXPECT_EQ(drops.malformed, 2);
 }
 
+TEST(Answers, VariantsResolvedAmbiguousCountedApart) {
+  NameIndex cinemas(false, {"Kyiv", "Київ", "Киев"}), movies(true);
+  cinemas.add(0, "Multiplex Lavina");
+  cinemas.add(1, "Planeta Kino Lavina");
+  cinemas.add(2, "Oskar Gulliver");
+  movies.add(0, "Dune");
+  auto zone = find_zone("Europe/Kyiv");
+  auto rows = json::parse(R"([
+    {"movie": "Dune", "cinema": "Кінотеатр «Оскар» (ТРЦ Гуллівер), Київ", "start_time": "2026-03-30T18:00:00+03:00"},
+    {"movie": "Dune", "cinema": "Кінотеатр Лавина", "start_time": "2026-03-30T19:00:00+03:00"},
+    {"movie": "Dune", "cinema": "Multiplex Lavina", "start_time": "2026-03-30T20:00:00+03:00"},
+    {"movie": "Dune", "cinema": "Kino Phantom Plaza", "start_time": "2026-03-30T21:00:00+03:00"}])");
+  DropCounts drops;
+  NameCounts names;
+  std::vector<UnplacedName> unplaced;
+  std::vector<LearnedName> variants;
+  auto out = parse_showtimes(rows, cinemas, movies, {"2026-03-30"}, zone, drops, &names, &unplaced,
+                             &variants);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].cinema, 2u);
+  EXPECT_EQ(out[1].cinema, 0u);
+  EXPECT_EQ(names.exact, 1);
+  EXPECT_EQ(names.resolved, 1);
+  EXPECT_EQ(drops.ambiguous_cinema, 1);
+  EXPECT_EQ(drops.unknown_cinema, 1);
+  ASSERT_EQ(unplaced.size(), 2u);
+  ASSERT_EQ(variants.size(), 1u);
+  EXPECT_EQ(variants[0], (LearnedName{false, "Кінотеатр «Оскар» (ТРЦ Гуллівер), Київ", 2}));
+}
+
+TEST(Answers, DiscoveredCinemasListedTwiceAreMerged) {
+  std::vector<CinemaInfo> found{
+      {"Multiplex Lavina", "Berkovetska St 6D", ""},
+      {"Planeta Kino Lavina", "Berkovetska St 6D", "https://planetakino.ua/lavina"},
+      {"МУЛЬТИПЛЕКС ЛАВИНА, Київ", "вул. Берковецька 6Д", "https://multiplex.ua/lavina"},
+      {"Кінотеатр Лавина", "", ""},
+      {"Multiplex Lavina Mall", "Berkovetska St 6D", "https://multiplex.ua/lavina"}};
+  auto merged = merge_cinemas(found, {"Kyiv", "Київ", "Киев"});
+  ASSERT_EQ(merged.size(), 3u);  // the ambiguous "Кінотеатр Лавина" is kept apart, not guessed
+  EXPECT_EQ(merged[0].name, "Multiplex Lavina");
+  EXPECT_EQ(merged[0].website, "https://multiplex.ua/lavina");  // from the other spelling
+  EXPECT_EQ(merged[1].name, "Planeta Kino Lavina");
+  EXPECT_EQ(merged[2].name, "Кінотеатр Лавина");
+}
+
 // --- Whole scrapes -------------------------------------------------------------------------
 
 // The real showtimes with one fault: the Nth merge (counting both kinds) throws StoreUnavailable.
@@ -296,6 +341,78 @@ TEST_F(ScrapeTest, SurvivesFaultsAndDropsHallucinations) {
   EXPECT_GE(quality(14).recall, 0.99);
 }
 
+TEST_F(ScrapeTest, NameVariantsAreResolvedNotDropped) {
+  // A third of the names as real answers write them: other script or language, capitals,
+  // "Кінотеатр «...»", the city's name glued on, informal romanisation; at discovery too.
+  faults(R"({"name_variant_rate": 0.3})");
+  auto report = scrape({});
+  auto q = quality(14);
+  EXPECT_GE(q.recall, 0.97) << report.error;
+  EXPECT_GE(q.precision, 0.99);
+  EXPECT_GT(report.progress.names.resolved, 100);
+  EXPECT_LT(report.progress.dropped.lost(), report.progress.names.resolved / 20);
+  EXPECT_EQ(final_status_of(report, false, false), ScrapeStatus::fresh) << report.error;
+}
+
+TEST_F(ScrapeTest, ADayLosingMoreThanFivePercentOfItsRowsIsNeverFresh) {
+  // A small world: the invented rows of every answer (an unknown cinema, an impossible time) are
+  // far more than 5% of a day's rows, and asking again does not help.
+  sim_->stop();
+  gemini_sim::SimOptions o;
+  o.world.seed = 5;
+  o.world.cinemas = 3;
+  o.world.movies = 4;
+  o.api_key = "k";
+  o.faults.hallucination_rate = 1;
+  sim_ = std::make_unique<gemini_sim::SimServer>(catalog(), o);
+  sim_->start("127.0.0.1", 0);
+  client_options_.base_url = sim_->base_url();
+  client_ = std::make_unique<gemini::Client>(http_, client_options_, meter_, limiter_);
+  auto report = scrape({});
+  EXPECT_EQ(report.days_asked.size(), 14u);
+  EXPECT_EQ(report.days_lossy.size(), 14u);
+  EXPECT_TRUE(report.days_covered.empty());
+  EXPECT_EQ(report.progress.units_reasked, 14);  // each asked again once, names listed
+  // The invented cinema was asked about (once) and refused; the impossible times stay lost.
+  EXPECT_EQ(report.progress.names.asked, 1);
+  EXPECT_GT(report.progress.dropped.invented_cinema, 0);
+  EXPECT_GT(report.progress.dropped.bad_time, 0);
+  EXPECT_FALSE(report.error.empty());
+  EXPECT_EQ(final_status_of(report, false, false), ScrapeStatus::partial);
+  // What was kept is stored, and the days are asked again by the next scrape.
+  EXPECT_GT(stored_count(), 0u);
+  auto again = scrape({});
+  EXPECT_EQ(again.days_asked.size(), 14u);
+}
+
+TEST_F(ScrapeTest, NamesNoRowCouldPlaceAreAskedAboutInOneCheapCall) {
+  // Every answer invents a row at "Kino Phantom Plaza"; the model, asked once at the end, says
+  // it is no cinema of the city: those rows are not lost showtimes.
+  faults(R"({"hallucination_rate": 1})");
+  auto report = scrape({});
+  const auto& p = report.progress;
+  EXPECT_EQ(p.names.asked, 1);
+  EXPECT_EQ(p.usage.calls - p.usage.grounded_calls, 1);  // the one ungrounded call
+  EXPECT_EQ(p.dropped.unknown_cinema, 0);
+  EXPECT_GE(p.dropped.invented_cinema, 14);
+  EXPECT_EQ(final_status_of(report, false, false), ScrapeStatus::fresh) << report.error;
+  EXPECT_GE(quality(14).precision, 0.99);
+}
+
+TEST(ScrapeOutcome, LossyDaysMakeAScrapePartialNeverFresh) {
+  ScrapeReport r;
+  r.days_asked = {"2026-11-21", "2026-11-22"};
+  r.days_covered = {"2026-11-21", "2026-11-22"};
+  EXPECT_EQ(final_status_of(r, false, false), ScrapeStatus::fresh);
+  r.days_covered = {"2026-11-21"};
+  r.days_lossy = {"2026-11-22"};
+  EXPECT_EQ(final_status_of(r, false, false), ScrapeStatus::partial);
+  r.days_asked.push_back("2026-11-23");  // a day that failed outright: stale, as before
+  EXPECT_EQ(final_status_of(r, false, false), ScrapeStatus::stale);
+  EXPECT_EQ(final_status_of(r, true, false), ScrapeStatus::stale);
+  EXPECT_EQ(final_status_of(r, false, true), ScrapeStatus::failed);
+}
+
 TEST_F(ScrapeTest, OriginalPlanCostsFarMore) {
   ScrapeOptions original;
   original.plan = Plan::per_movie_day;
@@ -326,8 +443,8 @@ TEST_F(ScrapeTest, InterruptedScrapeKeepsWhatFinishedAndFillsTheRest) {
 TEST_F(ScrapeTest, StoreErrorInAUnitFailsItsDayAndTheScrape) {
   // Cinemas and movies are not merged; the third day's merge fails.
   FailingMergeShowtimes failing(store_->showtimes(), 3);
-  ScrapeStore repos{repos_.locations,    failing,         repos_.posters,
-                    repos_.scrape_locks, repos_.coverage, repos_.budget};
+  ScrapeStore repos{repos_.locations, failing,       repos_.posters,     repos_.scrape_locks,
+                    repos_.coverage,  repos_.budget, repos_.name_aliases};
   auto report = scrape_with(Async<ScrapeStore>(repos, pool_), {});
   EXPECT_TRUE(report.store_failed);
   EXPECT_NE(report.error.find("injected"), std::string::npos) << report.error;

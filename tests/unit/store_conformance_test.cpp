@@ -754,6 +754,38 @@ TEST_P(StoreConformance, VisitsAccumulateAcrossInstances) {
   EXPECT_EQ(store_->visits().visits(), 12);
 }
 
+// --- Learned name aliases ---------------------------------------------------------------------
+
+TEST_P(StoreConformance, AliasesAreLearnedOncePerSpellingAndSeenByAnotherInstance) {
+  auto& a = store_->name_aliases();
+  auto t0 = utc(2026, 11, 21, 10, 0);
+  EXPECT_TRUE(a.learn_alias("kyiv", "cinema", "Кінотеатр «Оскар»", "Oskar Gulliver", t0));
+  // The same spelling again (case and punctuation aside): nothing changes.
+  EXPECT_FALSE(a.learn_alias("kyiv", "cinema", "кінотеатр оскар", "Oskar Gulliver", t0 + 1s));
+  EXPECT_TRUE(a.learn_alias("kyiv", "cinema", "OSCAR", "Oskar Gulliver", t0 + 2s));
+  EXPECT_TRUE(a.learn_alias("kyiv", "movie", "Ріка і Зима", "River and Winter", t0 + 3s));
+  EXPECT_TRUE(a.learn_alias("lviv", "cinema", "OSCAR", "Oskar Forum", t0 + 4s));
+  EXPECT_FALSE(a.learn_alias("kyiv", "cinema", "!!!", "Oskar Gulliver", t0 + 5s));  // no key
+
+  auto cinemas = open_again()->name_aliases().aliases("kyiv", "cinema");
+  ASSERT_EQ(cinemas.size(), 2u);
+  EXPECT_EQ(cinemas[0].alias, "Кінотеатр «Оскар»");
+  EXPECT_EQ(cinemas[0].name, "Oskar Gulliver");
+  EXPECT_EQ(cinemas[0].kind, "cinema");
+  EXPECT_EQ(cinemas[1].alias, "OSCAR");
+  auto movies = a.aliases("kyiv", "movie");
+  ASSERT_EQ(movies.size(), 1u);
+  EXPECT_EQ(movies[0].name, "River and Winter");
+  EXPECT_TRUE(a.aliases("odesa", "cinema").empty());
+
+  // Placed under another name later: the latest placement wins, still one alias.
+  EXPECT_TRUE(a.learn_alias("kyiv", "cinema", "Oscar", "Oskar Lavina", t0 + 6s));
+  cinemas = a.aliases("kyiv", "cinema");
+  ASSERT_EQ(cinemas.size(), 2u);
+  EXPECT_EQ(cinemas[1].name, "Oskar Lavina");
+  EXPECT_EQ(a.aliases("lviv", "cinema").at(0).name, "Oskar Forum");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& param_info) { return param_info.param.name; });
 

@@ -15,8 +15,17 @@ gemini::GenerateRequest cinemas_prompt(const Location& city);
 gemini::GenerateRequest movies_prompt(const Location& city,
                                       const std::vector<std::string>& cinemas);
 // Showtimes of `days` (YYYY-MM-DD, local) at `cinemas`; `movies` empty means every movie.
+// `exact_names`: the answer must name cinemas exactly as listed (asked again after a lossy one).
 gemini::GenerateRequest showtimes_prompt(const Location& city, const std::vector<std::string>& days,
                                          const std::vector<std::string>& cinemas,
-                                         const std::vector<std::string>& movies);
+                                         const std::vector<std::string>& movies,
+                                         bool exact_names = false);
+
+// Names the showtime answers used that no known cinema matched, put to the model in one cheap
+// ungrounded call: which known cinema (by id) each is, "new" (a real cinema not in the list, with
+// its address) or "none".
+gemini::GenerateRequest names_prompt(const Location& city,
+                                     const std::vector<std::pair<std::size_t, std::string>>& known,
+                                     const std::vector<std::string>& unknown);
 
 }  // namespace cinestream::agent

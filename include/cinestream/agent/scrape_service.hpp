@@ -105,6 +105,13 @@ class ScrapeService {
   std::mutex feeds_mutex_;  // guards feeds_ and every feed's fields
   std::map<std::string, std::shared_ptr<StatusFeed>> feeds_;  // cities with SSE subscribers
   std::atomic<std::uint64_t> status_polls_{0};                // status documents read
+  // Answer rows' names and dropped rows over this process's finished scrapes (/metrics).
+  struct NameTotals {
+    std::atomic<std::uint64_t> exact{0}, resolved{0}, learned{0}, asked{0};
+    std::atomic<std::uint64_t> malformed{0}, bad_time{0}, outside_days{0}, unknown_cinema{0},
+        ambiguous_cinema{0}, invented_cinema{0}, reasked_units{0}, lossy_days{0};
+  };
+  NameTotals name_totals_;
   // Open event streams per client (guarded by feeds_mutex_): one client cannot hold them all.
   std::map<http::ClientKey, std::size_t> streams_by_client_;
 

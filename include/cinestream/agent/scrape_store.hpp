@@ -5,6 +5,7 @@
 #include "cinestream/store/coverage_repository.hpp"
 #include "cinestream/store/database.hpp"
 #include "cinestream/store/location_repository.hpp"
+#include "cinestream/store/name_alias_repository.hpp"
 #include "cinestream/store/poster_repository.hpp"
 #include "cinestream/store/scrape_lock_repository.hpp"
 #include "cinestream/store/showtime_repository.hpp"
@@ -18,11 +19,12 @@ struct ScrapeStore {
   ScrapeLockRepository& scrape_locks;
   CoverageRepository& coverage;
   BudgetRepository& budget;
+  NameAliasRepository& name_aliases;
 };
 
 inline ScrapeStore scrape_store_of(Database& db) {
-  return {db.locations(),    db.showtimes(), db.posters(),
-          db.scrape_locks(), db.coverage(),  db.budget()};
+  return {db.locations(), db.showtimes(), db.posters(),     db.scrape_locks(),
+          db.coverage(),  db.budget(),    db.name_aliases()};
 }
 
 }  // namespace cinestream::agent

@@ -40,6 +40,11 @@ struct ScrapeOptions {
   // Units in progress at once (each waits for a Gemini slot). Units not started yet make no call
   // once the scrape stops (lost lock, shutdown).
   int parallel_units = 8;
+  // A day whose answers lost more than this share of their rows (dropped / (kept + dropped):
+  // unknown or ambiguous cinemas, broken rows) is not covered: the scrape ends `partial` and the
+  // day is asked again by the next one. A unit over it is first asked again once, with the known
+  // names listed as the only ones to use.
+  double max_day_loss = 0.05;
 };
 
 struct ScrapeProgress {
@@ -49,6 +54,8 @@ struct ScrapeProgress {
   int units_failed = 0;
   gemini::Usage usage;
   DropCounts dropped;
+  NameCounts names;
+  int units_reasked = 0;  // asked again with the known names listed (loss over max_day_loss)
   int showtimes_added = 0;
 };
 
@@ -56,7 +63,8 @@ struct ScrapeReport {
   ScrapeProgress progress;
   std::vector<std::string> days_asked;
   std::vector<std::string> days_covered;
-  std::string error;  // empty when every unit succeeded
+  std::vector<std::string> days_lossy;  // answered, but too many rows dropped: not covered
+  std::string error;                    // empty when every unit succeeded
   bool budget_exhausted = false;
   bool store_failed = false;  // a unit's store write failed: the scrape failed
   bool lock_lost = false;     // the lock passed to another owner: the remaining units stopped
@@ -113,9 +121,17 @@ class Scraper {
   boost::asio::awaitable<bool> showtimes_work(Run& run, const std::vector<std::string>& days,
                                               const std::vector<std::size_t>& cinemas,
                                               const std::vector<std::string>& movies, int depth);
+  // The names no answer row could place, asked about in one ungrounded call; rows of names it
+  // placed are stored after all, and days whose loss falls back under the limit are covered.
+  boost::asio::awaitable<void> place_unknown_names(Run& run);
   // A lane of the group: runs queued units one after another until the queue is empty.
   boost::asio::awaitable<void> lane(Run& run);
   bool stopping(const Run& run) const;
+  static std::vector<Movie> movies_of(const Run& run, const std::vector<ShowtimeRow>& rows);
+  // The rows merged into the store (fenced by the lock owner); store errors propagate.
+  boost::asio::awaitable<void> merge_rows(Run& run, const std::vector<ShowtimeRow>& rows);
+  // The days marked covered; a store error or a lost lock is recorded in the report.
+  boost::asio::awaitable<void> cover_days(Run& run, std::vector<std::string> days);
 
   gemini::Client& client_;
   Async<ScrapeStore> store_;
@@ -123,6 +139,10 @@ class Scraper {
   ScrapeOptions options_;
   ScraperHooks hooks_;
 };
+
+// The city's status after a scrape: `stopped` from outside (lease lost, shutdown), `failed` by
+// an exception. Lost rows beyond ScrapeOptions::max_day_loss (days_lossy) make it `partial`.
+ScrapeStatus final_status_of(const ScrapeReport& report, bool stopped, bool failed);
 
 // Days (YYYY-MM-DD) of the horizon starting at `today`.
 std::vector<std::string> horizon(date::year_month_day today, int days);

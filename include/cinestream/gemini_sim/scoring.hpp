@@ -1,7 +1,8 @@
 #pragma once
 // Recall and precision of scraped showtimes against the stand-in's ground truth. Rows are
-// compared by identity, not spelling: a cinema first reported as "Kino Multiplex Lavina" is still
-// Multiplex Lavina (the agent's own matching keys decide).
+// compared by identity, not spelling: a stored cinema is the world's cinema whose website it
+// carries or one of whose spellings (World::cinema_spellings) it bears, so "Кінотеатр «Оскар
+// Лавина»" is still Oskar Lavina; the agent's own resolver plays no part in the verdict.
 #include <vector>
 
 #include "cinestream/domain/movie.hpp"

@@ -40,6 +40,10 @@ struct Faults {
   double hallucination_rate =
       0;                     // per answer: invented rows (wrong dates, unknown cinemas, bad times)
   double misspell_rate = 0;  // per row: cinema or movie spelled differently
+  // per row (and per listed cinema): the name as real answers also write it (World::
+  // cinema_spellings / movie_spellings: letter case, Ukrainian or Russian, informal romanisation,
+  // generic words, the city's name). A request asking for exact names gets a fifth of the rate.
+  double name_variant_rate = 0;
   // per answer: a row whose text carries prompt injection, markup, control and bidi characters,
   // and whose URLs are hostile (javascript:, credentials, cloud metadata address)
   double injection_rate = 0;

@@ -56,6 +56,10 @@ class World {
   // {movie (en title), cinema, start_time (local with offset), format, language, hall}.
   boost::json::value truth(const Location& city, const date::time_zone* zone,
                            date::year_month_day from, int days) const;
+  // The ways answers spell a cinema or a movie besides its own name (first in the list): letter
+  // case, Ukrainian and Russian, informal romanisation, generic words, the city's names.
+  std::vector<std::string> cinema_spellings(const Location& city, const SimCinema& c) const;
+  std::vector<std::string> movie_spellings(const SimMovie& m) const;
   // A small PNG poster for the movie (valid image, deterministic colours).
   std::string poster_png(std::string_view slug) const;
 

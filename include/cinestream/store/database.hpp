@@ -12,6 +12,7 @@
 #include "cinestream/store/coverage_repository.hpp"
 #include "cinestream/store/errors.hpp"
 #include "cinestream/store/location_repository.hpp"
+#include "cinestream/store/name_alias_repository.hpp"
 #include "cinestream/store/poster_repository.hpp"
 #include "cinestream/store/schema.hpp"
 #include "cinestream/store/scrape_lock_repository.hpp"
@@ -51,6 +52,7 @@ class Database : public HealthCheck {
   virtual CoverageRepository& coverage() = 0;
   virtual BudgetRepository& budget() = 0;
   virtual VisitRepository& visits() = 0;
+  virtual NameAliasRepository& name_aliases() = 0;
 
   // The connection layer for a feature module's repositories: exactly one is non-null.
   virtual sqlite::ConnectionPool* sqlite() { return nullptr; }

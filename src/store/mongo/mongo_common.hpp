@@ -11,6 +11,7 @@
 #include "cinestream/store/coverage_repository.hpp"
 #include "cinestream/store/location_repository.hpp"
 #include "cinestream/store/mongo_db.hpp"
+#include "cinestream/store/name_alias_repository.hpp"
 #include "cinestream/store/poster_repository.hpp"
 #include "cinestream/store/scrape_lock_repository.hpp"
 #include "cinestream/store/showtime_repository.hpp"
@@ -71,5 +72,6 @@ std::unique_ptr<ScrapeLockRepository> make_scrape_lock_repository(ClientPool& po
 std::unique_ptr<CoverageRepository> make_coverage_repository(ClientPool& pool);
 std::unique_ptr<BudgetRepository> make_budget_repository(ClientPool& pool);
 std::unique_ptr<VisitRepository> make_visit_repository(ClientPool& pool);
+std::unique_ptr<NameAliasRepository> make_name_alias_repository(ClientPool& pool);
 
 }  // namespace cinestream::mongo

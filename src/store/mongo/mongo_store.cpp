@@ -66,6 +66,13 @@ const mongo::Migration kMigrations[] = {
        mongo::update_many(c, "locations", Doc().doc("progress", Doc().boolean("$exists", false)),
                           Doc().doc("$set", Doc().str("progress", "")));
      }},
+    {3, "name_aliases: spellings of cinemas and movies learned by scrapes",
+     [](Conn& c) {
+       indexes(c, "name_aliases", [](Doc& list) {
+         index(list, "city_kind_alias_unique",
+               Doc().i32("city_id", 1).i32("kind", 1).i32("alias_key", 1), true);
+       });
+     }},
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion,
               "every schema version has exactly one MongoDB migration");

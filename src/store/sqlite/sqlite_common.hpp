@@ -11,6 +11,7 @@
 #include "cinestream/store/budget_repository.hpp"
 #include "cinestream/store/coverage_repository.hpp"
 #include "cinestream/store/location_repository.hpp"
+#include "cinestream/store/name_alias_repository.hpp"
 #include "cinestream/store/poster_repository.hpp"
 #include "cinestream/store/scrape_lock_repository.hpp"
 #include "cinestream/store/showtime_repository.hpp"
@@ -75,5 +76,6 @@ std::unique_ptr<ScrapeLockRepository> make_scrape_lock_repository(ConnectionPool
 std::unique_ptr<CoverageRepository> make_coverage_repository(ConnectionPool& pool);
 std::unique_ptr<BudgetRepository> make_budget_repository(ConnectionPool& pool);
 std::unique_ptr<VisitRepository> make_visit_repository(ConnectionPool& pool);
+std::unique_ptr<NameAliasRepository> make_name_alias_repository(ConnectionPool& pool);
 
 }  // namespace cinestream::sqlite

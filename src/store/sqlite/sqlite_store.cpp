@@ -92,6 +92,16 @@ constexpr sqlite::Migration kMigrations[] = {
          c.exec("ALTER TABLE locations ADD COLUMN progress TEXT NOT NULL DEFAULT ''");
        }
      }},
+    {3, "name_aliases: spellings of cinemas and movies learned by scrapes",
+     [](Connection& c) {
+       c.exec(R"sql(
+CREATE TABLE IF NOT EXISTS name_aliases (
+  city_id TEXT NOT NULL, kind TEXT NOT NULL, alias_key TEXT NOT NULL, alias TEXT NOT NULL,
+  name TEXT NOT NULL, learned_at INTEGER NOT NULL,
+  PRIMARY KEY (city_id, kind, alias_key)
+);
+)sql");
+     }},
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion,
               "every schema version has exactly one SQLite migration");
