@@ -48,7 +48,8 @@
       started: '{time}, already started',
       hall: 'Hall {h}', kmAway: '{n} km',
       calendarHint: 'Pick a time to add it to your calendar.',
-      showtimesN: { one: '{n} showtime', other: '{n} showtimes' }
+      showtimesN: { one: '{n} showtime', other: '{n} showtimes' },
+      signIn: 'Sign in', accountOf: 'Your account: {name}'
     },
     ua: {
       skip: 'Перейти до змісту', language: 'Мова',
@@ -91,7 +92,8 @@
       started: '{time}, сеанс уже почався',
       hall: 'Зал {h}', kmAway: '{n} км',
       calendarHint: 'Оберіть час, щоб додати сеанс до календаря.',
-      showtimesN: { one: '{n} сеанс', few: '{n} сеанси', many: '{n} сеансів', other: '{n} сеансу' }
+      showtimesN: { one: '{n} сеанс', few: '{n} сеанси', many: '{n} сеансів', other: '{n} сеансу' },
+      signIn: 'Увійти', accountOf: 'Ваш обліковий запис: {name}'
     },
     ru: {
       skip: 'Перейти к содержимому', language: 'Язык',
@@ -134,7 +136,8 @@
       started: '{time}, сеанс уже начался',
       hall: 'Зал {h}', kmAway: '{n} км',
       calendarHint: 'Выберите время, чтобы добавить сеанс в календарь.',
-      showtimesN: { one: '{n} сеанс', few: '{n} сеанса', many: '{n} сеансов', other: '{n} сеанса' }
+      showtimesN: { one: '{n} сеанс', few: '{n} сеанса', many: '{n} сеансов', other: '{n} сеанса' },
+      signIn: 'Войти', accountOf: 'Ваша учётная запись: {name}'
     }
   };
   const LANGS = ['ua', 'en', 'ru'];
@@ -164,7 +167,7 @@
     scrapeRetry: $('scrape-retry'), tabs: $('date-tabs'), viewMovies: $('view-movies'),
     viewCinemas: $('view-cinemas'), filterFormat: $('filter-format'),
     filterLanguage: $('filter-language'), results: $('results'), empty: $('results-empty'),
-    visitors: $('visitors'), donate: $('donate')
+    visitors: $('visitors'), donate: $('donate'), account: $('account-link')
   };
 
   const state = {
@@ -192,7 +195,8 @@
     comboItems: [],
     nearby: null, // the last "near me" answer
     progressShown: null,
-    dayChosen: false // the visitor picked a day tab: keep it
+    dayChosen: false, // the visitor picked a day tab: keep it
+    me: null // the signed-in account's user document
   };
 
   // ---------------------------------------------------------------- helpers
@@ -265,12 +269,17 @@
     return data;
   }
 
+  function cookie(name) {
+    const found = document.cookie.split('; ').find((c) => c.startsWith(name + '='));
+    return found ? decodeURIComponent(found.slice(name.length + 1)) : '';
+  }
+
+  // A signed-in visitor's cookies authenticate unsafe requests only with the double-submit token.
   function postJSON(url, body) {
-    return fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body)
-    });
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    const csrf = cookie('cs_csrf');
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+    return fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   }
 
   // ---------------------------------------------------------------- dates (city's zone)
@@ -394,6 +403,28 @@
     el.lang.value = state.lang;
     renderVisitors();
     renderDemo();
+    renderAccount();
+  }
+
+  function renderAccount() {
+    const name = state.me && str(state.me.display_name);
+    el.account.textContent = name || t('signIn');
+    el.account.classList.toggle('signed-in', Boolean(name));
+    if (name) el.account.setAttribute('aria-label', t('accountOf', { name }));
+    else el.account.removeAttribute('aria-label');
+  }
+
+  // Signed in? Only a visitor holding the CSRF cookie (set with a session) can be: others are not
+  // asked. An expired access cookie is renewed once with the refresh cookie.
+  async function loadAccount() {
+    if (!cookie('cs_csrf')) return;
+    const me = () => fetch('/api/me', { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+    try {
+      let res = await me();
+      if (res.status === 401 && (await postJSON('/api/auth/refresh', {})).ok) res = await me();
+      if (res.ok) state.me = (await res.json()).user || null;
+    } catch (e) { /* anonymous as far as the page knows */ }
+    renderAccount();
   }
 
   function renderVisitors() {
@@ -1325,6 +1356,7 @@
     await loadSession();
     applyStrings();
     loadStats();
+    loadAccount();
     try {
       await loadLocations();
     } catch (err) {
