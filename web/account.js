@@ -158,8 +158,7 @@
       errGeneric: 'Что-то пошло не так. Попробуйте ещё раз.'
     }
   };
-  const LOCALE = { en: 'en-GB', ua: 'uk-UA', ru: 'ru-RU' };
-  const HTML_LANG = { en: 'en', ua: 'uk', ru: 'ru' };
+  const { LOCALE, HTML_LANG, store, str, make, cookie, withCsrf } = window.CineCommon;
   // The page says "ua" (as app.js and /api/session do); accounts use ISO 639-1 "uk".
   const ACCOUNT_LANG = { ua: 'uk', en: 'en', ru: 'ru' };
   const PAGE_LANG = { uk: 'ua', en: 'en', ru: 'ru' };
@@ -207,39 +206,7 @@
   };
 
   // ---------------------------------------------------------------- helpers
-  function store(key, value) {
-    try {
-      if (value === undefined) return localStorage.getItem(key);
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
-    } catch (e) { /* storage unavailable (private mode): fine */ }
-    return null;
-  }
-
-  function fill(text, vars) {
-    if (!vars) return text;
-    return text.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
-  }
-
-  function t(key, vars) {
-    const table = I18N[state.lang] || I18N.en;
-    const text = table[key] !== undefined ? table[key] : I18N.en[key];
-    return text === undefined ? key : fill(text, vars);
-  }
-
-  function str(v) { return typeof v === 'string' ? v : (v === null || v === undefined ? '' : String(v)); }
-
-  function make(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null && text !== '') node.textContent = String(text);
-    return node;
-  }
-
-  function cookie(name) {
-    const found = document.cookie.split('; ').find((c) => c.startsWith(name + '='));
-    return found ? decodeURIComponent(found.slice(name.length + 1)) : '';
-  }
+  function t(key, vars) { return window.CineCommon.translate(I18N, state.lang, key, vars); }
 
   // ---------------------------------------------------------------- API
   async function send(method, url, body) {
@@ -247,8 +214,7 @@
     const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
     if (method !== 'GET') {
       headers['Content-Type'] = 'application/json';
-      const csrf = cookie('cs_csrf');
-      if (csrf) headers['X-CSRF-Token'] = csrf;
+      withCsrf(headers);
       if (method === 'POST' || body !== undefined) init.body = JSON.stringify(body || {});
     }
     let res;
@@ -371,18 +337,7 @@
   }
 
   // ---------------------------------------------------------------- language
-  function guessLang() {
-    const saved = store('cs.lang');
-    if (saved && I18N[saved]) return saved;
-    const prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
-    for (const p of prefs) {
-      const v = str(p).toLowerCase();
-      if (v.startsWith('uk')) return 'ua';
-      if (v.startsWith('ru')) return 'ru';
-      if (v.startsWith('en')) return 'en';
-    }
-    return 'en';
-  }
+  function guessLang() { return window.CineCommon.guessLang(I18N); }
 
   function applyStrings() {
     document.documentElement.lang = HTML_LANG[state.lang];

@@ -141,8 +141,7 @@
     }
   };
   const LANGS = ['ua', 'en', 'ru'];
-  const LOCALE = { en: 'en-GB', ua: 'uk-UA', ru: 'ru-RU' };
-  const HTML_LANG = { en: 'en', ua: 'uk', ru: 'ru' };
+  const { LOCALE, HTML_LANG, store, str, make, cookie, withCsrf } = window.CineCommon;
   const STEP_KEY = {
     cinemas: 'stepCinemas', movies: 'stepMovies', showtimes: 'stepShowtimes', done: 'stepDone'
   };
@@ -200,45 +199,13 @@
   };
 
   // ---------------------------------------------------------------- helpers
-  function store(key, value) {
-    try {
-      if (value === undefined) return localStorage.getItem(key);
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
-    } catch (e) { /* storage unavailable (private mode): fine */ }
-    return null;
-  }
-
-  function fill(text, vars) {
-    if (!vars) return text;
-    return text.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
-  }
-
-  function t(key, vars) {
-    const table = I18N[state.lang] || I18N.en;
-    let text = table[key] !== undefined ? table[key] : I18N.en[key];
-    if (text === undefined) return key;
-    if (typeof text === 'object') {
-      const n = vars && typeof vars.count === 'number' ? vars.count : 0;
-      const form = new Intl.PluralRules(LOCALE[state.lang]).select(n);
-      text = text[form] || text.other;
-    }
-    return fill(text, vars);
-  }
+  function t(key, vars) { return window.CineCommon.translate(I18N, state.lang, key, vars); }
 
   function num(n) { return new Intl.NumberFormat(LOCALE[state.lang]).format(n); }
 
   function isHttpUrl(url) { return typeof url === 'string' && /^https?:\/\/[^\s]+$/i.test(url); }
   function isSafeImage(url) {
     return typeof url === 'string' && url !== '' && (/^\/(?!\/)[^\s]*$/.test(url) || /^https:\/\/[^\s]+$/i.test(url));
-  }
-  function str(v) { return typeof v === 'string' ? v : (v === null || v === undefined ? '' : String(v)); }
-
-  function make(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null && text !== '') node.textContent = String(text);
-    return node;
   }
 
   function normalize(s) {
@@ -269,16 +236,8 @@
     return data;
   }
 
-  function cookie(name) {
-    const found = document.cookie.split('; ').find((c) => c.startsWith(name + '='));
-    return found ? decodeURIComponent(found.slice(name.length + 1)) : '';
-  }
-
-  // A signed-in visitor's cookies authenticate unsafe requests only with the double-submit token.
   function postJSON(url, body) {
-    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
-    const csrf = cookie('cs_csrf');
-    if (csrf) headers['X-CSRF-Token'] = csrf;
+    const headers = withCsrf({ 'Content-Type': 'application/json', Accept: 'application/json' });
     return fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   }
 
@@ -451,18 +410,7 @@
   }
 
   // ---------------------------------------------------------------- session & language
-  function guessLang() {
-    const saved = store('cs.lang');
-    if (saved && I18N[saved]) return saved;
-    const prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
-    for (const p of prefs) {
-      const v = str(p).toLowerCase();
-      if (v.startsWith('uk')) return 'ua';
-      if (v.startsWith('ru')) return 'ru';
-      if (v.startsWith('en')) return 'en';
-    }
-    return 'en';
-  }
+  function guessLang() { return window.CineCommon.guessLang(I18N); }
 
   function applySession(doc) {
     if (!doc || typeof doc !== 'object') return;
