@@ -16,18 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './support/browser.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BINARY = process.env.CINESTREAM_BINARY || '/work/main/build/cinestream';
 const WEB_DIR = process.env.CINESTREAM_WEB_DIR || path.resolve(HERE, '../../web');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PYTHON = process.env.SYSTEM_PYTHON || '/usr/bin/python3';
 const SMTP_SCRIPT = path.resolve(HERE, '../support/smtp_server.py');
 const T = { timeout: 90_000 };
-const CHROME_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync'];
 
 const EMAIL = 'olena.koval@example.com';
 const PASSWORD = 'amber-tram-window-17';
@@ -153,31 +149,8 @@ function linkIn(text, kind) {
 }
 
 // ------------------------------------------------------------------ browser
-async function openBrowser(locale) {
-  const userDataDir = await mkdtemp(path.join(tmpdir(), 'cinestream-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: false, // --headless=new is in the arguments, as Debian's chromium wants it
-    args: CHROME_ARGS,
-    locale,
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-    timeout: 30_000,
-  });
-  context.setDefaultTimeout(20_000);
-  const page = context.pages()[0] || await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(msg.text())) {
-      problems.push(msg.text());
-    }
-  });
-  page.on('pageerror', (err) => problems.push(String(err)));
-  const close = async () => {
-    await context.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true });
-  };
-  return { context, page, problems, close };
+function openBrowser(locale) {
+  return launchBrowser({ locale, viewport: { width: 1280, height: 900 } });
 }
 
 const byTest = (page, id) => page.locator(`[data-testid="${id}"]`);
@@ -200,6 +173,19 @@ describe('the account page in Chromium, with email through a real SMTP server', 
     if (smtp) await smtp.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, T);
+
+  test('the server serves the account page and its scripts (web/ is read at start)', T, async () => {
+    const html = await fetch(`${server.base}/account.html`);
+    assert.equal(html.status, 200);
+    assert.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(html.headers.get('cache-control'), 'no-cache');
+    assert.match(html.headers.get('content-security-policy') || '', /script-src 'self'/);
+    for (const file of ['account.js', 'common.js']) {
+      const js = await fetch(`${server.base}/${file}`);
+      assert.equal(js.status, 200, file);
+      assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8', file);
+    }
+  });
 
   test('sign up, confirm the address from the email, sign in, language, sign out, reset the password from the email', T, async () => {
     const b = await openBrowser('uk-UA');
