@@ -224,6 +224,9 @@ describe('the account page in Chromium, with email through a real SMTP server', 
       assert.equal(await noticeIs(page, 'verified'), 'Вашу адресу підтверджено. Дякуємо!');
       assert.equal(await byTest(page, 'verified-badge').getAttribute('data-verified'), 'true');
       assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+      await page.goto(verify);
+      assert.equal(await noticeIs(page, 'error'),
+        'Посилання недійсне, уже використане або застаріле. Попросіть нове.', 'a link works once');
 
       // ---- sign out, sign in again (keyboard only)
       await byTest(page, 'signout').focus();
@@ -241,6 +244,15 @@ describe('the account page in Chromium, with email through a real SMTP server', 
       const sessions = byTest(page, 'session');
       await sessions.first().waitFor();
       assert.equal(await page.locator('[data-testid="session"][data-current="true"]').count(), 1);
+
+      // ---- an access cookie past its 15 minutes is gone: the pages renew it with the refresh cookie
+      await b.context.clearCookies({ name: 'cs_access' });
+      const renewed = page.waitForResponse((r) => r.url().endsWith('/api/auth/refresh'));
+      await page.reload();
+      assert.equal((await renewed).status(), 200);
+      await byTest(page, 'user-view').waitFor();
+      assert.equal(await byTest(page, 'hello').textContent(), 'Вітаємо, Олена');
+      await b.context.clearCookies({ name: 'cs_access' });
 
       // ---- the main page names the signed-in visitor, and its unsafe requests still pass
       await page.goto(`${server.base}/`);
