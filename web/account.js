@@ -241,7 +241,10 @@
   function refreshSession() {
     if (!state.refreshing) {
       state.refreshing = send('POST', '/api/auth/refresh', {})
-        .then(() => true, () => false)
+        .then(() => true, (err) => {
+          if (err.status === 401) window.CineCommon.forgetSession();
+          return false;
+        })
         .finally(() => { state.refreshing = null; });
     }
     return state.refreshing;

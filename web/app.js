@@ -380,7 +380,11 @@
     const me = () => fetch('/api/me', { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
     try {
       let res = await me();
-      if (res.status === 401 && (await postJSON('/api/auth/refresh', {})).ok) res = await me();
+      if (res.status === 401) {
+        const renewed = await postJSON('/api/auth/refresh', {});
+        if (renewed.ok) res = await me();
+        else if (renewed.status === 401) window.CineCommon.forgetSession();
+      }
       if (res.ok) state.me = (await res.json()).user || null;
     } catch (e) { /* anonymous as far as the page knows */ }
     renderAccount();

@@ -56,6 +56,13 @@ window.CineCommon = (function () {
     return headers;
   }
 
+  // A refresh the server refused: the session is over (signed out elsewhere, expired), so the
+  // pages stop asking for it on every load.
+  function forgetSession() {
+    const secure = window.location.protocol === 'https:' ? '; Secure' : '';
+    document.cookie = 'cs_csrf=; Path=/; Max-Age=0; SameSite=Lax' + secure;
+  }
+
   // The language chosen on this browser before, else the first of the browser's we have.
   function guessLang(tables) {
     const saved = store('cs.lang');
@@ -70,5 +77,5 @@ window.CineCommon = (function () {
     return 'en';
   }
 
-  return { LOCALE, HTML_LANG, store, fill, translate, str, make, cookie, withCsrf, guessLang };
+  return { LOCALE, HTML_LANG, store, fill, translate, str, make, cookie, withCsrf, forgetSession, guessLang };
 })();
