@@ -439,12 +439,13 @@
   function renderSessions() {
     el.sessions.textContent = '';
     const fmt = new Intl.DateTimeFormat(LOCALE[state.lang], { dateStyle: 'medium', timeStyle: 'short' });
-    state.sessions.forEach((s) => {
+    state.sessions.forEach((s, i) => {
       const li = make('li', 'session');
       li.dataset.testid = 'session';
       li.dataset.current = String(Boolean(s.current));
       const info = make('div', 'session-info');
       const name = make('strong', 'session-device', str(s.device) || t('unknownDevice'));
+      name.id = 'session-device-' + i;
       info.append(name);
       if (s.current) info.append(' ', make('span', 'badge ok', t('thisDevice')));
       const when = Date.parse(str(s.last_used_at));
@@ -454,6 +455,7 @@
       const button = make('button', 'btn small', t('signOutDevice'));
       button.type = 'button';
       button.dataset.testid = 'session-signout';
+      button.setAttribute('aria-describedby', name.id); // which device, for screen readers
       button.addEventListener('click', () => revokeSession(s, button));
       li.append(info, button);
       el.sessions.append(li);

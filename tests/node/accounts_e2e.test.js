@@ -315,6 +315,37 @@ describe('the account page in Chromium, with email through a real SMTP server', 
       await byTest(page, 'user-view').waitFor();
       assert.equal(await byTest(page, 'hello').textContent(), 'Hello, Олена');
 
+      // ---- sessions: another device signs in; this page signs it out, then everywhere
+      const other = await (await fetch(`${server.base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'Other device' },
+        body: JSON.stringify({ email: EMAIL, password: NEW_PASSWORD }),
+      })).json();
+      assert.ok(other.refresh_token, JSON.stringify(other));
+      await page.reload();
+      const otherRow = page.locator('[data-testid="session"][data-current="false"]', { hasText: 'Other device' });
+      await otherRow.waitFor();
+      assert.equal(await byTest(page, 'session').count(), 2);
+      await otherRow.locator('[data-testid="session-signout"]').focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await noticeIs(page, 'deviceSignedOut'), 'That device is signed out.');
+      await otherRow.waitFor({ state: 'detached' });
+      assert.equal(await byTest(page, 'session').count(), 1);
+      const refused = await fetch(`${server.base}/api/auth/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refresh_token: other.refresh_token }),
+      });
+      assert.equal(refused.status, 401, 'the other device\u2019s session is over');
+      await byTest(page, 'signout-all').focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await noticeIs(page, 'signedOutAll'), 'You have signed out on every device.');
+      await byTest(page, 'anon-view').waitFor();
+      await byTest(page, 'signin-email').fill(EMAIL);
+      await byTest(page, 'signin-password').fill(NEW_PASSWORD);
+      await byTest(page, 'signin-password').press('Enter');
+      await byTest(page, 'user-view').waitFor();
+
       // ---- export, then deletion (confirmed by the password)
       const download = page.waitForEvent('download');
       await byTest(page, 'export').focus();
