@@ -48,7 +48,8 @@
       started: '{time}, already started',
       hall: 'Hall {h}', kmAway: '{n} km',
       calendarHint: 'Pick a time to add it to your calendar.',
-      showtimesN: { one: '{n} showtime', other: '{n} showtimes' }
+      showtimesN: { one: '{n} showtime', other: '{n} showtimes' },
+      signIn: 'Sign in', accountOf: 'Your account: {name}'
     },
     ua: {
       skip: 'Перейти до змісту', language: 'Мова',
@@ -91,7 +92,8 @@
       started: '{time}, сеанс уже почався',
       hall: 'Зал {h}', kmAway: '{n} км',
       calendarHint: 'Оберіть час, щоб додати сеанс до календаря.',
-      showtimesN: { one: '{n} сеанс', few: '{n} сеанси', many: '{n} сеансів', other: '{n} сеансу' }
+      showtimesN: { one: '{n} сеанс', few: '{n} сеанси', many: '{n} сеансів', other: '{n} сеансу' },
+      signIn: 'Увійти', accountOf: 'Ваш обліковий запис: {name}'
     },
     ru: {
       skip: 'Перейти к содержимому', language: 'Язык',
@@ -134,12 +136,12 @@
       started: '{time}, сеанс уже начался',
       hall: 'Зал {h}', kmAway: '{n} км',
       calendarHint: 'Выберите время, чтобы добавить сеанс в календарь.',
-      showtimesN: { one: '{n} сеанс', few: '{n} сеанса', many: '{n} сеансов', other: '{n} сеанса' }
+      showtimesN: { one: '{n} сеанс', few: '{n} сеанса', many: '{n} сеансов', other: '{n} сеанса' },
+      signIn: 'Войти', accountOf: 'Ваша учётная запись: {name}'
     }
   };
   const LANGS = ['ua', 'en', 'ru'];
-  const LOCALE = { en: 'en-GB', ua: 'uk-UA', ru: 'ru-RU' };
-  const HTML_LANG = { en: 'en', ua: 'uk', ru: 'ru' };
+  const { LOCALE, HTML_LANG, store, str, make, cookie, withCsrf } = window.CineCommon;
   const STEP_KEY = {
     cinemas: 'stepCinemas', movies: 'stepMovies', showtimes: 'stepShowtimes', done: 'stepDone'
   };
@@ -164,7 +166,7 @@
     scrapeRetry: $('scrape-retry'), tabs: $('date-tabs'), viewMovies: $('view-movies'),
     viewCinemas: $('view-cinemas'), filterFormat: $('filter-format'),
     filterLanguage: $('filter-language'), results: $('results'), empty: $('results-empty'),
-    visitors: $('visitors'), donate: $('donate')
+    visitors: $('visitors'), donate: $('donate'), account: $('account-link')
   };
 
   const state = {
@@ -192,49 +194,18 @@
     comboItems: [],
     nearby: null, // the last "near me" answer
     progressShown: null,
-    dayChosen: false // the visitor picked a day tab: keep it
+    dayChosen: false, // the visitor picked a day tab: keep it
+    me: null // the signed-in account's user document
   };
 
   // ---------------------------------------------------------------- helpers
-  function store(key, value) {
-    try {
-      if (value === undefined) return localStorage.getItem(key);
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
-    } catch (e) { /* storage unavailable (private mode): fine */ }
-    return null;
-  }
-
-  function fill(text, vars) {
-    if (!vars) return text;
-    return text.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
-  }
-
-  function t(key, vars) {
-    const table = I18N[state.lang] || I18N.en;
-    let text = table[key] !== undefined ? table[key] : I18N.en[key];
-    if (text === undefined) return key;
-    if (typeof text === 'object') {
-      const n = vars && typeof vars.count === 'number' ? vars.count : 0;
-      const form = new Intl.PluralRules(LOCALE[state.lang]).select(n);
-      text = text[form] || text.other;
-    }
-    return fill(text, vars);
-  }
+  function t(key, vars) { return window.CineCommon.translate(I18N, state.lang, key, vars); }
 
   function num(n) { return new Intl.NumberFormat(LOCALE[state.lang]).format(n); }
 
   function isHttpUrl(url) { return typeof url === 'string' && /^https?:\/\/[^\s]+$/i.test(url); }
   function isSafeImage(url) {
     return typeof url === 'string' && url !== '' && (/^\/(?!\/)[^\s]*$/.test(url) || /^https:\/\/[^\s]+$/i.test(url));
-  }
-  function str(v) { return typeof v === 'string' ? v : (v === null || v === undefined ? '' : String(v)); }
-
-  function make(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null && text !== '') node.textContent = String(text);
-    return node;
   }
 
   function normalize(s) {
@@ -266,11 +237,8 @@
   }
 
   function postJSON(url, body) {
-    return fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body)
-    });
+    const headers = withCsrf({ 'Content-Type': 'application/json', Accept: 'application/json' });
+    return fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   }
 
   // ---------------------------------------------------------------- dates (city's zone)
@@ -394,6 +362,32 @@
     el.lang.value = state.lang;
     renderVisitors();
     renderDemo();
+    renderAccount();
+  }
+
+  function renderAccount() {
+    const name = state.me && str(state.me.display_name);
+    el.account.textContent = name || t('signIn');
+    el.account.classList.toggle('signed-in', Boolean(name));
+    if (name) el.account.setAttribute('aria-label', t('accountOf', { name }));
+    else el.account.removeAttribute('aria-label');
+  }
+
+  // Signed in? Only a visitor holding the CSRF cookie (set with a session) can be: others are not
+  // asked. An expired access cookie is renewed once with the refresh cookie.
+  async function loadAccount() {
+    if (!cookie('cs_csrf')) return;
+    const me = () => fetch('/api/me', { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+    try {
+      let res = await me();
+      if (res.status === 401) {
+        const renewed = await postJSON('/api/auth/refresh', {});
+        if (renewed.ok) res = await me();
+        else if (renewed.status === 401) window.CineCommon.forgetSession();
+      }
+      if (res.ok) state.me = (await res.json()).user || null;
+    } catch (e) { /* anonymous as far as the page knows */ }
+    renderAccount();
   }
 
   function renderVisitors() {
@@ -420,18 +414,7 @@
   }
 
   // ---------------------------------------------------------------- session & language
-  function guessLang() {
-    const saved = store('cs.lang');
-    if (saved && I18N[saved]) return saved;
-    const prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
-    for (const p of prefs) {
-      const v = str(p).toLowerCase();
-      if (v.startsWith('uk')) return 'ua';
-      if (v.startsWith('ru')) return 'ru';
-      if (v.startsWith('en')) return 'en';
-    }
-    return 'en';
-  }
+  function guessLang() { return window.CineCommon.guessLang(I18N); }
 
   function applySession(doc) {
     if (!doc || typeof doc !== 'object') return;
@@ -1325,6 +1308,7 @@
     await loadSession();
     applyStrings();
     loadStats();
+    loadAccount();
     try {
       await loadLocations();
     } catch (err) {

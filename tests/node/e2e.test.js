@@ -15,17 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './support/browser.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BINARY = process.env.CINESTREAM_BINARY || '/work/main/build/cinestream';
 const WEB_DIR = process.env.CINESTREAM_WEB_DIR || path.resolve(HERE, '../../web');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.resolve(HERE, '../artifacts/screenshots');
 const T = { timeout: 60_000 };
-const CHROME_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync'];
 const BUDGET_BYTES = 100 * 1024;
 const DONATION_URL = 'https://example.org/donate';
 
@@ -135,33 +131,12 @@ function cityToday(tz, plusDays = 0) {
 // ------------------------------------------------------------------ browser
 // Each test gets its own browser with a fresh --user-data-dir (no cookies, no localStorage).
 async function openBrowser(options = {}) {
-  const { locale = 'en-US', viewport = { width: 1280, height: 800 }, ...rest } = options;
-  const userDataDir = await mkdtemp(path.join(tmpdir(), 'cinestream-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: false, // --headless=new is in the arguments, as Debian's chromium wants it
-    args: CHROME_ARGS,
-    locale,
-    viewport,
-    acceptDownloads: true,
-    timeout: 30_000,
-    ...rest,
-  });
-  context.setDefaultTimeout(30_000);
-  const page = context.pages()[0] || await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(msg.text())) {
-      problems.push(msg.text());
-    }
-  });
-  page.on('pageerror', (err) => problems.push(String(err)));
+  const launched = await launchBrowser(options);
   const entry = {
-    context, page, problems,
+    ...launched,
     close: async () => {
       openContexts.delete(entry);
-      await context.close().catch(() => {});
-      await rm(userDataDir, { recursive: true, force: true });
+      await launched.close();
     },
   };
   openContexts.add(entry);
@@ -257,10 +232,10 @@ describe('CineStream page in Chromium', () => {
 
     // The page's own files, gzipped as the server sends them.
     let gz = 0;
-    for (const f of ['index.html', 'app.js', 'style.css', 'favicon.svg']) {
+    for (const f of ['index.html', 'common.js', 'app.js', 'style.css', 'favicon.svg']) {
       gz += gzipSync(await readFile(path.join(WEB_DIR, f)), { level: 9 }).length;
     }
-    console.log(`index.html + app.js + style.css + favicon.svg gzipped: ${gz} bytes`);
+    console.log(`index.html + common.js + app.js + style.css + favicon.svg gzipped: ${gz} bytes`);
     assert.ok(gz < 30 * 1024, `static files gzipped: ${gz}`);
   });
 
