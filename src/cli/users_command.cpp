@@ -47,8 +47,8 @@ int users(const Config& config, const UsersArgs& args) {
       auto report = accounts::import_users(store, args.file == "-" ? std::cin : file);
       for (const auto& r : report.rejected)
         spdlog::warn("users import: {}", r);
-      fmt::print("imported {}, already present {}, rejected {}\n", report.imported,
-                 report.existing, report.rejected.size());
+      fmt::print("imported {}, already present {}, rejected {}\n", report.imported, report.existing,
+                 report.rejected.size());
       return report.rejected.empty() ? 0 : 3;
     }
   } catch (const accounts::EmailTaken& e) {

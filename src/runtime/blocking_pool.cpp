@@ -6,8 +6,7 @@
 
 namespace cinestream {
 
-BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name,
-                           int nice)
+BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name, int nice)
     : name_(std::move(name)), queue_limit_(queue_limit == 0 ? 1 : queue_limit) {
   if (threads == 0) threads = 1;
   thread_count_ = threads;

@@ -40,8 +40,7 @@ class BlockingPool {
   // `name` labels the pool in metrics and errors ("db", "files", "cpu"). `nice` (0..19) lowers
   // the threads' scheduling priority: CPU-heavy background work then runs on what the event
   // loops leave, instead of taking a core from them.
-  BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name = "db",
-               int nice = 0);
+  BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name = "db", int nice = 0);
   ~BlockingPool();
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;

@@ -10,8 +10,12 @@ namespace cinestream::accounts::sqlite_backend {
 using cinestream::sqlite::Connection;
 using cinestream::sqlite::ConnectionPool;
 
-inline std::int64_t seconds_of(SysSeconds t) { return t.time_since_epoch().count(); }
-inline SysSeconds at_seconds(std::int64_t s) { return SysSeconds{std::chrono::seconds(s)}; }
+inline std::int64_t seconds_of(SysSeconds t) {
+  return t.time_since_epoch().count();
+}
+inline SysSeconds at_seconds(std::int64_t s) {
+  return SysSeconds{std::chrono::seconds(s)};
+}
 
 std::span<const cinestream::sqlite::Migration> migrations();
 std::unique_ptr<UserRepository> make_user_repository(ConnectionPool& pool);
