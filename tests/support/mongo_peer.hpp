@@ -35,13 +35,17 @@ class MongoPeer {
       reason_ = "the MongoDB test peer is not installed (run tests/mongo_peer/install.sh)";
       return;
     }
-    static std::atomic<int> counter{0};
-    std::string base =
-        (fs::temp_directory_path() /
-         ("cinestream-mongo-peer-" + std::to_string(::getpid()) + "-" + std::to_string(++counter)))
-            .string();
-    log_file_ = base + ".log";
-    if (child_.start({"node", (dir / "peer.mjs").string(), base + ".port"}, base + ".port",
+    // A directory of its own: pids repeat across the thousands of test processes of a CI run,
+    // and a run killed by a timeout leaves its files behind.
+    std::string pattern = (fs::temp_directory_path() / "cinestream-mongo-peer-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) {
+      reason_ = "cannot create a directory for the MongoDB test peer in " +
+                fs::temp_directory_path().string();
+      return;
+    }
+    dir_ = pattern;
+    log_file_ = dir_ + "/log";
+    if (child_.start({"node", (dir / "peer.mjs").string(), dir_ + "/port"}, dir_ + "/port",
                      log_file_, std::chrono::seconds(20)))
       return;
     auto exited = child_.exit_status();
@@ -67,11 +71,12 @@ class MongoPeer {
   void stop() {
     child_.stop();
     std::error_code ec;
-    if (!log_file_.empty()) std::filesystem::remove(log_file_, ec);
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
  private:
   PortFileChild child_;
+  std::string dir_;
   std::string log_file_;
   std::string reason_;
 };

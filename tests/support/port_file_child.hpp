@@ -31,6 +31,10 @@ class PortFileChild {
              const std::string& log_file, std::chrono::seconds timeout) {
     port_file_ = port_file;
     log_file_ = log_file;
+    // A file left by a killed run whose pid this process now has would otherwise be read as
+    // our child's port before it has written one.
+    std::error_code ec;
+    std::filesystem::remove(port_file, ec);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return false;
     pid_ = ::fork();

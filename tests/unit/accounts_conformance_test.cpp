@@ -112,8 +112,6 @@ TEST_P(AccountsConformance, CreateStoresTheUserItsTokenAndItsMessageTogether) {
 }
 
 TEST_P(AccountsConformance, ASecondAccountWithTheSameEmailIsRefusedAndWritesNothing) {
-  if (peer_fakes_unique_indexes())
-    GTEST_SKIP() << "the MongoDB test peer does not enforce the unique email index";
   auto u = user("olena@example.com");
   s_.users->create(u, verify_token(token_hash("t1")), welcome(u));
   auto twin = user("olena@example.com");

@@ -43,6 +43,13 @@ class MongoUserRepository final : public UserRepository {
       d.i64("disabled", u.disabled).i64("notify_film_in_city", u.notifications.film_in_my_city);
       d.i64("notify_newsletter", u.notifications.newsletter);
       d.date("created_at", u.created_at).date("updated_at", u.updated_at);
+      // The unique index on email settles concurrent sign-ups. The lookup keeps the common,
+      // sequential case right on MongoDB-compatible servers that accept a unique index without
+      // enforcing it (some do, our wire-protocol test peer among them).
+      bool taken = false;
+      cinestream::mongo::find(c, kUsers, Doc().str("email", u.email), Doc(),
+                              [&](const bson_t*) { taken = true; });
+      if (taken) throw EmailTaken();
       try {
         cinestream::mongo::insert_one(c, kUsers, d);
       } catch (const DuplicateKey&) {
