@@ -10,6 +10,7 @@ build_pkgs=(
   libmongoc-dev libbson-dev
   libsqlite3-dev libfmt-dev libspdlog-dev libcli11-dev
   libcurl4-openssl-dev  # the mail module's SMTP client
+  python3-aiosmtpd  # a loopback SMTP server: demo mode's mail (ops/run.sh) and the mail tests
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
@@ -17,7 +18,7 @@ build_pkgs=(
 test_pkgs=(
   curl chromium shellcheck nginx-light wrk faketime
   python3 python3-flask gunicorn
-  python3-aiosmtpd openssl  # the loopback SMTP server of the mail tests (tests/support/smtp_server.py)
+  openssl  # the mail tests' STARTTLS certificate (tests/support/smtp_server.py)
   clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (tests/fuzz/run.sh)
 )
 # Node.js may come from elsewhere on the image (Debian's npm then conflicts): only add Debian's if absent.

@@ -6,4 +6,18 @@ cd "$(dirname "$0")/.."
 bash ops/install-deps.sh --build-only
 bash ops/build.sh
 ./build/cinestream init-db "$@"
-exec ./build/cinestream serve "$@"
+
+# Without an SMTP server configured, a loopback one (Debian's aiosmtpd) takes the mail into a
+# Maildir, so that verification and password-reset links can be followed in demo mode.
+demo_mail=()
+if [ -z "${SMTP_URL:-}" ] && ! grep -qs '^SMTP_URL=' .env && [[ " $* " != *" --smtp-url"* ]]; then
+  port=${DEMO_SMTP_PORT:-8025}
+  mkdir -p build/demo-mail
+  /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox \
+    build/demo-mail &
+  smtp_pid=$!
+  trap 'kill "$smtp_pid" 2>/dev/null' EXIT
+  demo_mail=(--smtp-url "smtp://127.0.0.1:$port" --smtp-starttls false)
+  echo "demo mail: smtp://127.0.0.1:$port delivers into $(pwd)/build/demo-mail/new (Maildir)"
+fi
+./build/cinestream serve "${demo_mail[@]}" "$@"

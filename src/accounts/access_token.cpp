@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "cinestream/accounts/secrets.hpp"
+#include "cinestream/text/encoding.hpp"
 
 namespace cinestream::accounts {
 namespace json = boost::json;
@@ -30,7 +31,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 std::optional<json::object> decode_object(std::string_view part) {
   std::string raw;
-  if (!base64url_decode(part, raw)) return std::nullopt;
+  if (!text::base64url_decode(part, raw)) return std::nullopt;
   boost::system::error_code ec;
   auto v = json::parse(raw, ec);
   if (ec || !v.is_object()) return std::nullopt;
@@ -125,9 +126,9 @@ std::string sign_access_token(const AccessClaims& claims, const KeyRing& keys) {
                        {"sid", claims.session_id},
                        {"iat", claims.issued_at.time_since_epoch().count()},
                        {"exp", claims.expires_at.time_since_epoch().count()}};
-  std::string signing_input =
-      base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(payload));
-  return signing_input + "." + base64url_encode(hmac_sha256(key.secret, signing_input));
+  std::string signing_input = text::base64url_encode(json::serialize(header)) + "." +
+                              text::base64url_encode(json::serialize(payload));
+  return signing_input + "." + text::base64url_encode(hmac_sha256(key.secret, signing_input));
 }
 
 VerifiedToken verify_access_token(std::string_view token, const KeyRing& keys,
@@ -149,7 +150,8 @@ VerifiedToken verify_access_token(std::string_view token, const KeyRing& keys,
   const SigningKey* key = keys.find(kid->as_string());
   if (!key) return fail(TokenError::unknown_key);
   std::string signature;
-  if (!base64url_decode(token.substr(dot2 + 1), signature)) return fail(TokenError::malformed);
+  if (!text::base64url_decode(token.substr(dot2 + 1), signature))
+    return fail(TokenError::malformed);
   auto expected = hmac_sha256(key->secret, token.substr(0, dot2));
   if (signature.size() != expected.size() ||
       CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0) {

@@ -95,16 +95,22 @@ std::string AccountService::link(std::string_view kind, std::string_view token) 
   return fmt::format("{}/account.html#{}={}", options_.public_origin, kind, token);
 }
 
+AuditEvent AccountService::event(std::string_view kind, const User* user, std::string_view email,
+                                 const ClientInfo& client, std::string_view detail) {
+  return AuditEvent{now_seconds(),
+                    std::string(kind),
+                    user ? user->id : std::string(),
+                    user ? user->email : std::string(email),
+                    client.address,
+                    std::string(detail)};
+}
+
 asio::awaitable<void> AccountService::audit(std::string_view kind, const User* user,
                                             std::string_view email, const ClientInfo& client,
                                             std::string_view detail) {
-  AuditEvent e{now_seconds(),
-               std::string(kind),
-               user ? user->id : std::string(),
-               user ? user->email : std::string(email),
-               client.address,
-               std::string(detail)};
-  auto write = [e = std::move(e)](AccountsStore& s) { s.audit->append(e); };
+  auto write = [e = event(kind, user, email, client, detail)](AccountsStore& s) {
+    s.audit->append(e);
+  };
   co_await store_.call(write);
 }
 
@@ -129,7 +135,8 @@ SignedIn AccountService::issue(User user, Session session, std::string refresh_t
   return out;
 }
 
-asio::awaitable<SignedIn> AccountService::open_session(const User& user, const ClientInfo& client) {
+std::pair<Session, std::string> AccountService::new_session(const User& user,
+                                                            const ClientInfo& client) const {
   auto now = now_seconds();
   std::string token = random_token();
   Session s{random_id(),
@@ -141,9 +148,14 @@ asio::awaitable<SignedIn> AccountService::open_session(const User& user, const C
             now,
             now + options_.refresh_lifetime,
             false};
-  auto create = [&](AccountsStore& st) { st.sessions->create(s); };
+  return {std::move(s), std::move(token)};
+}
+
+asio::awaitable<SignedIn> AccountService::open_session(const User& user, const ClientInfo& client) {
+  auto fresh = new_session(user, client);
+  auto create = [&](AccountsStore& st) { st.sessions->create(fresh.first); };
   co_await store_.call(create);
-  co_return issue(user, std::move(s), std::move(token));
+  co_return issue(user, std::move(fresh.first), std::move(fresh.second));
 }
 
 asio::awaitable<SignedIn> AccountService::register_account(RegisterInput in, ClientInfo client) {
@@ -186,59 +198,68 @@ asio::awaitable<SignedIn> AccountService::sign_in(std::string email_in, std::str
   auto now = now_seconds();
   std::string by_email = email_key(email);
   std::string by_client = client_key(client.client_key);
-  auto check = [&](AccountsStore& s) {
+  // Two round trips to the store for a sign-in that succeeds: the lookup, then one batch of
+  // writes (bcrypt runs between them on the cpu pool).
+  struct Lookup {
+    std::optional<SysSeconds> locked;
+    std::optional<User> user;
+  };
+  auto lookup = [&](AccountsStore& s) {
+    Lookup r;
     auto a = s.throttle->locked_until(by_email, now);
     auto b = s.throttle->locked_until(by_client, now);
-    if (a && b) return std::optional<SysSeconds>(std::max(*a, *b));
-    return a ? a : b;
+    r.locked = a && b ? std::optional<SysSeconds>(std::max(*a, *b)) : (a ? a : b);
+    if (!r.locked && !email.empty()) r.user = s.users->by_email(email);
+    return r;
   };
-  if (auto until = co_await store_.call(check)) {
+  Lookup found = co_await store_.call(lookup);
+  if (found.locked) {
     counters_.sign_in_failures++;
     co_await audit("login_locked", nullptr, email, client);
-    throw throttled(*until, now);
+    throw throttled(*found.locked, now);
   }
-  auto find = [&](AccountsStore& s) { return s.users->by_email(email); };
-  // No co_await inside a conditional expression: GCC 12 mishandles the temporaries there.
-  std::optional<User> user;
-  if (!email.empty()) user = co_await store_.call(find);
+  std::optional<User> user = std::move(found.user);
   // An unknown address costs one bcrypt verification too, so time does not tell them apart.
   bool ok = co_await verify(password, user ? user->password_hash : dummy_hash_);
   if (!user || !ok) {
     counters_.sign_in_failures++;
+    auto failed = event("login_failed", user ? &*user : nullptr, email, client,
+                        user ? "wrong password" : "unknown email");
     auto fail = [&](AccountsStore& s) {
       auto a = s.throttle->record_failure(by_email, now, options_.account_throttle);
       auto b = s.throttle->record_failure(by_client, now, options_.client_throttle);
-      return a ? a : b;
+      s.audit->append(failed);
+      auto locked = a ? a : b;
+      if (locked)
+        s.audit->append(event("login_lock", user ? &*user : nullptr, email, client,
+                              fmt::format("until {}", iso(*locked))));
+      return locked;
     };
     auto locked = co_await store_.call(fail);
-    co_await audit("login_failed", user ? &*user : nullptr, email, client,
-                   user ? "wrong password" : "unknown email");
-    if (locked) {
-      counters_.locks++;
-      std::string until = fmt::format("until {}", iso(*locked));
-      co_await audit("login_lock", user ? &*user : nullptr, email, client, until);
-    }
+    if (locked) counters_.locks++;
     throw invalid_credentials();
   }
   if (user->disabled) {
     co_await audit("login_disabled", &*user, {}, client);
     throw AccountError(Kind::forbidden, "account_disabled", "this account is disabled");
   }
-  auto clear = [&](AccountsStore& s) { s.throttle->clear(by_email); };
-  co_await store_.call(clear);
   // Hashes from an older, cheaper setting (or imported) are upgraded while the password is known.
-  if (bcrypt_cost(user->password_hash).value_or(0) < options_.bcrypt_cost) {
-    user->password_hash = co_await hash(password);
-    auto upgrade = [&](AccountsStore& s) {
+  bool rehash = bcrypt_cost(user->password_hash).value_or(0) < options_.bcrypt_cost;
+  if (rehash) user->password_hash = co_await hash(password);
+  auto fresh = new_session(*user, client);
+  auto finish = [&](AccountsStore& s) {
+    s.throttle->clear(by_email);
+    if (rehash) {
       s.users->set_password_hash(user->id, user->password_hash, now);
-    };
-    co_await store_.call(upgrade);
-    std::string detail = fmt::format("cost {}", options_.bcrypt_cost);
-    co_await audit("password_rehashed", &*user, {}, client, detail);
-  }
+      s.audit->append(event("password_rehashed", &*user, {}, client,
+                            fmt::format("cost {}", options_.bcrypt_cost)));
+    }
+    s.audit->append(event("login", &*user, {}, client));
+    s.sessions->create(fresh.first);
+  };
+  co_await store_.call(finish);
   counters_.sign_ins++;
-  co_await audit("login", &*user, {}, client);
-  co_return co_await open_session(*user, client);
+  co_return issue(*user, std::move(fresh.first), std::move(fresh.second));
 }
 
 asio::awaitable<SignedIn> AccountService::refresh(std::string refresh_token, ClientInfo client) {
@@ -348,8 +369,16 @@ asio::awaitable<void> AccountService::reset_password(std::string token, std::str
     throw AccountError(Kind::invalid, "invalid_token", "this link is not valid");
   // Check the password before using the token up: a refused password keeps the link working.
   if (auto p = password_problem(password, {})) throw invalid(*p);
-  std::string new_hash = co_await hash(password);
   auto now = now_seconds();
+  // A bad link is refused before the bcrypt work it would otherwise cost the cpu pool.
+  auto check = [&](AccountsStore& s) {
+    return s.tokens->usable(TokenPurpose::reset_password, token_hash(token), now);
+  };
+  bool usable = co_await store_.call(check);
+  if (!usable)
+    throw AccountError(Kind::invalid, "invalid_token",
+                       "this link is not valid (used, expired or mistyped)");
+  std::string new_hash = co_await hash(password);
   auto consume = [&](AccountsStore& s) -> std::optional<User> {
     auto id = s.tokens->consume(TokenPurpose::reset_password, token_hash(token), now);
     if (!id) return std::nullopt;
@@ -458,8 +487,7 @@ asio::awaitable<json::object> AccountService::export_account(std::string user_id
                          {"sign_in_history", std::move(event_list)}};
 }
 
-asio::awaitable<void> AccountService::delete_account(std::string user_id, std::string password,
-                                                     ClientInfo client) {
+asio::awaitable<void> AccountService::delete_account(std::string user_id, std::string password) {
   User user = co_await require_user(user_id);
   bool password_ok = co_await verify(password, user.password_hash);
   if (!password_ok) throw AccountError(Kind::forbidden, "wrong_password", "the password is wrong");
@@ -470,7 +498,6 @@ asio::awaitable<void> AccountService::delete_account(std::string user_id, std::s
   AuditEvent e{now_seconds(), "account_deleted", {}, {}, {}, {}};
   auto write = [&](AccountsStore& s) { s.audit->append(e); };
   co_await store_.call(write);
-  (void)client;
 }
 
 asio::awaitable<std::vector<User>> AccountService::list_users(std::size_t offset,

@@ -11,6 +11,7 @@
 #include "cinestream/http/json_text.hpp"
 #include "cinestream/http/signed_cookie.hpp"
 #include "cinestream/text/clean_text.hpp"
+#include "cinestream/text/encoding.hpp"
 
 namespace cinestream::accounts {
 namespace asio = boost::asio;
@@ -94,18 +95,12 @@ bool wants_cookies(const json::object& o) {
   return mode == "cookie";
 }
 
-std::string_view header(const http::Request& req, std::string_view name) {
-  auto it = req.find(name);
-  return it == req.end() ? std::string_view{} : std::string_view(it->value());
-}
-
 ClientInfo client_of(const http::RequestContext& ctx) {
   ClientInfo c;
   c.address = ctx.remote.to_string();
   auto key = http::client_key(ctx.remote);
-  for (unsigned char b : key)
-    c.client_key += fmt::format("{:02x}", b);
-  c.device = clean_text(header(ctx.request, "User-Agent"), 160);
+  c.client_key = text::hex_encode(std::span<const unsigned char>(key.data(), key.size()));
+  c.device = clean_text(ctx.request[beast_http::field::user_agent], 160);
   return c;
 }
 
@@ -170,8 +165,7 @@ std::string refresh_token_of(const http::RequestContext& ctx, const json::object
                              bool& from_cookie) {
   from_cookie = false;
   if (auto t = opt_string(body, "refresh_token")) return *t;
-  auto h = header(ctx.request, "Cookie");
-  if (auto c = h.empty() ? std::nullopt : http::find_cookie(h, kRefreshCookie)) {
+  if (auto c = http::find_cookie(ctx.request, kRefreshCookie)) {
     if (!csrf_token_matches(ctx))
       throw AccountError(Kind::forbidden, "csrf_token_invalid",
                          "send the X-CSRF-Token header with the cs_csrf cookie's value");
@@ -377,9 +371,7 @@ void AccountsApi::register_routes(http::Router& router) {
                auto b = body_of(ctx, {"password"});
                auto user_id = me(ctx).user_id;
                auto password = need_string(b, "password");
-               auto client = client_of(ctx);
-               co_await svc.delete_account(std::move(user_id), std::move(password),
-                                           std::move(client));
+               co_await svc.delete_account(std::move(user_id), std::move(password));
                auto res = no_content();
                clear_session_cookies(res, ctx.secure);
                co_return res;

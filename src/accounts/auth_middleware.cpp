@@ -16,17 +16,6 @@ bool is_unsafe(beast_http::verb v) {
          v != beast_http::verb::options;
 }
 
-std::string_view header(const http::Request& req, std::string_view name) {
-  auto it = req.find(name);
-  return it == req.end() ? std::string_view{} : std::string_view(it->value());
-}
-
-std::optional<std::string_view> cookie(const http::Request& req, std::string_view name) {
-  auto h = header(req, "Cookie");
-  if (h.empty()) return std::nullopt;
-  return http::find_cookie(h, name);
-}
-
 http::Response unauthorized(std::string_view code, std::string_view message) {
   auto res = http::error_response(http::Status::unauthorized, code, message);
   res.set(beast_http::field::www_authenticate,
@@ -43,8 +32,8 @@ std::string_view failure_message(std::string_view code) {
 }  // namespace
 
 bool csrf_token_matches(const http::RequestContext& ctx) {
-  auto sent = header(ctx.request, kCsrfHeader);
-  auto expected = cookie(ctx.request, kCsrfCookie);
+  auto sent = ctx.request[kCsrfHeader];
+  auto expected = http::find_cookie(ctx.request, kCsrfCookie);
   return expected && !expected->empty() && sent.size() == expected->size() &&
          CRYPTO_memcmp(sent.data(), expected->data(), sent.size()) == 0;
 }
@@ -53,7 +42,7 @@ http::Middleware authenticate(const KeyRing& keys) {
   return [&keys](http::RequestContext& ctx, http::Next next) -> asio::awaitable<http::Reply> {
     std::string_view token;
     bool from_cookie = false;
-    auto authorization = header(ctx.request, "Authorization");
+    auto authorization = ctx.request[beast_http::field::authorization];
     if (!authorization.empty()) {
       // RFC 6750: the scheme is case-insensitive; anything else than Bearer is not ours.
       if (authorization.size() > 7 &&
@@ -62,7 +51,7 @@ http::Middleware authenticate(const KeyRing& keys) {
       } else {
         ctx.auth_failure = "token_malformed";
       }
-    } else if (auto c = cookie(ctx.request, kAccessCookie)) {
+    } else if (auto c = http::find_cookie(ctx.request, kAccessCookie)) {
       token = *c;
       from_cookie = true;
     }

@@ -1,4 +1,5 @@
 #include "cinestream/agent/poster_fetcher.hpp"
+#include "cinestream/text/encoding.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -22,10 +23,7 @@ std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i)
-    out += fmt::format("{:02x}", digest[i]);
-  return out;
+  return text::hex_encode(std::span<const unsigned char>(digest, len));
 }
 
 net::HttpClientOptions client_options(const PosterOptions& o) {

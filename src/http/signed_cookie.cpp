@@ -3,7 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
+
+#include "cinestream/text/encoding.hpp"
 
 namespace cinestream::http {
 namespace {
@@ -18,21 +21,9 @@ std::string mac(std::string_view name, std::string_view value, std::string_view 
   EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
             reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
             out.size(), &len);
-  // base64url of the first 16 bytes, without padding.
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string encoded;
-  std::size_t n = std::min<std::size_t>(len, 16);
-  for (std::size_t i = 0; i < n; i += 3) {
-    std::uint32_t chunk = static_cast<std::uint32_t>(out[i]) << 16;
-    if (i + 1 < n) chunk |= static_cast<std::uint32_t>(out[i + 1]) << 8;
-    if (i + 2 < n) chunk |= out[i + 2];
-    encoded.push_back(kAlphabet[(chunk >> 18) & 63]);
-    encoded.push_back(kAlphabet[(chunk >> 12) & 63]);
-    if (i + 1 < n) encoded.push_back(kAlphabet[(chunk >> 6) & 63]);
-    if (i + 2 < n) encoded.push_back(kAlphabet[chunk & 63]);
-  }
-  return encoded;
+  // The first 16 bytes: 128 bits are plenty for a cookie and keep it short.
+  return text::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(out.data()), std::min<std::size_t>(len, 16)));
 }
 
 }  // namespace
@@ -67,6 +58,12 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
     header.remove_prefix(semi + 1);
   }
   return std::nullopt;
+}
+
+std::optional<std::string_view> find_cookie(const Request& request, std::string_view name) {
+  auto header = request[beast_http::field::cookie];
+  if (header.empty()) return std::nullopt;
+  return find_cookie(header, name);
 }
 
 }  // namespace cinestream::http

@@ -16,6 +16,7 @@
 
 #include "cinestream/accounts/access_token.hpp"
 #include "cinestream/accounts/secrets.hpp"
+#include "cinestream/text/encoding.hpp"
 #include "support/eventually.hpp"
 #include "support/mail_decode.hpp"
 #include "support/mongo_peer.hpp"
@@ -312,7 +313,7 @@ TEST_P(Accounts, ExpiredTamperedForeignAndAlgNoneTokensAreRefused) {
   std::string tampered = good;
   tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
   auto dot = good.find('.');
-  auto none = accounts::base64url_encode(R"({"alg":"none","typ":"JWT","kid":"t1"})") +
+  auto none = text::base64url_encode(R"({"alg":"none","typ":"JWT","kid":"t1"})") +
               good.substr(dot, good.rfind('.') - dot) + ".";
   std::vector<Case> cases{
       {"expired",

@@ -144,6 +144,28 @@ TEST_P(AccountsConformance, ConcurrentSignUpsWithOneEmailMakeOneAccount) {
   EXPECT_EQ(s_.users->list(0, 100).size(), 1u);
 }
 
+TEST_P(AccountsConformance, UsersArePagedInCreationOrder) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    auto u = user(fmt::format("p{}@example.com", i));
+    u.created_at = now_s() + std::chrono::seconds(i);
+    s_.users->create(u, std::nullopt, mail::Message{});
+    ids.push_back(u.id);
+  }
+  auto ids_of = [](const std::vector<User>& users) {
+    std::vector<std::string> out;
+    for (const auto& u : users)
+      out.push_back(u.id);
+    return out;
+  };
+  EXPECT_EQ(ids_of(s_.users->list(0, 10)), ids);
+  EXPECT_EQ(ids_of(s_.users->list(1, 2)), (std::vector<std::string>{ids[1], ids[2]}));
+  EXPECT_EQ(ids_of(s_.users->list(3, 10)), (std::vector<std::string>{ids[3]}));
+  EXPECT_TRUE(s_.users->list(4, 10).empty());
+  EXPECT_TRUE(s_.users->list(0, 0).empty());
+  EXPECT_TRUE(outbox().empty()) << "a message without a recipient is not queued";
+}
+
 TEST_P(AccountsConformance, ProfileRoleDisabledAndPasswordUpdates) {
   auto u = user("a@example.com");
   s_.users->create(u, verify_token(token_hash("t")), welcome(u));
@@ -247,12 +269,18 @@ TEST_P(AccountsConformance, OneTimeTokensAreSingleUseExpireAndOnlyTheNewestWorks
   s_.tokens->issue(TokenPurpose::reset_password, u.id, "r1", now_s() + 30min, msg);
   s_.tokens->issue(TokenPurpose::reset_password, u.id, "r2", now_s() + 30min, msg);
   EXPECT_EQ(outbox().size(), 3u) << "each token's message queued with it";
+  EXPECT_FALSE(s_.tokens->usable(TokenPurpose::reset_password, "r1", now_s()));
   EXPECT_FALSE(s_.tokens->consume(TokenPurpose::reset_password, "r1", now_s()))
       << "withdrawn by the newer one";
+  EXPECT_FALSE(s_.tokens->usable(TokenPurpose::verify_email, "r2", now_s()));
   EXPECT_FALSE(s_.tokens->consume(TokenPurpose::verify_email, "r2", now_s())) << "wrong purpose";
+  EXPECT_TRUE(s_.tokens->usable(TokenPurpose::reset_password, "r2", now_s()));
+  EXPECT_TRUE(s_.tokens->usable(TokenPurpose::reset_password, "r2", now_s())) << "not used up";
   EXPECT_EQ(s_.tokens->consume(TokenPurpose::reset_password, "r2", now_s()), u.id);
+  EXPECT_FALSE(s_.tokens->usable(TokenPurpose::reset_password, "r2", now_s()));
   EXPECT_FALSE(s_.tokens->consume(TokenPurpose::reset_password, "r2", now_s())) << "used up";
   s_.tokens->issue(TokenPurpose::reset_password, u.id, "r3", now_s() + 30min, msg);
+  EXPECT_FALSE(s_.tokens->usable(TokenPurpose::reset_password, "r3", now_s() + 31min));
   EXPECT_FALSE(s_.tokens->consume(TokenPurpose::reset_password, "r3", now_s() + 31min))
       << "expired";
 }

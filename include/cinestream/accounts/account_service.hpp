@@ -121,9 +121,9 @@ class AccountService {
   boost::asio::awaitable<std::vector<Session>> sessions(std::string user_id);
   boost::asio::awaitable<void> revoke_session(std::string user_id, std::string session_id);
   boost::asio::awaitable<boost::json::object> export_account(std::string user_id);
-  // Needs the password again; deletes the account and every personal row.
-  boost::asio::awaitable<void> delete_account(std::string user_id, std::string password,
-                                              ClientInfo client);
+  // Needs the password again; deletes the account and every personal row (so nothing of the
+  // client is kept either).
+  boost::asio::awaitable<void> delete_account(std::string user_id, std::string password);
 
   boost::asio::awaitable<std::vector<User>> list_users(std::size_t offset, std::size_t limit);
   boost::asio::awaitable<User> change_user(std::string actor_id, std::string user_id,
@@ -140,6 +140,10 @@ class AccountService {
   // values: GCC 12 destroys non-trivial temporaries of a co_await full-expression twice (PR
   // 100611).
   boost::asio::awaitable<SignedIn> open_session(const User& user, const ClientInfo& client);
+  // A session for the user, not stored yet, and the refresh token it hashes.
+  std::pair<Session, std::string> new_session(const User& user, const ClientInfo& client) const;
+  static AuditEvent event(std::string_view kind, const User* user, std::string_view email,
+                          const ClientInfo& client, std::string_view detail = {});
   boost::asio::awaitable<void> audit(std::string_view kind, const User* user,
                                      std::string_view email, const ClientInfo& client,
                                      std::string_view detail = {});

@@ -30,6 +30,9 @@ class OneTimeTokenRepository {
   // The user id when the token exists, has this purpose, is unused and unexpired; it is used up.
   virtual std::optional<std::string> consume(TokenPurpose purpose, std::string_view hash,
                                              SysSeconds now) = 0;
+  // Whether consume() would accept the token now, without using it: a cheap check before
+  // expensive work (hashing a new password) that a bad link must not buy.
+  virtual bool usable(TokenPurpose purpose, std::string_view hash, SysSeconds now) = 0;
 };
 
 }  // namespace cinestream::accounts

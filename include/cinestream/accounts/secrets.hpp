@@ -13,8 +13,4 @@ std::string random_id();
 // SHA-256 of the token, hex: what the store keeps.
 std::string token_hash(std::string_view token);
 
-std::string base64url_encode(std::string_view data);
-// Empty optional-like contract: returns false when `text` is not base64url (no padding).
-bool base64url_decode(std::string_view text, std::string& out);
-
 }  // namespace cinestream::accounts

@@ -21,12 +21,12 @@ class EmailTaken : public std::runtime_error {
 class UserRepository {
  public:
   virtual ~UserRepository() = default;
-  // Creates the account with its email-verification token and queues `welcome` (the message that
-  // carries the token): on SQLite in one transaction; on MongoDB the user, the token, the message
-  // in that order (a crash between them leaves an account whose verification can be sent again,
-  // never a message for no account). A `welcome` without a recipient queues nothing (imported
-  // and operator-made accounts). Throws EmailTaken; nothing is written then.
-  virtual void create(const User& user, const IssuedToken& verification,
+  // Creates the account with its email-verification token, if any, and queues `welcome` (the
+  // message that carries the token): on SQLite in one transaction; on MongoDB the user, the token,
+  // the message in that order (a crash between them leaves an account whose verification can be
+  // sent again, never a message for no account). Imported and operator-made accounts pass no
+  // token and a `welcome` without a recipient. Throws EmailTaken; nothing is written then.
+  virtual void create(const User& user, const std::optional<IssuedToken>& verification,
                       const mail::Message& welcome) = 0;
   virtual std::optional<User> by_email(std::string_view email) = 0;
   virtual std::optional<User> by_id(std::string_view id) = 0;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "cinestream/http/response.hpp"
+
 namespace cinestream::http {
 
 std::string sign_cookie_value(std::string_view name, std::string_view value, std::string_view key);
@@ -13,5 +15,7 @@ std::optional<std::string> verify_cookie_value(std::string_view name, std::strin
                                                std::string_view key);
 // The named cookie from a Cookie header, if present.
 std::optional<std::string_view> find_cookie(std::string_view cookie_header, std::string_view name);
+// The named cookie of a request, if present.
+std::optional<std::string_view> find_cookie(const Request& request, std::string_view name);
 
 }  // namespace cinestream::http

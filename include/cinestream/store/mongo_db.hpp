@@ -87,11 +87,15 @@ struct UpdateResult {
   std::optional<bson_oid_t> upserted_id;
 };
 
-// Calls each(const bson_t*) for every document matching filter, in `sort` order (empty: natural).
+// Calls each(const bson_t*) for the documents matching filter, in `sort` order (empty: natural),
+// after skipping `skip` of them and at most `limit` (0: all), both applied by the server.
 template <class F>
-void find(Conn& c, std::string_view collection, const Doc& filter, const Doc& sort, F&& each) {
+void find_page(Conn& c, std::string_view collection, const Doc& filter, const Doc& sort,
+               std::int64_t skip, std::int64_t limit, F&& each) {
   Doc opts;
   if (!sort.empty()) opts.doc("sort", sort);
+  if (skip > 0) opts.i64("skip", skip);
+  if (limit > 0) opts.i64("limit", limit);
   mongoc_cursor_t* cursor =
       mongoc_collection_find_with_opts(c.coll(collection), filter.get(), opts.get(), nullptr);
   struct Free {
@@ -104,9 +108,17 @@ void find(Conn& c, std::string_view collection, const Doc& filter, const Doc& so
   bson_error_t error;
   if (mongoc_cursor_error(cursor, &error)) fail("find", error);
 }
+
+// Every matching document, in `sort` order (empty: natural).
+template <class F>
+void find(Conn& c, std::string_view collection, const Doc& filter, const Doc& sort, F&& each) {
+  find_page(c, collection, filter, sort, 0, 0, std::forward<F>(each));
+}
 UpdateResult update_one(Conn& c, std::string_view collection, const Doc& filter, const Doc& update,
                         bool upsert);
-void update_many(Conn& c, std::string_view collection, const Doc& filter, const Doc& update);
+// The number of documents it changed.
+std::int64_t update_many(Conn& c, std::string_view collection, const Doc& filter,
+                         const Doc& update);
 std::int64_t delete_one(Conn& c, std::string_view collection, const Doc& filter);
 void delete_many(Conn& c, std::string_view collection, const Doc& filter);
 void insert_one(Conn& c, std::string_view collection, const Doc& doc);

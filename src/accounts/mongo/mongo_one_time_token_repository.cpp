@@ -27,17 +27,34 @@ class MongoOneTimeTokenRepository final : public OneTimeTokenRepository {
     });
   }
 
+  // Doc is neither copyable nor movable: filled in place.
+  static void usable_filter(Doc& filter, TokenPurpose purpose, std::string_view hash,
+                            SysSeconds now) {
+    filter.str("hash", hash).str("purpose", purpose_name(purpose)).i64("used", 0);
+    filter.doc("expires_at", Doc().date("$gt", now));
+  }
+
   std::optional<std::string> consume(TokenPurpose purpose, std::string_view hash,
                                      SysSeconds now) override {
     return pool_.with([&](Conn& c) -> std::optional<std::string> {
       Doc filter;
-      filter.str("hash", hash).str("purpose", purpose_name(purpose)).i64("used", 0);
-      filter.doc("expires_at", Doc().date("$gt", now));
+      usable_filter(filter, purpose, hash, now);
       Doc update;
       update.doc("$set", Doc().i64("used", 1));
       auto doc = cinestream::mongo::find_and_modify(c, kTokens, filter, update);
       if (!doc) return std::nullopt;
       return cinestream::mongo::str_at(doc->get(), "user_id");
+    });
+  }
+
+  bool usable(TokenPurpose purpose, std::string_view hash, SysSeconds now) override {
+    return pool_.with([&](Conn& c) {
+      bool found = false;
+      Doc filter;
+      usable_filter(filter, purpose, hash, now);
+      cinestream::mongo::find_page(c, kTokens, filter, Doc(), 0, 1,
+                                   [&](const bson_t*) { found = true; });
+      return found;
     });
   }
 

@@ -112,12 +112,10 @@ class MongoSessionRepository final : public SessionRepository {
     return pool_.with([&](Conn& c) {
       Doc filter;
       filter.str("user_id", user_id).i64("revoked", 0);
-      std::size_t n = 0;
-      cinestream::mongo::find(c, kSessions, filter, Doc(), [&](const bson_t*) { ++n; });
       Doc update;
       update.doc("$set", Doc().i64("revoked", 1));
-      cinestream::mongo::update_many(c, kSessions, filter, update);
-      return n;
+      // The count the server changed: a session another request revokes meanwhile is not ours.
+      return static_cast<std::size_t>(cinestream::mongo::update_many(c, kSessions, filter, update));
     });
   }
 

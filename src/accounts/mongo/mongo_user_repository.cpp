@@ -33,7 +33,7 @@ class MongoUserRepository final : public UserRepository {
  public:
   explicit MongoUserRepository(ClientPool& pool) : pool_(pool) {}
 
-  void create(const User& u, const IssuedToken& verification,
+  void create(const User& u, const std::optional<IssuedToken>& verification,
               const mail::Message& welcome) override {
     pool_.with([&](Conn& c) {
       Doc d;
@@ -55,10 +55,12 @@ class MongoUserRepository final : public UserRepository {
       } catch (const DuplicateKey&) {
         throw EmailTaken();
       }
-      Doc token;
-      token.str("hash", verification.hash).str("purpose", purpose_name(verification.purpose));
-      token.str("user_id", u.id).date("expires_at", verification.expires_at).i64("used", 0);
-      cinestream::mongo::insert_one(c, kTokens, token);
+      if (verification) {
+        Doc token;
+        token.str("hash", verification->hash).str("purpose", purpose_name(verification->purpose));
+        token.str("user_id", u.id).date("expires_at", verification->expires_at).i64("used", 0);
+        cinestream::mongo::insert_one(c, kTokens, token);
+      }
       if (!welcome.to.empty()) mail::enqueue(c, welcome, u.created_at);
     });
   }
@@ -99,14 +101,11 @@ class MongoUserRepository final : public UserRepository {
   std::vector<User> list(std::size_t offset, std::size_t limit) override {
     return pool_.with([&](Conn& c) {
       std::vector<User> out;
-      std::size_t seen = 0;
-      // Operators page through a few users at a time; skip/limit on the cursor is not worth an
-      // API of its own in mongo_db.hpp.
-      cinestream::mongo::find(c, kUsers, Doc(), Doc().i32("created_at", 1).i32("id", 1),
-                              [&](const bson_t* d) {
-                                if (seen++ < offset || out.size() >= limit) return;
-                                out.push_back(read_user(d));
-                              });
+      if (limit == 0) return out;
+      cinestream::mongo::find_page(c, kUsers, Doc(), Doc().i32("created_at", 1).i32("id", 1),
+                                   static_cast<std::int64_t>(offset),
+                                   static_cast<std::int64_t>(limit),
+                                   [&](const bson_t* d) { out.push_back(read_user(d)); });
       return out;
     });
   }

@@ -44,6 +44,16 @@ class SqliteOneTimeTokenRepository final : public OneTimeTokenRepository {
     });
   }
 
+  bool usable(TokenPurpose purpose, std::string_view hash, SysSeconds now) override {
+    return pool_.with([&](Connection& c) {
+      auto st = c.prepare(
+          "SELECT 1 FROM accounts_one_time_tokens WHERE token_hash = ?1 AND purpose = ?2 "
+          "AND used = 0 AND expires_at > ?3");
+      st.bind(1, hash).bind(2, purpose_name(purpose)).bind(3, seconds_of(now));
+      return st.step();
+    });
+  }
+
  private:
   ConnectionPool& pool_;
 };

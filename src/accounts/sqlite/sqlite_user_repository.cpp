@@ -33,7 +33,7 @@ class SqliteUserRepository final : public UserRepository {
  public:
   explicit SqliteUserRepository(ConnectionPool& pool) : pool_(pool) {}
 
-  void create(const User& u, const IssuedToken& verification,
+  void create(const User& u, const std::optional<IssuedToken>& verification,
               const mail::Message& welcome) override {
     pool_.with([&](Connection& c) {
       // IMMEDIATE: writers are serialised, so the check and the insert cannot interleave.
@@ -52,12 +52,14 @@ class SqliteUserRepository final : public UserRepository {
       st.bind(11, std::int64_t{u.notifications.newsletter});
       st.bind(12, seconds_of(u.created_at)).bind(13, seconds_of(u.updated_at));
       st.run();
-      auto token = c.prepare(
-          "INSERT INTO accounts_one_time_tokens (token_hash, purpose, user_id, expires_at) "
-          "VALUES (?1, ?2, ?3, ?4)");
-      token.bind(1, verification.hash).bind(2, purpose_name(verification.purpose));
-      token.bind(3, u.id).bind(4, seconds_of(verification.expires_at));
-      token.run();
+      if (verification) {
+        auto token = c.prepare(
+            "INSERT INTO accounts_one_time_tokens (token_hash, purpose, user_id, expires_at) "
+            "VALUES (?1, ?2, ?3, ?4)");
+        token.bind(1, verification->hash).bind(2, purpose_name(verification->purpose));
+        token.bind(3, u.id).bind(4, seconds_of(verification->expires_at));
+        token.run();
+      }
       if (!welcome.to.empty()) mail::enqueue(c, welcome, u.created_at);
       tx.commit();
     });

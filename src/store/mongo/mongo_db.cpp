@@ -203,13 +203,16 @@ std::unique_ptr<Doc> find_and_modify(Conn& c, std::string_view collection, const
   return out;
 }
 
-void update_many(Conn& c, std::string_view collection, const Doc& filter, const Doc& update) {
+std::int64_t update_many(Conn& c, std::string_view collection, const Doc& filter,
+                         const Doc& update) {
   bson_t reply;
   bson_error_t error;
   bool ok = mongoc_collection_update_many(c.coll(collection), filter.get(), update.get(), nullptr,
                                           &reply, &error);
+  std::int64_t n = ok ? int_at(&reply, "modifiedCount") : 0;
   bson_destroy(&reply);
   if (!ok) fail("update", error);
+  return n;
 }
 
 void index(Doc& list, std::string_view name, const Doc& key, bool unique) {
