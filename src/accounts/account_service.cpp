@@ -83,11 +83,13 @@ AccountService::AccountService(Async<AccountsStore> store, BlockingPool& cpu, Ke
 
 asio::awaitable<std::string> AccountService::hash(const std::string& password) {
   auto work = [password, cost = options_.bcrypt_cost] { return hash_password(password, cost); };
+  counters_.password_hashes++;
   co_return co_await cpu_.run(std::move(work));
 }
 
 asio::awaitable<bool> AccountService::verify(const std::string& password, const std::string& hash) {
   auto work = [password, hash] { return verify_password(password, hash); };
+  counters_.password_verifications++;
   co_return co_await cpu_.run(std::move(work));
 }
 
@@ -546,6 +548,8 @@ std::string AccountService::render_metrics() const {
   line("refresh_reuse", c.refresh_reuse);
   line("password_reset", c.password_resets);
   line("deletion", c.deletions);
+  line("password_hash", c.password_hashes);
+  line("password_verify", c.password_verifications);
   return out;
 }
 

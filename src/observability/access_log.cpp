@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -299,7 +300,10 @@ AccessLog::AccessLog(AccessLogOptions options, std::size_t loops) : options_(std
       b.data = std::make_unique<char[]>(options_.buffer_bytes);
     shards_.push_back(std::move(shard));
   }
-  writer_ = std::thread([this] { writer_main(); });
+  writer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "access-log");  // for top -H and perf
+    writer_main();
+  });
 }
 
 AccessLog::~AccessLog() {

@@ -4,6 +4,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include "cinestream/runtime/thread_name.hpp"
+
 namespace cinestream {
 
 BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::string name, int nice)
@@ -12,7 +16,8 @@ BlockingPool::BlockingPool(std::size_t threads, std::size_t queue_limit, std::st
   thread_count_ = threads;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, nice] {
+    threads_.emplace_back([this, nice, i] {
+      name_this_thread(fmt::format("{}-{}", name_, i));
       // On Linux a nice value is per thread: this one only. Failure (a sandbox forbidding it)
       // leaves the default priority, which is correct, only less polite.
       if (nice > 0)

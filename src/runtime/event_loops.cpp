@@ -1,6 +1,9 @@
 #include "cinestream/runtime/event_loops.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "cinestream/runtime/thread_name.hpp"
 
 namespace cinestream {
 namespace {
@@ -25,6 +28,8 @@ EventLoops::~EventLoops() {
 void EventLoops::run() {
   auto run_loop = [this](std::size_t i) {
     t_loop_index = i;
+    // Loop 0 runs on the main thread, whose name is the process's (ps, pidof, systemd).
+    if (i > 0) name_this_thread(fmt::format("loop-{}", i));
     for (;;) {
       try {
         loops_[i]->run();

@@ -87,7 +87,10 @@ struct ProfilePatch {
 
 struct AccountsCounters {
   std::atomic<std::uint64_t> registrations{0}, sign_ins{0}, sign_in_failures{0}, locks{0},
-      refreshes{0}, refresh_reuse{0}, password_resets{0}, deletions{0};
+      refreshes{0}, refresh_reuse{0}, password_resets{0}, deletions{0},
+      // bcrypt runs on the cpu pool: what sign-ins cost, and proof that an unknown address
+      // costs a verification too.
+      password_hashes{0}, password_verifications{0};
 };
 
 class AccountService {
