@@ -12,7 +12,7 @@ bash ops/build.sh
 demo_mail=()
 if [ -z "${SMTP_URL:-}" ] && ! grep -qs '^SMTP_URL=' .env && [[ " $* " != *" --smtp-url"* ]]; then
   port=${DEMO_SMTP_PORT:-8025}
-  mkdir -p build/demo-mail
+  mkdir -p build/demo-mail/tmp build/demo-mail/new build/demo-mail/cur  # a Maildir
   /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox \
     build/demo-mail &
   smtp_pid=$!

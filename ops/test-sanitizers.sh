@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The unit and integration suites under sanitizers, each in its own build directory:
-#   asan: AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer (build-asan)
-#   tsan: ThreadSanitizer (build-tsan)
+#   asan: AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer, built with clang
+#         (build-asan): CI's clang build, warnings as errors, assertions on;
+#   tsan: ThreadSanitizer, built with GCC (build-tsan), assertions on.
+# With the Release build of ops/test.sh (GCC) every file is compiled by both compilers.
 # Any report fails: the test binaries stop at the first one, and servers the integration tests
 # start write theirs to files the test checks (tests/support/server_process.hpp).
 # Usage: ops/test-sanitizers.sh asan|tsan [extra ctest args]. Suppressions: tests/sanitizers/.
@@ -11,15 +13,16 @@ repo=$(pwd)
 mode=${1:?usage: ops/test-sanitizers.sh asan|tsan}
 shift
 case "$mode" in
-  asan) sanitize=address,undefined build_dir=${ASAN_BUILD_DIR:-build-asan} ;;
-  tsan) sanitize=thread build_dir=${TSAN_BUILD_DIR:-build-tsan} ;;
+  asan) sanitize=address,undefined build_dir=${ASAN_BUILD_DIR:-build-asan} cxx=${ASAN_CXX:-clang++} ;;
+  tsan) sanitize=thread build_dir=${TSAN_BUILD_DIR:-build-tsan} cxx=${TSAN_CXX:-g++} ;;
   *) echo "unknown mode $mode (asan|tsan)" >&2; exit 2 ;;
 esac
 if [ "${CI:-}" = "true" ]; then export CCACHE_DISABLE=1; fi
 
 # -O1 with line tables only: what the sanitizers recommend, and it builds much faster than -O2 -g
 # on the 2 CI cores; assertions stay on.
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" \
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Sanitize \
+  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" \
   -DCINESTREAM_SANITIZE="$sanitize" -DCINESTREAM_WERROR=ON >/dev/null
 cmake --build "$build_dir" --parallel "$(nproc)" \
   --target cinestream cinestream_unit_tests cinestream_integration_tests
