@@ -21,7 +21,7 @@
 
 namespace {
 namespace agent = cinestream::agent;
-using cinestream::fuzz::valid_utf8;
+using cinestream::fuzz::check_clean;
 
 const std::vector<std::string> kCinemas = {"Multiplex Lavina", "Планета Кіно (Блокбастер)",
                                            "Кінотеатр Жовтень", "Кінотеатр Оскар"};
@@ -29,16 +29,6 @@ const std::vector<std::string> kMovies = {"Dune: Part Two", "Дюна: Част�
                                           "Тіні забутих предків"};
 const std::vector<std::string> kZones = {"Europe/Kyiv",  "America/New_York", "Australia/Sydney",
                                          "Asia/Kolkata", "Pacific/Auckland", "UTC"};
-
-void check_clean(const std::string& s, std::size_t max) {
-  FUZZ_CHECK(s.size() <= max);
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    FUZZ_CHECK(u >= 0x20 && u != 0x7f);
-  }
-  if (!s.empty()) FUZZ_CHECK(s.front() != ' ' && s.back() != ' ');
-  FUZZ_CHECK(valid_utf8(s));
-}
 
 void check_url(const std::string& u) {
   if (u.empty()) return;
@@ -50,11 +40,7 @@ void check_url(const std::string& u) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  const auto* zone =
-      cinestream::find_zone(kZones[in.ConsumeIntegralInRange<std::size_t>(0, kZones.size() - 1)]);
-  FUZZ_CHECK(zone != nullptr);
-  auto first = in.ConsumeIntegralInRange<int>(0, 400);  // first asked day, from 2026-01-01
-  auto ndays = in.ConsumeIntegralInRange<int>(1, 14);
+  auto asked = cinestream::fuzz::asked_days(in, kZones);
   auto site = in.ConsumeIntegralInRange<std::size_t>(0, kCinemas.size());  // size(): none
   auto mode = in.ConsumeIntegralInRange<int>(0, 2);
   auto text = in.ConsumeRemainingBytesAsString();
@@ -64,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto d = agent::parse_iso_duration(text)) FUZZ_CHECK(d->count() > 0 && d->count() <= 720);
   if (auto stamp = cinestream::parse_start_stamp(text)) {
     if (stamp->offset) FUZZ_CHECK(stamp->offset->count() >= -840 && stamp->offset->count() <= 840);
-    FUZZ_CHECK(agent::site_start(text, zone).has_value());
+    FUZZ_CHECK(agent::site_start(text, asked.zone).has_value());
   }
   check_clean(agent::language_name(text), 60);
 
@@ -121,16 +107,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   movie_index.add(0, kMovies[1]);
   movie_index.add(1, kMovies[2]);
 
-  std::set<std::string> days;
-  auto day0 = date::sys_days{date::year{2026} / 1 / 1} + date::days{first};
-  for (int i = 0; i < ndays; ++i)
-    days.insert(cinestream::format_iso_date(date::year_month_day{day0 + date::days{i}}));
-
   std::optional<std::size_t> site_cinema;
   if (site < kCinemas.size()) site_cinema = site;
   agent::DropCounts drops;
-  auto rows =
-      agent::site_rows(page, {cinemas, site_cinema, days, zone}, movies, movie_index, drops);
+  auto rows = agent::site_rows(page, {cinemas, site_cinema, asked.days, asked.zone}, movies,
+                               movie_index, drops);
   FUZZ_CHECK(rows.rows.size() + static_cast<std::size_t>(rows.duplicates + drops.total()) ==
              page.screenings.size());
   FUZZ_CHECK(movies.size() <= 2 + page.screenings.size());
@@ -142,16 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& r : rows.rows) {
     FUZZ_CHECK(r.cinema < kCinemas.size());
     if (r.movie) FUZZ_CHECK(*r.movie < movies.size());
-    FUZZ_CHECK(days.contains(r.day));
-    auto day = cinestream::parse_iso_date(r.day);
-    FUZZ_CHECK(day.has_value());
-    auto range = cinestream::local_day(zone, *day);
-    FUZZ_CHECK(r.start >= range.begin && r.start < range.end);
-    FUZZ_CHECK(!r.movie_title.empty());
-    check_clean(r.movie_title, 200);
-    check_clean(r.format, 20);
-    check_clean(r.language, 60);
-    check_clean(r.hall, 40);
+    cinestream::fuzz::check_row(r, asked);
   }
   return 0;
 }
