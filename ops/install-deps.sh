@@ -10,6 +10,7 @@ build_pkgs=(
   libmongoc-dev libbson-dev
   libsqlite3-dev libfmt-dev libspdlog-dev libcli11-dev
   libcurl4-openssl-dev  # the mail module's SMTP client
+  libxml2-dev  # the agent's HTML parser (cinema sites' schema.org data)
   python3-aiosmtpd  # a loopback SMTP server: demo mode's mail (ops/run.sh) and the mail tests
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -77,7 +77,7 @@ std::string format_utc(SysSeconds t) {
                      tod.hours().count(), tod.minutes().count(), tod.seconds().count());
 }
 
-std::optional<LocalStart> parse_local_start(std::string_view s) {
+std::optional<StartStamp> parse_start_stamp(std::string_view s) {
   auto digits = [&](std::size_t pos, std::size_t n) -> std::optional<int> {
     if (pos + n > s.size()) return std::nullopt;
     int v = 0;
@@ -104,17 +104,33 @@ std::optional<LocalStart> parse_local_start(std::string_view s) {
         ++rest;
     }
   }
+  StartStamp out;
+  out.wall = {*day, std::chrono::hours(*hh) + std::chrono::minutes(*mm) + std::chrono::seconds(ss)};
   auto tail = s.substr(rest);
-  // Real JSON-LD has "...00.000Z-03:00": a Z followed by an offset. The wall time is what counts.
-  if (!tail.empty() && tail.front() == 'Z') {
+  bool zulu = !tail.empty() && tail.front() == 'Z';
+  if (zulu) {
     tail.remove_prefix(1);
     ++rest;
   }
-  bool offset_ok = tail.empty() || (tail.size() == 6 && (tail[0] == '+' || tail[0] == '-') &&
-                                    digits(rest + 1, 2) && tail[3] == ':' && digits(rest + 4, 2));
-  if (!offset_ok) return std::nullopt;
-  return LocalStart{*day,
-                    std::chrono::hours(*hh) + std::chrono::minutes(*mm) + std::chrono::seconds(ss)};
+  if (tail.empty()) {
+    if (zulu) out.offset = std::chrono::minutes{0};
+    return out;
+  }
+  // "+03:00" or "+0300"; "+3" and "+03" are too short to be sure of.
+  bool colon = tail.size() == 6 && tail[3] == ':';
+  if ((tail.size() != 5 && !colon) || (tail[0] != '+' && tail[0] != '-')) return std::nullopt;
+  auto oh = digits(rest + 1, 2), om = digits(rest + (colon ? 4 : 3), 2);
+  if (!oh || !om || *om > 59 || *oh * 60 + *om > 14 * 60) return std::nullopt;
+  std::chrono::minutes offset{(*oh * 60 + *om) * (tail[0] == '-' ? -1 : 1)};
+  out.doubled = zulu;
+  if (!zulu || offset.count() == 0) out.offset = offset;  // "Z+00:00" agrees with itself
+  return out;
+}
+
+std::optional<LocalStart> parse_local_start(std::string_view s) {
+  auto stamp = parse_start_stamp(s);
+  if (!stamp) return std::nullopt;
+  return stamp->wall;
 }
 
 }  // namespace cinestream

@@ -22,6 +22,7 @@
 namespace {
 namespace agent = cinestream::agent;
 namespace json = boost::json;
+using cinestream::fuzz::check_clean;
 using cinestream::fuzz::valid_utf8;
 
 const std::vector<std::string> kCinemas = {"Multiplex Gulliver", "Планета Кіно (Блокбастер)",
@@ -31,17 +32,6 @@ const std::vector<std::string> kMovies = {"Dune: Part Two", "Дюна: Част�
 // Zones of bundled cities with different DST rules (none, northern, southern, half-hour).
 const std::vector<std::string> kZones = {"Europe/Kyiv",  "America/New_York", "Australia/Sydney",
                                          "Asia/Kolkata", "Pacific/Auckland", "Europe/London"};
-
-void check_clean(const std::string& s, std::size_t max) {
-  FUZZ_CHECK(s.size() <= max);
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    FUZZ_CHECK(u > 0x20 || u == ' ');
-    FUZZ_CHECK(u != 0x7f);
-  }
-  if (!s.empty()) FUZZ_CHECK(s.front() != ' ' && s.back() != ' ');
-  FUZZ_CHECK(valid_utf8(s));  // the input came from JSON, so it was valid to begin with
-}
 
 void check_url(const std::string& u) {
   if (u.empty()) return;
@@ -63,11 +53,7 @@ std::size_t row_count(const json::value& v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  const auto* zone =
-      cinestream::find_zone(kZones[in.ConsumeIntegralInRange<std::size_t>(0, kZones.size() - 1)]);
-  FUZZ_CHECK(zone != nullptr);
-  auto first = in.ConsumeIntegralInRange<int>(0, 400);  // first asked day, from 2026-01-01
-  auto ndays = in.ConsumeIntegralInRange<int>(1, 14);
+  auto asked = cinestream::fuzz::asked_days(in, kZones);
   auto text = in.ConsumeRemainingBytesAsString();
 
   // Free text through clean_text, at every limit an answer uses.
@@ -127,28 +113,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(movie_index.resolve(name).how != cinestream::text::Resolution::How::none);
   }
 
-  std::set<std::string> days;
-  auto day0 = date::sys_days{date::year{2026} / 1 / 1} + date::days{first};
-  for (int i = 0; i < ndays; ++i)
-    days.insert(cinestream::format_iso_date(date::year_month_day{day0 + date::days{i}}));
-
   drops = {};
-  auto rows = agent::parse_showtimes(v, cinema_index, movie_index, days, zone, drops);
+  auto rows = agent::parse_showtimes(v, cinema_index, movie_index, asked.days, asked.zone, drops);
   FUZZ_CHECK(rows.size() + static_cast<std::size_t>(drops.total()) == row_count(v));
   for (const auto& r : rows) {
     FUZZ_CHECK(r.cinema < cinema_names.size());
     if (r.movie) FUZZ_CHECK(*r.movie < movie_names.size());
-    FUZZ_CHECK(days.contains(r.day));
-    auto day = cinestream::parse_iso_date(r.day);
-    FUZZ_CHECK(day.has_value());
-    auto range = cinestream::local_day(zone, *day);
-    FUZZ_CHECK(r.start >= range.begin && r.start < range.end);
-    FUZZ_CHECK(cinestream::local_date(zone, r.start) == *day);
-    FUZZ_CHECK(!r.movie_title.empty());
-    check_clean(r.movie_title, 200);
-    check_clean(r.format, 20);
-    check_clean(r.language, 60);
-    check_clean(r.hall, 40);
+    cinestream::fuzz::check_row(r, asked);
   }
   return 0;
 }

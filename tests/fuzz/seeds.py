@@ -143,3 +143,51 @@ write("fuzz_local_time", [
 
 rng = random.Random(8)
 write("fuzz_merge", [bytes(rng.randrange(256) for _ in range(n)) for n in (16, 64, 128, 256, 512, 1024)])
+
+# Cinema pages: text, then mode (0 page, 1 JSON-LD block, 2 microdata), the site's cinema (4:
+# none), days (2), the first day (271 = 2026-09-29, two bytes) and the zone (last byte).
+def site(text, mode=0, cinema=0, zone=0):
+    return text.encode() + bytes([mode, cinema, 1, 0x0F, 0x01, zone])
+
+graph = {"@context": "https://schema.org", "@graph": [
+    {"@type": "MovieTheater", "@id": "#t", "name": "Multiplex Lavina",
+     "address": {"@type": "PostalAddress", "streetAddress": "вул. Берковецька, 6Д"}},
+    {"@type": "Movie", "@id": "#m", "name": "Дюна: Частина друга", "alternateName": "Dune: Part Two",
+     "duration": "PT2H46M", "inLanguage": "en", "image": "/p/dune.jpg"},
+    {"@type": "ScreeningEvent", "startDate": "2026-09-29T15:40:00+03:00", "workPresented": {"@id": "#m"},
+     "location": {"@type": "ScreeningRoom", "name": "Зал 5", "containedInPlace": {"@id": "#t"}},
+     "videoFormat": "IMAX", "inLanguage": "uk", "offers": [{"@type": "Offer", "url": "/t/1"}]},
+    {"@type": ["Event", "ScreeningEvent"], "name": "Tom &amp; Jerry", "inLanguage": "Українська",
+     "subEvent": [{"@type": "ScreeningEvent", "startDate": "2026-09-29T15:40:00.000Z-03:00"},
+                  {"@type": "ScreeningEvent", "startDate": "2026-09-30 13:30"}]},
+]}
+theater = {"@context": "http://schema.org", "@type": "MovieTheater", "name": "Кінотеатр &quot;Жовтень&quot;",
+           "event": [{"@type": "ScreeningEvent", "startDate": "2026-09-30T10:00",
+                      "workPresented": [{"@type": "Movie", "name": "Тіні забутих предків"}],
+                      "subtitleLanguage": {"@type": "Language", "name": "English"},
+                      "location": {"@type": "Place", "name": "Зал 1",
+                                   "containedInPlace": {"@type": "MovieTheater", "name": "Жовтень"}}}]}
+microdata = ('<div itemprop="workPresented" itemscope itemtype="https://schema.org/Movie">'
+             '<span itemprop="name">Dune: Part Two</span><meta itemprop="duration" content="PT166M">'
+             '<img itemprop="image" src="/p.jpg"></div>'
+             '<time itemprop="startDate" datetime="2026-09-30T21:00:00+03:00">21:00</time>'
+             '<div itemprop="location" itemscope itemtype="https://schema.org/MovieTheater">'
+             '<span itemprop="name">Кинотеатр Оскар</span></div>'
+             '<meta itemprop="inLanguage" content="ru"><span itemprop="videoFormat">3D</span>')
+page = ('<!DOCTYPE html><html lang="uk-UA"><head><meta charset="utf-8"><title>Розклад</title>'
+        '<script type="application/ld+json">' + json.dumps(graph, ensure_ascii=False) + '</script>'
+        '<script type="application/ld+json">{"@type": "ScreeningEvent", "startDate": "2026-09-29T21:00'
+        '</script></head><body><div itemscope itemtype="http://schema.org/ScreeningEvent">'
+        + microdata + '</div></body></html>')
+write("fuzz_site_schedule", [
+    site(page), site(page, cinema=4, zone=1),
+    site(json.dumps(graph, ensure_ascii=False), mode=1),
+    site(json.dumps(theater, ensure_ascii=False), mode=1, cinema=2),
+    site(json.dumps([theater, graph], ensure_ascii=False).replace("}]", "},]"), mode=1),
+    site("{&quot;@type&quot;:&quot;ScreeningEvent&quot;,&quot;startDate&quot;:&quot;2026-09-30T10:00&quot;,"
+         "&quot;name&quot;:&quot;Oscar &amp;amp; Co&quot;}", mode=1, cinema=3),
+    site(microdata, mode=2, cinema=3),
+    site("<div itemscope itemtype=\"https://schema.org/Event\" itemprop=\"subEvent\">" * 50, mode=2),
+    site("[" * 40 + "]" * 40, mode=1),
+    site("PT1H45M"), site("2026-09-29T15:40:00Z+03:00"), site("&#x27;&laquo;&#99999999;&amp"),
+])

@@ -4,6 +4,7 @@
 // name a known cinema, fall on a requested day and carry a real time. What is dropped is counted.
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +30,7 @@ struct MovieInfo {
   MovieTitles title;
   LocalizedText description;
   std::string image_url;
+  std::chrono::minutes runtime{0};  // from a cinema site's schema.org duration; 0: unknown
 };
 
 struct DropCounts {

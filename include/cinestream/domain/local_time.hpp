@@ -35,8 +35,22 @@ struct LocalStart {
   date::year_month_day day;
   std::chrono::seconds time_of_day;
 };
-// "2026-11-21T18:00", "2026-11-21T18:00:00+02:00", "2026-11-21 18:00:00Z": the local wall time;
-// the offset is ignored (the city's zone decides, DST included). nullopt when malformed.
+// A start time as written: its wall time and the UTC offset it states, if any.
+struct StartStamp {
+  LocalStart wall;
+  // From "Z", "+03:00" or "+0300". Empty when none is written, and when two are ("Z-03:00", a
+  // defect of real JSON-LD: a formatter that appends the zone to a string that already ends in
+  // Z). Two designators that disagree cannot both be right, and the programme a cinema prints is
+  // its local time, so the wall time is what such a stamp says (read in the city's zone).
+  std::optional<std::chrono::minutes> offset;
+  bool doubled = false;  // two designators were written
+};
+// "2026-11-21T18:00", "2026-11-21T18:00:00.000+02:00", "2026-11-21 18:00:00Z". nullopt when
+// malformed (an offset past ±14:00 included).
+std::optional<StartStamp> parse_start_stamp(std::string_view s);
+
+// The wall time of parse_start_stamp; the offset is ignored (the city's zone decides, DST
+// included), as for the model's answers. nullopt when malformed.
 std::optional<LocalStart> parse_local_start(std::string_view s);
 
 }  // namespace cinestream
