@@ -59,6 +59,7 @@ const std::vector<FlagSpec> kSettingFlags = {
      "access-token keys kid:secret[,kid:secret] (first signs; default: from SECRET_KEY)"},
     {"bcrypt-cost", "bcrypt cost of new password hashes (4-15, default 12)"},
     {"cpu-threads", "threads of the cpu pool (password hashing)"},
+    {"cpu-nice", "nice value of the cpu pool, 0-19 (19: hashing yields to everything else)"},
     {"auth-rate-per-minute",
      "sign-up/sign-in requests per client per minute and route, 0 = no limit"},
     {"smtp-url",

@@ -190,7 +190,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   EventLoops loops(threads);
   TaskProcessors pools({.db_threads = config.blocking_threads,
                         .db_queue = config.blocking_queue,
-                        .cpu_threads = config.cpu_threads});
+                        .cpu_threads = config.cpu_threads,
+                        .cpu_nice = config.cpu_nice});
   BlockingPool& pool = pools.db();
   // The features install themselves: each takes the repositories it uses from the database, and
   // registers its routes, background tasks, metrics and drain steps.

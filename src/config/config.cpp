@@ -149,6 +149,9 @@ std::vector<Setting> settings() {
        [](Config& c, const Source& s) {
          c.cpu_threads = static_cast<unsigned>(parse_uint(s, 1, 64));
        }},
+      {"cpu-nice",
+       {"CINESTREAM_CPU_NICE"},
+       [](Config& c, const Source& s) { c.cpu_nice = static_cast<int>(parse_uint(s, 0, 19)); }},
       {"smtp-url",
        {"SMTP_URL"},
        [](Config& c, const Source& s) {

@@ -62,6 +62,7 @@ struct Config {
   std::string jwt_keys;
   int bcrypt_cost = 12;
   unsigned cpu_threads = 1;
+  int cpu_nice = 19;                 // the cpu pool yields to the event loops
   double auth_rate_per_minute = 30;  // per client, each anonymous /api/auth route; 0 = no limit  //
                                      // the cpu pool: password hashing and other heavy work
   std::string donation_url;          // shown on the page when set
