@@ -560,6 +560,20 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
                              fmt::format("no city called '{}'", clean_text(ctx.param("city"), 80)));
   }
   auto client = http::client_key(ctx.remote);
+  // The client's slot is taken here, under the lock of the check, and given back when the last
+  // holder goes: the stream when it ends, or the unused producer of a HEAD. Counting only once
+  // the stream ran let two requests both pass the check for the last slot.
+  struct Slot {
+    ScrapeService* self;
+    http::ClientKey client;
+    ~Slot() {
+      std::lock_guard lock(self->feeds_mutex_);
+      if (auto it = self->streams_by_client_.find(client);
+          it != self->streams_by_client_.end() && --it->second == 0)
+        self->streams_by_client_.erase(it);
+    }
+  };
+  std::shared_ptr<Slot> slot;
   {
     std::lock_guard lock(feeds_mutex_);
     if (auto it = streams_by_client_.find(client);
@@ -576,26 +590,11 @@ asio::awaitable<http::Reply> ScrapeService::events(http::RequestContext& ctx) {
       res.set(bh::field::retry_after, "5");
       co_return res;
     }
+    ++streams_by_client_[client];
+    slot.reset(new Slot{this, client});  // no temporary Slot: its destructor gives a slot back
   }
-  http::StreamProducer stream = [this, city,
-                                 client](http::EventSink& sink) -> asio::awaitable<void> {
-    {
-      // Counted while the stream runs (not when the handler answered: HEAD never streams).
-      std::lock_guard lock(feeds_mutex_);
-      auto& n = streams_by_client_[client];
-      if (n >= kMaxStreamsPerClient) co_return;  // filled up since the check in the handler
-      ++n;
-    }
-    struct Uncount {
-      ScrapeService* self;
-      http::ClientKey client;
-      ~Uncount() {
-        std::lock_guard lock(self->feeds_mutex_);
-        if (auto it = self->streams_by_client_.find(client);
-            it != self->streams_by_client_.end() && --it->second == 0)
-          self->streams_by_client_.erase(it);
-      }
-    } uncount{this, client};
+  http::StreamProducer stream = [this, city, slot](http::EventSink& sink) -> asio::awaitable<void> {
+    auto held = slot;  // in the coroutine's frame: the slot lasts as long as the stream
     auto sub = std::make_shared<FeedSubscriber>(co_await asio::this_coro::executor);
     auto feed = join_feed(*city, sub);
     if (!feed) co_return;  // filled up since the check above
