@@ -74,6 +74,8 @@ inline std::int64_t read_metric(std::uint16_t port, const std::string& name) {
 struct LoadStats {
   std::map<unsigned, std::int64_t> statuses;
   std::int64_t connection_errors = 0;  // connect/read failures (a killed worker's connections)
+  std::vector<std::chrono::steady_clock::time_point> connection_error_times;
+  std::map<std::string, std::int64_t> connection_error_kinds;  // by the client's error message
   std::vector<double> latency_ms;
 
   std::int64_t answered() const {
@@ -102,6 +104,8 @@ struct LoadStats {
       fmt::format_to(std::back_inserter(s), " {}:{}", st, c);
     fmt::format_to(std::back_inserter(s), " connection_errors={} p50_ms={} p99_ms={}",
                    connection_errors, percentile(0.5), percentile(0.99));
+    for (const auto& [kind, n] : connection_error_kinds)
+      fmt::format_to(std::back_inserter(s), " [{}: {}]", kind, n);
     return s;
   }
 };
@@ -150,8 +154,10 @@ class ReadLoad {
                 .count());
         ++local.statuses[res.status];
         if (res.header("connection") == "close") client.reset();
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
         ++local.connection_errors;
+        ++local.connection_error_kinds[e.what()];
+        local.connection_error_times.push_back(std::chrono::steady_clock::now());
         client.reset();
         std::this_thread::sleep_for(5ms);
       }
@@ -160,6 +166,11 @@ class ReadLoad {
     for (const auto& [s, c] : local.statuses)
       stats_.statuses[s] += c;
     stats_.connection_errors += local.connection_errors;
+    for (const auto& [kind, n] : local.connection_error_kinds)
+      stats_.connection_error_kinds[kind] += n;
+    stats_.connection_error_times.insert(stats_.connection_error_times.end(),
+                                         local.connection_error_times.begin(),
+                                         local.connection_error_times.end());
     stats_.latency_ms.insert(stats_.latency_ms.end(), local.latency_ms.begin(),
                              local.latency_ms.end());
   }

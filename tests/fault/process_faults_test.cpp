@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <regex>
 #include <utility>
 
@@ -41,24 +42,54 @@ TEST(ProcessFaults, WorkerKilledMidRequestIsReplacedAndTheOtherKeepsServing) {
         return workers.size() == 2;
       },
       10s));
+  // Both must be listening before one is killed (a loaded machine starts them seconds apart);
+  // if only the victim were, every connection would be refused until the replacement is up.
+  std::set<pid_t> serving;
+  ASSERT_TRUE(eventually(
+      [&] {
+        serving.insert(worker_and_scraping(s.port()).first);
+        return serving.contains(workers[0]) && serving.contains(workers[1]);
+      },
+      30s));
   ReadLoad readers(s.port(), {"/api/showtimes?city=kyiv", "/api/movies?city=kyiv"}, 8);
   ASSERT_TRUE(eventually([&] { return readers.sent() > 2000; }, 30s));
+  auto killed_at = std::chrono::steady_clock::now();
   ::kill(workers[0], SIGKILL);
   auto sent_at_kill = readers.sent();
+  // Reaped means the kernel has closed everything the dead worker held, its listener included.
+  std::optional<std::chrono::steady_clock::time_point> reaped;
   std::vector<pid_t> now;
   ASSERT_TRUE(eventually(
       [&] {
         now = children_of(s.pid());
-        return now.size() == 2 && std::find(now.begin(), now.end(), workers[0]) == now.end();
+        bool gone = std::find(now.begin(), now.end(), workers[0]) == now.end();
+        if (gone && !reaped) reaped = std::chrono::steady_clock::now();
+        return now.size() == 2 && gone;
       },
       15s));
   ASSERT_TRUE(eventually([&] { return readers.sent() > sent_at_kill + 2000; }, 30s));
   readers.stop();
   auto stats = readers.stats();
-  std::cout << "[ fault    ] reads across a SIGKILLed worker: " << stats.summary() << "\n";
+  auto ms_after_kill = [&](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t - killed_at).count();
+  };
+  std::string failed_at;
+  for (auto at : stats.connection_error_times)
+    failed_at += fmt::format(" {}", ms_after_kill(at));
+  std::cout << "[ fault    ] reads across a SIGKILLed worker: " << stats.summary() << "; reaped "
+            << ms_after_kill(*reaped) << " ms after the kill; connections failed at" << failed_at
+            << " ms\n";
   EXPECT_EQ(stats.server_errors(), 0) << stats.summary();
-  // Only connections the dead worker held can fail, each once before reconnecting.
-  EXPECT_LE(stats.connection_errors, 8) << stats.summary();
+  // Only the dead worker's connections fail: those it held, and those the kernel still queued on
+  // its listener while it was being torn down (a reconnect may land there again; how long that
+  // takes depends on the machine's load, so the count is not bounded, the moment is). Once it is
+  // reaped nothing fails: not the survivor, not the replacement while it starts. The margin
+  // covers a reader thread that records its error late.
+  for (auto at : stats.connection_error_times)
+    EXPECT_LE(at, *reaped + 1s)
+        << "a connection failed after the killed worker was gone ("
+        << std::chrono::duration_cast<std::chrono::milliseconds>(at - *reaped).count()
+        << " ms after); " << stats.summary();
   EXPECT_GT(stats.statuses[200], 4000);
   // The replacement serves too, once it has opened its store and listener (slower on a loaded
   // machine: until then the kernel gives every connection to the surviving worker).
