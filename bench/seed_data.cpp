@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/gemini_sim/world.hpp"
 #include "cinestream/store/database.hpp"
 

@@ -1,7 +1,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 

@@ -1,6 +1,6 @@
 #include <spdlog/spdlog.h>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/store/database.hpp"
 #include "store_setup.hpp"

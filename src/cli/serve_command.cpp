@@ -21,7 +21,7 @@
 #include "cinestream/agent/install.hpp"
 #include "cinestream/api/install.hpp"
 #include "cinestream/app/app.hpp"
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // The bundled cities, loaded once per test binary.
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 
 namespace cinestream::testing {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/text/normalize.hpp"
 #include "support/sample_data.hpp"

@@ -5,7 +5,7 @@
 #include "cinestream/agent/scrape_service.hpp"
 #include "cinestream/app/app.hpp"
 #include "cinestream/cache/city_versions.hpp"
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 
 namespace cinestream::agent {
 

@@ -20,7 +20,7 @@
 
 #include "cinestream/agent/answers.hpp"
 #include "cinestream/agent/scrape_store.hpp"
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/gemini/client.hpp"
 
 namespace cinestream::agent {

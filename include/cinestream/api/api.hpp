@@ -10,7 +10,7 @@
 #include "cinestream/api/visit_counter.hpp"
 #include "cinestream/cache/city_versions.hpp"
 #include "cinestream/cache/response_cache.hpp"
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/http/router.hpp"
 #include "cinestream/http/static_files.hpp"
 #include "cinestream/observability/metrics.hpp"

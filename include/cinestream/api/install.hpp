@@ -6,7 +6,7 @@
 #include "cinestream/api/api.hpp"
 #include "cinestream/app/app.hpp"
 #include "cinestream/cache/city_versions.hpp"
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/http/static_files.hpp"
 
 namespace cinestream::api {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/domain/language.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/domain/movie.hpp"

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/domain/location.hpp"
 
 namespace cinestream {

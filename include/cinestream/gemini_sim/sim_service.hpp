@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/gemini_sim/world.hpp"
 
 namespace cinestream::gemini_sim {

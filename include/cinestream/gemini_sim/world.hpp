@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/domain/movie.hpp"
 

@@ -40,7 +40,7 @@ class CityCatalog {
   std::unordered_map<std::string, std::size_t> by_key_;
 };
 
-// The bundled seed list (src/catalog/locations.json, compiled into the binary).
+// The bundled seed list (src/cities/locations.json, compiled into the binary).
 std::vector<Location> bundled_locations();
 // Parses a locations JSON array; throws std::invalid_argument naming the bad entry.
 std::vector<Location> parse_locations_json(std::string_view json);

@@ -1,4 +1,4 @@
-#include "cinestream/catalog/city_catalog.hpp"
+#include "cinestream/cities/city_catalog.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
