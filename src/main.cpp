@@ -85,6 +85,7 @@ const std::vector<FlagSpec> kSettingFlags = {
      "the site's origin, e.g. https://cinema.example (CSRF checks, links in email)"},
     {"refresh-interval-ms", "how often changes made by other processes are picked up"},
     {"visit-flush-ms", "how often the visitor counter is written"},
+    {"catalog-link-ms", "how often new city movies are linked to catalogue films"},
     {"log-level", "trace, debug, info, warn, error or off"},
     {"access-log", "one log line per request (true/false)"},
     {"access-log-file", "access log file, reopened on SIGHUP (default: standard error)"},

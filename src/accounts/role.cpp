@@ -30,6 +30,7 @@ bool allows(Role role, Permission permission) {
     case Permission::view_users:
       return role == Role::staff || role == Role::manager || role == Role::admin;
     case Permission::manage_cinemas:
+    case Permission::manage_catalog:
       return role == Role::manager || role == Role::admin;
     case Permission::view_audit:
     case Permission::manage_users:

@@ -55,6 +55,8 @@ std::string render_showtimes(const CityView& city, date::year_month_day day, Lan
   for (const auto& r : rows) {
     json::object o;
     o["movie_id"] = r.movie->id;
+    // The catalogue film (GET /api/catalog/movies/{id}); null until the linker has placed it.
+    o["film_id"] = r.movie->film_id ? json::value(r.movie->film_id) : json::value(nullptr);
     o["movie"] = r.movie->title.in(lang);
     o["theater"] = r.theater->name;
     o["address"] = r.theater->address;
@@ -82,6 +84,7 @@ std::string render_movies(const CityView& city, date::year_month_day from, date:
   for (const auto& m : movies) {
     json::object o;
     o["id"] = m.id;
+    o["film_id"] = m.film_id ? json::value(m.film_id) : json::value(nullptr);
     o["title"] = m.title.in(lang);
     o["titles"] = titles_json(m.title);
     o["description"] = m.description.in(lang);

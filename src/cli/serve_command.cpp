@@ -21,6 +21,7 @@
 #include "cinestream/agent/install.hpp"
 #include "cinestream/api/install.hpp"
 #include "cinestream/app/app.hpp"
+#include "cinestream/catalog/install.hpp"
 #include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
@@ -272,6 +273,14 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                     {.keys = config.jwt_keys.empty() ? accounts::KeyRing::derived_from(secret_key)
                                                      : accounts::KeyRing::parse(config.jwt_keys),
                      .options = std::move(accounts_options)});
+
+  catalog::install(app, {.api = {.known_city =
+                                     [&catalog](std::string_view id) {
+                                       const Location* l = catalog.resolve(id);
+                                       return l && l->id == id;
+                                     }},
+                         .link_interval = config.catalog_link_interval,
+                         .run_linker = worker_index == 0});
 
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cinestream/accounts/accounts_store.hpp"
+#include "cinestream/catalog/catalog_store.hpp"
 #include "cinestream/mail/outbox.hpp"
 
 namespace cinestream::cli {
@@ -19,6 +20,9 @@ std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t 
   auto accounts = accounts::migrate_accounts(*store);
   for (const auto& m : accounts.applied)
     spdlog::info("schema: accounts: applied migration {}: {}", m.version, m.name);
+  auto catalog = catalog::migrate_catalog(*store);
+  for (const auto& m : catalog.applied)
+    spdlog::info("schema: catalog: applied migration {}: {}", m.version, m.name);
   return store;
 }
 

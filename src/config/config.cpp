@@ -237,6 +237,9 @@ std::vector<Setting> settings() {
       {"visit-flush-ms",
        {"CINESTREAM_VISIT_FLUSH_MS"},
        [](Config& c, const Source& s) { c.visit_flush_interval = parse_ms(s); }},
+      {"catalog-link-ms",
+       {"CINESTREAM_CATALOG_LINK_MS"},
+       [](Config& c, const Source& s) { c.catalog_link_interval = parse_ms(s); }},
       {"log-level",
        {"CINESTREAM_LOG_LEVEL"},
        [](Config& c, const Source& s) {

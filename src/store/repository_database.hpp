@@ -17,6 +17,7 @@ struct Repositories {
   std::unique_ptr<BudgetRepository> budget;
   std::unique_ptr<VisitRepository> visits;
   std::unique_ptr<NameAliasRepository> name_aliases;
+  std::unique_ptr<FilmLinkRepository> film_links;
 };
 
 template <class Pool>
@@ -24,7 +25,8 @@ Repositories make_repositories(Pool& pool) {
   return {make_location_repository(pool), make_showtime_repository(pool),
           make_poster_repository(pool),   make_scrape_lock_repository(pool),
           make_coverage_repository(pool), make_budget_repository(pool),
-          make_visit_repository(pool),    make_name_alias_repository(pool)};
+          make_visit_repository(pool),    make_name_alias_repository(pool),
+          make_film_link_repository(pool)};
 }
 
 // A backend's Database derives from ConnectionHolder first, then RepositoryDatabase: the
@@ -46,6 +48,7 @@ class RepositoryDatabase : public Database {
   BudgetRepository& budget() override { return *r_.budget; }
   VisitRepository& visits() override { return *r_.visits; }
   NameAliasRepository& name_aliases() override { return *r_.name_aliases; }
+  FilmLinkRepository& film_links() override { return *r_.film_links; }
 
  protected:
   explicit RepositoryDatabase(Repositories r) : r_(std::move(r)) {}

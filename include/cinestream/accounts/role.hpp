@@ -17,6 +17,7 @@ enum class Permission {
   view_users,      // look up accounts (support desk)
   manage_users,    // change roles, disable accounts
   manage_cinemas,  // phase 3: partner cinemas, screens, schedules
+  manage_catalog,  // merge and split catalogue films
   view_audit,      // read the sign-in audit log of any account
 };
 

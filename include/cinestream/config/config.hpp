@@ -94,6 +94,8 @@ struct Config {
   std::string trusted_proxies;
   std::chrono::milliseconds refresh_interval{500};  // how often other processes' changes are seen
   std::chrono::milliseconds visit_flush_interval{5'000};
+  // How often worker 0 links newly scraped city movies to catalogue films.
+  std::chrono::milliseconds catalog_link_interval{5'000};
 
   std::string log_level = "info";
   bool access_log = true;

@@ -34,7 +34,8 @@ struct MovieTitles {
 };
 
 struct Movie {
-  std::int64_t id = 0;  // store-assigned; 0 for scraped input
+  std::int64_t id = 0;       // store-assigned; 0 for scraped input
+  std::int64_t film_id = 0;  // the catalogue film it is (module catalog); 0 until linked
   std::string city_id;
   MovieTitles title;
   LocalizedText description;

@@ -11,6 +11,7 @@
 #include "cinestream/store/budget_repository.hpp"
 #include "cinestream/store/coverage_repository.hpp"
 #include "cinestream/store/errors.hpp"
+#include "cinestream/store/film_link_repository.hpp"
 #include "cinestream/store/location_repository.hpp"
 #include "cinestream/store/name_alias_repository.hpp"
 #include "cinestream/store/poster_repository.hpp"
@@ -53,6 +54,7 @@ class Database : public HealthCheck {
   virtual BudgetRepository& budget() = 0;
   virtual VisitRepository& visits() = 0;
   virtual NameAliasRepository& name_aliases() = 0;
+  virtual FilmLinkRepository& film_links() = 0;
 
   // The connection layer for a feature module's repositories: exactly one is non-null.
   virtual sqlite::ConnectionPool* sqlite() { return nullptr; }

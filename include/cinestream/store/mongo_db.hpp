@@ -120,6 +120,7 @@ UpdateResult update_one(Conn& c, std::string_view collection, const Doc& filter,
 std::int64_t update_many(Conn& c, std::string_view collection, const Doc& filter,
                          const Doc& update);
 std::int64_t delete_one(Conn& c, std::string_view collection, const Doc& filter);
+std::int64_t count_documents(Conn& c, std::string_view collection, const Doc& filter);
 void delete_many(Conn& c, std::string_view collection, const Doc& filter);
 void insert_one(Conn& c, std::string_view collection, const Doc& doc);
 // The document after the update, or null when nothing matched.

@@ -14,7 +14,7 @@ namespace cinestream {
 
 // The version of the "store" module this binary writes. Raise it with a new migration in both
 // backends (src/store/sqlite/sqlite_store.cpp, src/store/mongo/mongo_store.cpp).
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // The store (one of its modules) was written by a newer binary: start that binary (or a newer
 // one) instead.

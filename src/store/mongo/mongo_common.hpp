@@ -73,5 +73,6 @@ std::unique_ptr<CoverageRepository> make_coverage_repository(ClientPool& pool);
 std::unique_ptr<BudgetRepository> make_budget_repository(ClientPool& pool);
 std::unique_ptr<VisitRepository> make_visit_repository(ClientPool& pool);
 std::unique_ptr<NameAliasRepository> make_name_alias_repository(ClientPool& pool);
+std::unique_ptr<FilmLinkRepository> make_film_link_repository(ClientPool& pool);
 
 }  // namespace cinestream::mongo

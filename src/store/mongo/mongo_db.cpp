@@ -157,6 +157,14 @@ std::int64_t delete_one(Conn& c, std::string_view collection, const Doc& filter)
   return n;
 }
 
+std::int64_t count_documents(Conn& c, std::string_view collection, const Doc& filter) {
+  bson_error_t error;
+  std::int64_t n = mongoc_collection_count_documents(c.coll(collection), filter.get(), nullptr,
+                                                     nullptr, nullptr, &error);
+  if (n < 0) fail("count", error);
+  return n;
+}
+
 void delete_many(Conn& c, std::string_view collection, const Doc& filter) {
   bson_t reply;
   bson_error_t error;

@@ -85,6 +85,7 @@ StoredMovie read_movie(const bson_t* d) {
   if (auto id = oid_at(d, "_id")) m.oid = *id;
   m.rev = int_at(d, "rev");
   m.movie.id = int_at(d, "movie_id");
+  m.movie.film_id = int_at(d, "film_id");
   m.movie.city_id = str_at(d, "city_id");
   m.movie.title = {str_at(d, "title.en"), str_at(d, "title.local"), str_at(d, "title.ua"),
                    str_at(d, "title.ru")};
@@ -448,6 +449,7 @@ class MongoShowtimeRepository final : public ShowtimeRepository {
       if (!stored) {
         Doc doc;
         doc.i64("movie_id", movie_id_for(city_id, key))
+            .i64("film_id", 0)
             .str("city_id", city_id)
             .str("title_key", key)
             .doc("title", Doc()

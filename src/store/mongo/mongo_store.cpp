@@ -73,6 +73,12 @@ const mongo::Migration kMigrations[] = {
                Doc().i32("city_id", 1).i32("kind", 1).i32("alias_key", 1), true);
        });
      }},
+    {4, "movies.film_id: the catalogue film a city's movie is (0 until linked)",
+     [](Conn& c) {
+       mongo::update_many(c, "movies", Doc().doc("film_id", Doc().boolean("$exists", false)),
+                          Doc().doc("$set", Doc().i64("film_id", 0)));
+       indexes(c, "movies", [](Doc& list) { index(list, "film_id", Doc().i32("film_id", 1)); });
+     }},
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion,
               "every schema version has exactly one MongoDB migration");

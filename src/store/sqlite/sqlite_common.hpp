@@ -10,6 +10,7 @@
 
 #include "cinestream/store/budget_repository.hpp"
 #include "cinestream/store/coverage_repository.hpp"
+#include "cinestream/store/film_link_repository.hpp"
 #include "cinestream/store/location_repository.hpp"
 #include "cinestream/store/name_alias_repository.hpp"
 #include "cinestream/store/poster_repository.hpp"
@@ -77,5 +78,6 @@ std::unique_ptr<CoverageRepository> make_coverage_repository(ConnectionPool& poo
 std::unique_ptr<BudgetRepository> make_budget_repository(ConnectionPool& pool);
 std::unique_ptr<VisitRepository> make_visit_repository(ConnectionPool& pool);
 std::unique_ptr<NameAliasRepository> make_name_alias_repository(ConnectionPool& pool);
+std::unique_ptr<FilmLinkRepository> make_film_link_repository(ConnectionPool& pool);
 
 }  // namespace cinestream::sqlite

@@ -40,7 +40,7 @@ class SqliteShowtimeRepository final : public ShowtimeRepository {
           "SELECT m.id, m.title_en, m.title_local, m.title_ua, m.title_ru, m.description_en, "
           "m.description_ua, m.description_ru, m.image_url, m.image_path, m.created_at, "
           "m.updated_at, t.id, t.name, t.address, t.website, s.start_utc, s.format, s.language, "
-          "s.hall "
+          "s.hall, m.film_id "
           "FROM showtimes s JOIN movies m ON m.id = s.movie_id JOIN theaters t ON t.id = "
           "s.theater_id "
           "WHERE s.city_id = ?1 AND s.start_utc >= ?2 AND s.start_utc < ?3 "
@@ -60,6 +60,7 @@ class SqliteShowtimeRepository final : public ShowtimeRepository {
           m.image_path = st.text(9);
           m.created_at = from_epoch(st.integer(10));
           m.updated_at = from_epoch(st.integer(11));
+          m.film_id = st.integer(20);
           out.push_back(std::move(m));
           last_theater = -1;
         }

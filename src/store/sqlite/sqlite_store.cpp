@@ -102,6 +102,12 @@ CREATE TABLE IF NOT EXISTS name_aliases (
 );
 )sql");
      }},
+    {4, "movies.film_id: the catalogue film a city's movie is (0 until linked)",
+     [](Connection& c) {
+       if (!has_column(c, "movies", "film_id"))
+         c.exec("ALTER TABLE movies ADD COLUMN film_id INTEGER NOT NULL DEFAULT 0");
+       c.exec("CREATE INDEX IF NOT EXISTS movies_by_film ON movies (film_id)");
+     }},
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion,
               "every schema version has exactly one SQLite migration");
