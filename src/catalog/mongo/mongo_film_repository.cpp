@@ -1,5 +1,6 @@
 // Films on MongoDB: collection `films`, the film id in `film_id` (unique index). Creating is one
-// upsert with $setOnInsert (atomic under that index); completing is a compare-and-set on `rev`, retried on a conflict.
+// upsert with $setOnInsert (atomic under that index); completing is a compare-and-set on `rev`,
+// retried on a conflict.
 #include <string>
 #include <vector>
 
