@@ -483,16 +483,26 @@ asio::awaitable<json::object> AccountService::export_account(std::string user_id
     event_list.push_back(json::object{
         {"at", iso(e.at)}, {"kind", e.kind}, {"address", e.address}, {"detail", e.detail}});
   }
-  co_return json::object{{"exported_at", iso(now)},
-                         {"account", user_json(user)},
-                         {"sessions", std::move(session_list)},
-                         {"sign_in_history", std::move(event_list)}};
+  json::object doc{{"exported_at", iso(now)},
+                   {"account", user_json(user)},
+                   {"sessions", std::move(session_list)},
+                   {"sign_in_history", std::move(event_list)}};
+  for (const auto& data : personal_data_) {
+    std::string id = user.id;
+    doc[data.name] = co_await data.export_data(std::move(id));
+  }
+  co_return doc;
 }
 
 asio::awaitable<void> AccountService::delete_account(std::string user_id, std::string password) {
   User user = co_await require_user(user_id);
   bool password_ok = co_await verify(password, user.password_hash);
   if (!password_ok) throw AccountError(Kind::forbidden, "wrong_password", "the password is wrong");
+  // The features' data first: if this stops half-way the account still exists to delete again.
+  for (const auto& data : personal_data_) {
+    std::string id = user.id;
+    co_await data.erase(std::move(id));
+  }
   auto erase = [&](AccountsStore& s) { return s.users->erase(user.id); };
   co_await store_.call(erase);
   counters_.deletions++;

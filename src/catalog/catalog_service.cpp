@@ -87,6 +87,15 @@ asio::awaitable<FilmDetails> CatalogService::details(std::int64_t id, std::strin
   co_return co_await store_.call(std::move(query));
 }
 
+asio::awaitable<std::optional<std::int64_t>> CatalogService::current_id(std::int64_t id) {
+  auto query = [id](CatalogStore& s) -> std::optional<std::int64_t> {
+    auto film = current_film(*s.films, id);
+    if (!film) return std::nullopt;
+    return film->id;
+  };
+  co_return co_await store_.call(query);
+}
+
 asio::awaitable<FilmPage> CatalogService::list(FilmQuery query, std::string playing_in) {
   auto run = [query = std::move(query), city = std::move(playing_in)](CatalogStore& s) mutable {
     if (!city.empty()) query.ids = s.links->films_playing(city, now_seconds());

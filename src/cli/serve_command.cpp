@@ -26,6 +26,7 @@
 #include "cinestream/cli/commands.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
+#include "cinestream/library/install.hpp"
 #include "cinestream/mail/install.hpp"
 #include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/logging.hpp"
@@ -269,18 +270,19 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
     const Location* l = catalog.resolve(id);
     return l && l->id == id;
   };
-  accounts::install(app,
-                    {.keys = config.jwt_keys.empty() ? accounts::KeyRing::derived_from(secret_key)
-                                                     : accounts::KeyRing::parse(config.jwt_keys),
-                     .options = std::move(accounts_options)});
+  auto& account_service = accounts::install(
+      app, {.keys = config.jwt_keys.empty() ? accounts::KeyRing::derived_from(secret_key)
+                                            : accounts::KeyRing::parse(config.jwt_keys),
+            .options = std::move(accounts_options)});
 
-  catalog::install(app, {.api = {.known_city =
-                                     [&catalog](std::string_view id) {
-                                       const Location* l = catalog.resolve(id);
-                                       return l && l->id == id;
-                                     }},
-                         .link_interval = config.catalog_link_interval,
-                         .run_linker = worker_index == 0});
+  auto& films = catalog::install(app, {.api = {.known_city =
+                                                   [&catalog](std::string_view id) {
+                                                     const Location* l = catalog.resolve(id);
+                                                     return l && l->id == id;
+                                                   }},
+                                       .link_interval = config.catalog_link_interval,
+                                       .run_linker = worker_index == 0});
+  library::install(app, account_service, films);
 
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));

@@ -4,6 +4,7 @@
 
 #include "cinestream/accounts/accounts_store.hpp"
 #include "cinestream/catalog/catalog_store.hpp"
+#include "cinestream/library/library_store.hpp"
 #include "cinestream/mail/outbox.hpp"
 
 namespace cinestream::cli {
@@ -23,6 +24,9 @@ std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t 
   auto catalog = catalog::migrate_catalog(*store);
   for (const auto& m : catalog.applied)
     spdlog::info("schema: catalog: applied migration {}: {}", m.version, m.name);
+  auto library = library::migrate_library(*store);
+  for (const auto& m : library.applied)
+    spdlog::info("schema: library: applied migration {}: {}", m.version, m.name);
   return store;
 }
 

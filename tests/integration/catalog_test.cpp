@@ -10,6 +10,8 @@
 #include <set>
 
 #include "cinestream/gemini_sim/world.hpp"
+#include "cinestream/store/sqlite_db.hpp"
+#include "cinestream/store/sqlite_store.hpp"
 #include "support/catalog.hpp"
 #include "support/demo_server.hpp"
 #include "support/eventually.hpp"
@@ -175,6 +177,117 @@ TEST(Catalog, BadRequestsGetClearErrorsAndWriteNothing) {
   auto res = c.request(boost::beast::http::verb::post, "/api/admin/catalog/movies/1/merge",
                        {{"Content-Type", "application/json"}}, R"({"into": 2})");
   EXPECT_EQ(res.status, 401u) << res.body;
+}
+
+}  // namespace
+}  // namespace cinestream
+
+namespace cinestream {
+namespace {
+
+namespace beast_http = boost::beast::http;
+
+// A signed-in API client: JSON bodies and a bearer token.
+struct Visitor {
+  explicit Visitor(std::uint16_t port) : http(port) {}
+  testing::HttpResult call(beast_http::verb method, const std::string& target,
+                           const std::string& body = {}) {
+    std::map<std::string, std::string> headers;
+    if (!body.empty()) headers["Content-Type"] = "application/json";
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return http.request(method, target, std::move(headers), body);
+  }
+  testing::HttpClient http;
+  std::string token;
+};
+
+constexpr const char* kPassword = "correct horse battery staple";
+
+TEST(Library, RateMarkExportAndDeleteWithTheAccount) {
+  testing::TempDir dir;
+  auto args = catalog_args("{}");
+  args.insert(args.end(), {"--bcrypt-cost", "4"});
+  ServerProcess s(dir.str(), args);
+  scrape(s.port(), "kyiv");
+  ASSERT_TRUE(eventually([&] { return all_linked(s.port(), "kyiv"); }, 30s));
+  auto movies = movies_of(s.port(), "kyiv");
+  auto film = movies[0].as_object().at("film_id").as_int64();
+  auto other = movies[1].as_object().at("film_id").as_int64();
+
+  Visitor v(s.port());
+  using V = beast_http::verb;
+  auto film_path = [&](const char* what, std::int64_t id) {
+    return fmt::format("/api/me/{}/{}", what, id);
+  };
+  // Signed out: nothing of the library.
+  EXPECT_EQ(v.call(V::put, film_path("ratings", film), R"({"rating": 4})").status, 401u);
+  auto reg = v.call(
+      V::post, "/api/auth/register",
+      json::serialize(json::object{
+          {"email", "viewer@example.com"}, {"password", kPassword}, {"display_name", "Viewer"}}));
+  ASSERT_EQ(reg.status, 201u) << reg.body;
+  v.token = std::string(json::parse(reg.body).as_object()["access_token"].as_string());
+
+  auto error_of = [](const testing::HttpResult& r) {
+    auto doc = json::parse(r.body).as_object();
+    return std::string(doc["error"].as_object()["code"].as_string());
+  };
+  // Bad ratings and unknown films write nothing.
+  for (const char* body : {R"({"rating": 0})", R"({"rating": 5.5})", R"({"rating": 3.3})",
+                           R"({"rating": "4"})", R"({"rating": null})", R"({"rating": 1e308})"}) {
+    auto r = v.call(V::put, film_path("ratings", film), body);
+    EXPECT_EQ(r.status, 400u) << body;
+    EXPECT_EQ(error_of(r), "invalid_rating") << body;
+  }
+  EXPECT_EQ(error_of(v.call(V::put, film_path("ratings", film), R"({"stars": 4})")),
+            "unknown_field");
+  EXPECT_EQ(error_of(v.call(V::put, film_path("ratings", film), "[1]")), "invalid_json");
+  auto unknown = v.call(V::put, film_path("ratings", 123456789), R"({"rating": 4})");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(error_of(unknown), "movie_not_found");
+  EXPECT_EQ(v.call(V::put, "/api/me/ratings/abc", R"({"rating": 4})").status, 404u);
+  EXPECT_EQ(error_of(v.call(V::put, film_path("seen", film), R"({"watched_on": "yesterday"})")),
+            "invalid_date");
+  auto empty = json::parse(v.call(V::get, "/api/me/library").body).as_object();
+  EXPECT_TRUE(empty["ratings"].as_array().empty());
+  EXPECT_TRUE(empty["seen"].as_array().empty());
+
+  EXPECT_EQ(v.call(V::put, film_path("ratings", film), R"({"rating": 4.5})").status, 200u);
+  EXPECT_EQ(v.call(V::put, film_path("ratings", film), R"({"rating": 4.5})").status, 200u);
+  EXPECT_EQ(v.call(V::put, film_path("watchlist", other)).status, 200u);
+  auto again = json::parse(v.call(V::put, film_path("watchlist", other)).body).as_object();
+  EXPECT_FALSE(again["added"].as_bool()) << "a second toggle is a no-op";
+  EXPECT_EQ(v.call(V::put, film_path("seen", film), R"({"watched_on": "2026-11-30"})").status,
+            200u);
+  EXPECT_EQ(v.call(V::put, film_path("hidden", film)).status, 200u);
+  auto lib = json::parse(v.call(V::get, "/api/me/library").body).as_object();
+  ASSERT_EQ(lib["ratings"].as_array().size(), 1u);
+  EXPECT_EQ(lib["ratings"].as_array()[0].as_object()["rating"].as_double(), 4.5);
+  EXPECT_EQ(lib["watchlist"].as_array()[0].as_object()["film_id"].as_int64(), other);
+  EXPECT_EQ(lib["seen"].as_array()[0].as_object()["watched_on"].as_string(), "2026-11-30");
+  EXPECT_EQ(lib["hidden"].as_array().size(), 1u);
+  auto rating = get_json(s.port(), fmt::format("/api/ratings/{}", film), 200);
+  EXPECT_EQ(rating["count"].as_int64(), 1);
+  EXPECT_EQ(rating["average"].as_double(), 4.5);
+
+  // The export carries the library; deleting the account takes it and the rating away.
+  auto exported = json::parse(v.call(V::get, "/api/me/export").body).as_object();
+  EXPECT_EQ(exported["library"].as_object()["ratings"].as_array().size(), 1u);
+  auto gone = v.call(V::delete_, "/api/me", json::serialize(json::object{{"password", kPassword}}));
+  EXPECT_EQ(gone.status, 204u) << gone.body;
+  rating = get_json(s.port(), fmt::format("/api/ratings/{}", film), 200);
+  EXPECT_EQ(rating["count"].as_int64(), 0);
+  EXPECT_TRUE(rating["average"].is_null());
+  // Nothing of it is left in the store.
+  auto db = make_sqlite_store(dir.str() + "/cinestream.sqlite3", 1);
+  ASSERT_TRUE(db->sqlite());
+  db->sqlite()->with([](sqlite::Connection& c) {
+    for (const char* table : {"library_ratings", "library_marks"}) {
+      auto st = c.prepare(fmt::format("SELECT count(*) FROM {}", table));
+      ASSERT_TRUE(st.step());
+      EXPECT_EQ(st.integer(0), 0) << table;
+    }
+  });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -93,6 +94,14 @@ struct AccountsCounters {
       password_hashes{0}, password_verifications{0};
 };
 
+// Personal data another feature keeps about a user (a library, notifications): it joins the
+// account's export under `name` and is erased before the account is.
+struct PersonalData {
+  std::string name;
+  std::function<boost::asio::awaitable<boost::json::value>(std::string user_id)> export_data;
+  std::function<boost::asio::awaitable<void>(std::string user_id)> erase;
+};
+
 class AccountService {
  public:
   AccountService(Async<AccountsStore> store, BlockingPool& cpu, KeyRing keys,
@@ -133,6 +142,9 @@ class AccountService {
                                            std::optional<Role> role, std::optional<bool> disabled,
                                            ClientInfo client);
 
+  // Registered by features at install, before any request.
+  void add_personal_data(PersonalData data) { personal_data_.push_back(std::move(data)); }
+
   const KeyRing& keys() const { return keys_; }
   const AccountsOptions& options() const { return options_; }
   const AccountsCounters& counters() const { return counters_; }
@@ -162,6 +174,7 @@ class AccountService {
   AccountsOptions options_;
   std::string dummy_hash_;  // verified against for unknown addresses, so they take as long
   AccountsCounters counters_;
+  std::vector<PersonalData> personal_data_;
 };
 
 // What a session looks like in JSON (the API and the export share it).

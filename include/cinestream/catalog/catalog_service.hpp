@@ -57,6 +57,9 @@ class CatalogService {
   // With a city, its showtimes there from now to `horizon` later.
   boost::asio::awaitable<FilmDetails> details(std::int64_t id, std::string city,
                                               std::chrono::hours horizon);
+  // The id that stands for film `id` now (itself, or the film it was merged into); nullopt when
+  // no film has it.
+  boost::asio::awaitable<std::optional<std::int64_t>> current_id(std::int64_t id);
   // `playing_in`: only films with showtimes in that city from now on (empty: all).
   boost::asio::awaitable<FilmPage> list(FilmQuery query, std::string playing_in);
 

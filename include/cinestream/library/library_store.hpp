@@ -1,0 +1,16 @@
+#pragma once
+// The library module's repository on the configured backend and its schema (module "library").
+#include <memory>
+
+#include "cinestream/library/library_repository.hpp"
+#include "cinestream/store/database.hpp"
+#include "cinestream/store/schema.hpp"
+
+namespace cinestream::library {
+
+inline constexpr int kLibrarySchemaVersion = 1;
+
+SchemaReport migrate_library(Database& db);
+std::unique_ptr<LibraryRepository> make_library_repository(Database& db);
+
+}  // namespace cinestream::library

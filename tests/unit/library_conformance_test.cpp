@@ -1,0 +1,144 @@
+// The library (include/cinestream/library/library_repository.hpp) held to one suite on both
+// backends, like store_conformance_test.cpp.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "cinestream/library/library_store.hpp"
+#include "cinestream/store/mongo_store.hpp"
+#include "cinestream/store/sqlite_store.hpp"
+#include "support/mongo_peer.hpp"
+#include "support/sample_data.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cinestream {
+namespace {
+
+using library::MarkKind;
+using testing::utc;
+
+struct Backend {
+  std::string name;
+  bool mongo = false;
+};
+
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
+
+std::string mongo_uri_for(const std::string& dir) {
+  return testing::mongo_target().uri(
+      fmt::format("cs_library_{}_{:x}", ::getpid(), std::hash<std::string>{}(dir)));
+}
+
+const SysSeconds kNow = utc(2026, 12, 1, 9, 0);
+
+class LibraryConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam().mongo) CINESTREAM_SKIP_WITHOUT_MONGO();
+    db_ = GetParam().mongo ? make_mongo_store({mongo_uri_for(dir_.str()), "", 4})
+                           : make_sqlite_store(dir_.str() + "/test.sqlite3", 4);
+    db_->ensure_schema();
+    library::migrate_library(*db_);
+    repo_ = library::make_library_repository(*db_);
+  }
+  void TearDown() override {
+    repo_.reset();
+    if (GetParam().mongo && db_) {
+      db_.reset();
+      testing::drop_database(mongo_uri_for(dir_.str()));
+    }
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<library::LibraryRepository> repo_;
+};
+
+TEST_P(LibraryConformance, RatingsKeepTheFilmsAggregateExact) {
+  EXPECT_TRUE(repo_->rate("ann", 7, 9, kNow));
+  EXPECT_TRUE(repo_->rate("bob", 7, 4, kNow));
+  EXPECT_FALSE(repo_->rate("bob", 7, 4, kNow)) << "the same rating again changes nothing";
+  EXPECT_TRUE(repo_->rate("bob", 7, 6, kNow));
+  auto s = repo_->summary(7);
+  EXPECT_EQ(s.count, 2);
+  EXPECT_EQ(s.half_star_sum, 15);
+  EXPECT_TRUE(repo_->unrate("ann", 7));
+  EXPECT_FALSE(repo_->unrate("ann", 7));
+  s = repo_->summary(7);
+  EXPECT_EQ(s.count, 1);
+  EXPECT_EQ(s.half_star_sum, 6);
+  EXPECT_EQ(repo_->summary(8).count, 0);
+  // A recount from the ratings agrees with the running aggregate.
+  repo_->recount(7);
+  EXPECT_EQ(repo_->summary(7).half_star_sum, 6);
+  EXPECT_EQ(repo_->summary(7).count, 1);
+}
+
+TEST_P(LibraryConformance, MarksAreIdempotentToggles) {
+  EXPECT_TRUE(repo_->mark("ann", 7, MarkKind::watchlist, "", kNow));
+  EXPECT_FALSE(repo_->mark("ann", 7, MarkKind::watchlist, "", kNow));
+  EXPECT_TRUE(repo_->mark("ann", 7, MarkKind::seen, "2026-11-30", kNow));
+  EXPECT_FALSE(repo_->mark("ann", 7, MarkKind::seen, "2026-11-29", kNow));
+  EXPECT_TRUE(repo_->mark("ann", 8, MarkKind::hidden, "", kNow));
+  auto lib = repo_->library("ann");
+  ASSERT_EQ(lib.marks.size(), 3u);
+  for (const auto& m : lib.marks) {
+    if (m.kind == MarkKind::seen) {
+      EXPECT_EQ(m.watched_on, "2026-11-29");
+    }
+  }
+  EXPECT_TRUE(repo_->unmark("ann", 7, MarkKind::watchlist));
+  EXPECT_FALSE(repo_->unmark("ann", 7, MarkKind::watchlist));
+  EXPECT_EQ(repo_->library("ann").marks.size(), 2u);
+  EXPECT_TRUE(repo_->library("bob").marks.empty());
+}
+
+TEST_P(LibraryConformance, ErasingAUserTakesTheirRatingsOutOfTheAggregates) {
+  repo_->rate("ann", 7, 10, kNow);
+  repo_->rate("ann", 8, 2, kNow);
+  repo_->rate("bob", 7, 4, kNow);
+  repo_->mark("ann", 7, MarkKind::watchlist, "", kNow);
+  repo_->erase_user("ann");
+  auto lib = repo_->library("ann");
+  EXPECT_TRUE(lib.ratings.empty());
+  EXPECT_TRUE(lib.marks.empty());
+  EXPECT_EQ(repo_->summary(7).count, 1);
+  EXPECT_EQ(repo_->summary(7).half_star_sum, 4);
+  EXPECT_EQ(repo_->summary(8).count, 0);
+  EXPECT_EQ(repo_->library("bob").ratings.size(), 1u);
+}
+
+TEST_P(LibraryConformance, ConcurrentRatingChangesLeaveTheAggregateRight) {
+  // Two processes' requests of one user racing on one film, and other users meanwhile.
+  if (GetParam().mongo && !testing::mongo_target().real)
+    GTEST_SKIP() << "the MongoDB test peer accepts unique indexes without enforcing them";
+  auto other = GetParam().mongo ? make_mongo_store({mongo_uri_for(dir_.str()), "", 4})
+                                : make_sqlite_store(dir_.str() + "/test.sqlite3", 4);
+  auto repo2 = library::make_library_repository(*other);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto& r = t % 2 ? *repo2 : *repo_;
+      for (int i = 0; i < 20; ++i) {
+        r.rate("ann", 7, 1 + (i + t) % 10, kNow);
+        r.rate(fmt::format("user{}", t), 7, 1 + i % 10, kNow);
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  auto running = repo_->summary(7);
+  repo_->recount(7);
+  auto counted = repo_->summary(7);
+  EXPECT_EQ(running.count, counted.count);
+  EXPECT_EQ(running.half_star_sum, counted.half_star_sum);
+  EXPECT_EQ(counted.count, 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LibraryConformance,
+                         ::testing::Values(Backend{"sqlite", false}, Backend{"mongodb", true}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace cinestream
