@@ -277,8 +277,8 @@ SimServer::SimServer(World world, SimOptions options)
   };
   // Every API route: credential, faults, then the answer `make` builds (or its error).
   using Maker = std::function<Response(http::RequestContext&)>;
-  auto api = [this, decide, authorized](Maker make) {
-    return [this, decide, authorized,
+  auto api = [decide, authorized](Maker make) {
+    return [decide, authorized,
             make = std::move(make)](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
       if (!authorized(ctx)) {
         co_return tmdb_error(401, 7, "Invalid API key: You must be granted a valid key.");
@@ -306,7 +306,9 @@ SimServer::SimServer(World world, SimOptions options)
               std::make_shared<const std::string>("<html><body>502 Bad Gateway</body></html>"));
         }
         case Fault::drop: {
-          // Half the answer, then the connection closes (no length: the close ends the body).
+          // Half the answer, then the connection closes. The server frames a stream by the
+          // close (it sets no length and no chunking), so the client reads a cut answer: an
+          // unreadable 200, retried like a lost connection.
           auto full = make(ctx);
           const auto& bytes = full.body();
           auto half = std::make_shared<const std::string>(
