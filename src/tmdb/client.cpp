@@ -95,6 +95,18 @@ std::optional<std::chrono::milliseconds> retry_after_of(const net::HttpResponse&
   return std::chrono::milliseconds(std::min<std::int64_t>(s, 3600) * 1000);
 }
 
+// A 200 that is JSON but not the answer expected: not retried (it would come back the same).
+template <class T>
+T parse_or_throw(T (*parse)(const json::value&), const json::value& doc, std::string_view what,
+                 std::atomic<std::int64_t>& failures) {
+  try {
+    return parse(doc);
+  } catch (const std::invalid_argument& e) {
+    ++failures;
+    throw TmdbError(ErrorKind::malformed, 200, 0, fmt::format("TMDB {}: {}", what, e.what()));
+  }
+}
+
 }  // namespace
 
 Client::Client(net::HttpClient& http, ClientOptions options, gemini::CallLimiter& limiter,
@@ -221,12 +233,7 @@ asio::awaitable<std::vector<SearchResult>> Client::search_movie(std::string titl
                               encode_query_value(title), encode_query_value(language));
   if (year) q += fmt::format("&year={}", *year);
   auto doc = co_await get_json(std::move(q), "search/movie");
-  try {
-    co_return parse_search(doc);
-  } catch (const std::invalid_argument& e) {
-    ++failures_;
-    throw TmdbError(ErrorKind::malformed, 200, 0, fmt::format("TMDB search/movie: {}", e.what()));
-  }
+  co_return parse_or_throw(&parse_search, doc, "search/movie", failures_);
 }
 
 asio::awaitable<ImageConfig> Client::configuration() {
@@ -235,13 +242,7 @@ asio::awaitable<ImageConfig> Client::configuration() {
     if (config_) co_return *config_;
   }
   auto doc = co_await get_json("/configuration", "configuration");
-  ImageConfig c;
-  try {
-    c = parse_configuration(doc);
-  } catch (const std::invalid_argument& e) {
-    ++failures_;
-    throw TmdbError(ErrorKind::malformed, 200, 0, fmt::format("TMDB configuration: {}", e.what()));
-  }
+  auto c = parse_or_throw(&parse_configuration, doc, "configuration", failures_);
   std::lock_guard lock(config_mutex_);
   config_ = c;
   co_return c;
@@ -254,13 +255,7 @@ asio::awaitable<MovieDetails> Client::movie_details(std::int64_t id) {
                   "release_dates",
                   id, encode_query_value(options_.language)),
       "movie");
-  MovieDetails d;
-  try {
-    d = parse_details(doc);
-  } catch (const std::invalid_argument& e) {
-    ++failures_;
-    throw TmdbError(ErrorKind::malformed, 200, 0, fmt::format("TMDB movie: {}", e.what()));
-  }
+  auto d = parse_or_throw(&parse_details, doc, "movie", failures_);
   d.poster_url = config.poster_url(d.poster_path);
   co_return d;
 }

@@ -1,9 +1,7 @@
 #include "cinestream/tmdb_sim/sim_server.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,8 +9,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
 
 #include "cinestream/http/json_text.hpp"
 #include "cinestream/http/router.hpp"
@@ -485,31 +481,6 @@ std::string SimServer::base_url() const {
       "http://{}:{}/3",
       impl_->host.find(':') != std::string::npos ? "[" + impl_->host + "]" : impl_->host,
       impl_->port);
-}
-
-int SimServer::run_until_signal(const std::string& host, std::uint16_t port,
-                                const std::string& port_file) {
-  impl_->host = host;
-  impl_->server = std::make_unique<http::Server>(
-      impl_->loops, impl_->router, *impl_->metrics,
-      http::ServerOptions{.host = host,
-                          .port = port,
-                          .body_limit = 1 << 20,
-                          .access_log = true,
-                          .limits = http::ClientLimitOptions::none()});
-  impl_->port = impl_->server->listen();
-  impl_->server->start();
-  if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << impl_->port << "\n";
-    std::filesystem::rename(port_file + ".tmp", port_file);
-  }
-  spdlog::info("tmdb stand-in serving {} (seed {})", base_url(), world_.options().seed);
-  asio::signal_set signals(impl_->loops.at(0), SIGTERM, SIGINT);
-  signals.async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) impl_->loops.stop();
-  });
-  impl_->loops.run();
-  return 0;
 }
 
 }  // namespace cinestream::tmdb_sim

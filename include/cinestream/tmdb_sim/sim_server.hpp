@@ -63,8 +63,6 @@ class SimServer {
   // Binds host:port (0: any) and serves on a background thread; returns the port.
   std::uint16_t start(const std::string& host, std::uint16_t port);
   void stop();
-  // Serves on the calling thread until SIGTERM/SIGINT (a CLI).
-  int run_until_signal(const std::string& host, std::uint16_t port, const std::string& port_file);
 
   // "http://127.0.0.1:PORT/3": what a client's base_url is set to.
   std::string base_url() const;
