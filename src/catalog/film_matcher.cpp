@@ -1,9 +1,6 @@
 #include "cinestream/catalog/film_matcher.hpp"
 
-#include <algorithm>
 #include <string>
-
-#include "cinestream/text/normalize.hpp"
 
 namespace cinestream::catalog {
 namespace {
@@ -19,13 +16,6 @@ constexpr double kSameFilmThreshold = 0.9;
 // for films word order matters. A similar (not exact) match must also be this close as a string.
 constexpr double kSameOrderThreshold = 0.8;
 
-std::u32string code_points(std::string_view s) {
-  std::u32string out;
-  for (std::size_t i = 0; i < s.size();)
-    out.push_back(next_code_point(s, i));
-  return out;
-}
-
 // The compared words of a title in their order ("Dune: Part Two" -> "dune"; the number is
 // compared apart by the similarity).
 std::string core_words(std::string_view title) {
@@ -35,27 +25,6 @@ std::string core_words(std::string_view title) {
     out += w;
   }
   return out;
-}
-
-// 1 - Levenshtein distance / longer length, over code points.
-double ordered_similarity(std::string_view a8, std::string_view b8) {
-  auto a = code_points(a8);
-  auto b = code_points(b8);
-  if (a.empty() || b.empty()) return 0;
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return 1.0 -
-         static_cast<double>(row[b.size()]) / static_cast<double>(std::max(a.size(), b.size()));
 }
 
 }  // namespace
@@ -91,7 +60,7 @@ void FilmMatcher::add_names(std::int64_t film_id, const MovieTitles& titles) {
 bool FilmMatcher::same_order(std::size_t at, std::string_view title) const {
   auto mine = core_words(title);
   for (const auto& theirs : keys_[at])
-    if (ordered_similarity(mine, theirs) >= kSameOrderThreshold) return true;
+    if (text::edit_similarity(mine, theirs) >= kSameOrderThreshold) return true;
   return false;
 }
 

@@ -474,6 +474,10 @@ bool addresses_agree(const std::vector<std::string>& a, const std::vector<std::s
 
 }  // namespace
 
+double edit_similarity(std::string_view a, std::string_view b) {
+  return ratio(a, b);
+}
+
 NameForm name_form(std::string_view name, bool movie, const std::vector<std::string>& places) {
   const auto& vocab = vocabulary();
   NameForm f;

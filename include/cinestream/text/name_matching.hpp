@@ -28,6 +28,9 @@ struct NameForm {
 };
 NameForm name_form(std::string_view name, bool movie, const std::vector<std::string>& places = {});
 
+// 1 - Levenshtein distance / the longer length, over bytes (name forms' tokens are ASCII).
+double edit_similarity(std::string_view a, std::string_view b);
+
 // Similarity of two names, 0..1 (1: the same after folding).
 double name_similarity(const NameForm& a, const NameForm& b, bool movie);
 
