@@ -166,8 +166,11 @@
     scrapeRetry: $('scrape-retry'), tabs: $('date-tabs'), viewMovies: $('view-movies'),
     viewCinemas: $('view-cinemas'), filterFormat: $('filter-format'),
     filterLanguage: $('filter-language'), results: $('results'), empty: $('results-empty'),
-    visitors: $('visitors'), donate: $('donate'), account: $('account-link')
+    visitors: $('visitors'), donate: $('donate'), account: $('account-link'),
+    myListButton: $('my-list-button'), myList: $('my-list')
   };
+  // The visitor's library (library.js): toggles on cards, hiding what was seen, the bell.
+  const lib = window.CineLibrary || null;
 
   const state = {
     lang: 'en',
@@ -360,6 +363,10 @@
       node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
     });
     el.lang.value = state.lang;
+    if (lib) {
+      lib.relabel();
+      el.myListButton.textContent = lib.t('myList');
+    }
     renderVisitors();
     renderDemo();
     renderAccount();
@@ -1038,7 +1045,8 @@
   function visibleRows() {
     return state.rows.filter((r) => r.date === state.day &&
       (!state.format || r.format === state.format) &&
-      (!state.langClass || r.langClass === state.langClass));
+      (!state.langClass || r.langClass === state.langClass) &&
+      !(lib && lib.hides(r.movie)));
   }
 
   function renderEmpty(kind) {
@@ -1193,6 +1201,7 @@
       });
       body.appendChild(venues);
       card.appendChild(body);
+      if (lib) lib.decorateCard(card, m, state.city && state.city.id);
       frag.appendChild(card);
     });
   }
@@ -1284,6 +1293,11 @@
     el.filterFormat.addEventListener('change', () => { state.format = el.filterFormat.value; renderResults(); });
     el.filterLanguage.addEventListener('change', () => { state.langClass = el.filterLanguage.value; renderResults(); });
     el.scrapeRetry.addEventListener('click', retry);
+    el.myListButton.addEventListener('click', () => {
+      el.myList.hidden = !el.myList.hidden;
+      el.myListButton.setAttribute('aria-expanded', el.myList.hidden ? 'false' : 'true');
+      if (!el.myList.hidden && lib) lib.renderMyList(el.myList);
+    });
     // Past showtimes grey out as time goes by.
     setInterval(() => { if (state.city && state.movies && state.day === state.days[0]) renderResults(); }, 60000);
     // A page kept open overnight: today moves on.
@@ -1309,6 +1323,19 @@
     applyStrings();
     loadStats();
     loadAccount();
+    if (lib) {
+      const toolbar = document.querySelector('.toolbar');
+      toolbar.insertBefore(lib.hideSeenControl(), el.myListButton);
+      el.myListButton.textContent = lib.t('myList');
+      lib.init({
+        lang: () => state.lang,
+        bellHost: document.querySelector('.header-tools'),
+        onChange: () => {
+          el.myListButton.hidden = !lib.signedIn();
+          if (state.movies) renderResults();
+        }
+      });
+    }
     try {
       await loadLocations();
     } catch (err) {

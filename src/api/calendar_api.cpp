@@ -115,6 +115,12 @@ boost::asio::awaitable<http::Reply> Api::showtime_ics(http::RequestContext& ctx)
               fmt::format("attachment; filename=\"cinestream-{}-{}.ics\"", city->id,
                           ics_time(s.start)));
       res.set(bh::field::cache_control, "no-store");
+      if (ctx.principal && options_.activity && m.film_id != 0) {
+        options_.activity->note({.user_id = ctx.principal->user_id,
+                                 .kind = ActivityKind::exported_calendar,
+                                 .film_id = m.film_id,
+                                 .detail = {}});
+      }
       co_return res;
     }
   }

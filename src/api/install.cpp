@@ -12,6 +12,7 @@ Api& install(App& app, ShowtimesFeature feature) {
   BlockingPool& pool = app.pools().db();
   feature.options.loops = app.loops().size();
   feature.options.files = &app.pools().files();
+  feature.options.activity = &app.activity();
   auto& store = app.own(std::make_unique<ApiStore>(api_store_of(db)));
   auto& visits = app.own(std::make_unique<VisitCounter>());
   auto& api =

@@ -87,9 +87,11 @@ void CatalogApi::register_routes(http::Router& router) {
   using V = http::Verb;
   auto& svc = service_;
   auto& opts = options_;
+  const auto& activity = activity_;
 
   router.add(V::get, "/api/catalog/movies",
-             guarded([&svc, &opts](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+             guarded([&svc, &opts,
+                      &activity](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                FilmQuery q;
                if (auto g = ctx.target.param("genre"); g && !g->empty()) {
                  if (g->size() > 50) throw bad("invalid_query", "'genre' is too long");
@@ -101,9 +103,11 @@ void CatalogApi::register_routes(http::Router& router) {
                    throw bad("invalid_query", "'year' must be a year between 1870 and 2100");
                  q.year = static_cast<int>(*n);
                }
+               std::string searched;
                if (auto t = ctx.target.param("q"); t && !t->empty()) {
                  if (t->size() > kMaxQueryBytes) throw bad("invalid_query", "'q' is too long");
                  q.text = film_search_key(*t);
+                 searched = std::string(*t);
                }
                std::string city;
                if (auto c = ctx.target.param("playing_in"); c && !c->empty()) {
@@ -120,7 +124,15 @@ void CatalogApi::register_routes(http::Router& router) {
                }
                q.limit = kPageSize;
                q.offset = static_cast<std::size_t>(page - 1) * kPageSize;
+               bool first_page = page == 1;
                auto result = co_await svc.list(std::move(q), std::move(city));
+               // A search counts once, when its first page is read (paging is not a new search).
+               if (ctx.principal && first_page && !searched.empty()) {
+                 activity.note({.user_id = ctx.principal->user_id,
+                                .kind = ActivityKind::searched,
+                                .film_id = 0,
+                                .detail = searched});
+               }
                json::array films;
                for (const auto& f : result.films)
                  films.push_back(film_json(f));
@@ -132,7 +144,8 @@ void CatalogApi::register_routes(http::Router& router) {
              }));
 
   router.add(V::get, "/api/catalog/movies/{id}",
-             guarded([&svc, &opts](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+             guarded([&svc, &opts,
+                      &activity](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto id = film_id_param(ctx, "id");
                std::string city;
                if (auto c = ctx.target.param("city"); c && !c->empty()) {
@@ -168,6 +181,16 @@ void CatalogApi::register_routes(http::Router& router) {
                  }
                  doc["city"] = city;
                  doc["theaters"] = std::move(theaters);
+               }
+               for (const auto& extend : svc.details_extensions()) {
+                 auto film_id = d.film.id;
+                 co_await extend(film_id, doc);
+               }
+               if (ctx.principal) {
+                 activity.note({.user_id = ctx.principal->user_id,
+                                .kind = ActivityKind::viewed_details,
+                                .film_id = d.film.id,
+                                .detail = {}});
                }
                co_return reply(Status::ok, json::object{{"movie", std::move(doc)}});
              }));

@@ -13,7 +13,8 @@ CatalogService& install(App& app, CatalogFeature feature) {
       CatalogStore{make_film_repository(db), &db.film_links(), &db.showtimes()}));
   auto& service =
       app.own(std::make_unique<CatalogService>(Async<CatalogStore>(store, app.pools().db())));
-  auto& api = app.own(std::make_unique<CatalogApi>(service, std::move(feature.api)));
+  auto& api =
+      app.own(std::make_unique<CatalogApi>(service, std::move(feature.api), app.activity()));
   api.register_routes(app.router());
   app.add_metrics([&service] { return service.render_metrics(); });
   if (feature.run_linker) {

@@ -117,18 +117,27 @@ json::object library_json(const Library& lib) {
   return out;
 }
 
+json::object rating_json(const RatingSummary& sum) {
+  json::object doc{{"count", sum.count}};
+  doc["average"] = sum.count > 0 ? json::value(std::round(static_cast<double>(sum.half_star_sum) /
+                                                          static_cast<double>(sum.count) * 5.0) /
+                                               10.0)
+                                 : json::value(nullptr);
+  return doc;
+}
+
 void LibraryApi::register_routes(http::Router& router) {
   using V = http::Verb;
   auto store = store_;
   auto& films = films_;
+  const auto& activity = activity_;
 
   http::RouteOptions signed_in;
   signed_in.body_limit = 1024;
   signed_in.middleware.push_back(accounts::require(accounts::Permission::use_account));
 
   // The catalogue film a path names, as it is now (a merged film's id gives the film it joined).
-  auto film_of = [&films](const http::RequestContext& ctx) -> asio::awaitable<std::int64_t> {
-    auto id = http::parse_int_param(ctx.param("film_id"));
+  auto current_film = [&films](std::optional<std::int64_t> id) -> asio::awaitable<std::int64_t> {
     std::optional<std::int64_t> current;
     if (id && *id > 0) {
       auto wanted = *id;
@@ -136,6 +145,9 @@ void LibraryApi::register_routes(http::Router& router) {
     }
     if (!current) throw Refusal{Status::not_found, "movie_not_found", "no film has this id"};
     co_return *current;
+  };
+  auto film_of = [current_film](const http::RequestContext& ctx) {
+    return current_film(http::parse_int_param(ctx.param("film_id")));
   };
 
   router.add(
@@ -203,6 +215,33 @@ void LibraryApi::register_routes(http::Router& router) {
                signed_in);
   }
 
+  // Only what the server cannot see for itself: details, searches and calendar exports are
+  // noted by their own routes, so a page cannot report them twice.
+  http::RouteOptions noted = signed_in;
+  noted.rate_limit = http::RouteRateLimit{.per_second = 2, .burst = 30};
+  router.add(V::post, "/api/me/activity",
+             guarded([&activity,
+                      current_film](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto body = body_of(ctx, {"kind", "film_id"});
+               auto* kind = body.if_contains("kind");
+               if (!kind || !kind->is_string() || kind->as_string() != "opened_showtimes")
+                 throw bad("invalid_kind", "'kind' must be \"opened_showtimes\"");
+               auto* id = body.if_contains("film_id");
+               if (!id || !id->is_int64() || id->as_int64() <= 0)
+                 throw bad("invalid_film_id", "'film_id' must be a film id");
+               std::optional<std::int64_t> wanted = id->as_int64();
+               auto film = co_await current_film(wanted);
+               activity.note({.user_id = ctx.principal->user_id,
+                              .kind = ActivityKind::opened_showtimes,
+                              .film_id = film,
+                              .detail = {}});
+               http::Response res;
+               res.result(Status::no_content);
+               res.set(boost::beast::http::field::cache_control, "no-store");
+               co_return res;
+             }),
+             noted);
+
   router.add(V::get, "/api/me/library",
              guarded([store](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto user = ctx.principal->user_id;
@@ -220,12 +259,8 @@ void LibraryApi::register_routes(http::Router& router) {
         auto read = [film](LibraryRepository& r) { return r.summary(film); };
         auto s = store;
         auto sum = co_await s.call(read);
-        json::object doc{{"film_id", film}, {"count", sum.count}};
-        doc["average"] = sum.count > 0
-                             ? json::value(std::round(static_cast<double>(sum.half_star_sum) /
-                                                      static_cast<double>(sum.count) * 5.0) /
-                                           10.0)
-                             : json::value(nullptr);
+        auto doc = rating_json(sum);
+        doc["film_id"] = film;
         auto res = http::json_response(Status::ok, http::json_text(doc));
         res.set(boost::beast::http::field::cache_control, "public, max-age=30");
         co_return res;

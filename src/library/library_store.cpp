@@ -30,4 +30,10 @@ std::unique_ptr<LibraryRepository> make_library_repository(Database& db) {
   throw std::invalid_argument("library: the database has neither SQLite nor MongoDB");
 }
 
+std::unique_ptr<InteractionRepository> make_interaction_repository(Database& db) {
+  if (auto* pool = db.sqlite()) return sqlite_backend::make_interaction_repository(*pool);
+  if (auto* client = db.mongo()) return mongo_backend::make_interaction_repository(*client);
+  throw std::invalid_argument("library: the database has neither SQLite nor MongoDB");
+}
+
 }  // namespace cinestream::library

@@ -6,6 +6,8 @@
 #include <fmt/ranges.h>
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <map>
 #include <set>
 
@@ -270,6 +272,67 @@ TEST(Library, RateMarkExportAndDeleteWithTheAccount) {
   EXPECT_EQ(rating["count"].as_int64(), 1);
   EXPECT_EQ(rating["average"].as_double(), 4.5);
 
+  // The film's details carry its rating; reading them, searching, exporting a showtime and
+  // opening showtimes are remembered (in batches), and the export shows them.
+  auto details = json::parse(v.call(V::get, fmt::format("/api/catalog/movies/{}", film)).body)
+                     .as_object()["movie"]
+                     .as_object();
+  EXPECT_EQ(details["rating"].as_object()["average"].as_double(), 4.5);
+  EXPECT_EQ(details["rating"].as_object()["count"].as_int64(), 1);
+  EXPECT_EQ(v.call(V::get, "/api/catalog/movies?q=mirror").status, 200u);
+  auto rows = json::parse(http_get(s.port(), "/api/showtimes?city=kyiv").body)
+                  .as_object()["showtimes"]
+                  .as_array();
+  ASSERT_FALSE(rows.empty());
+  auto row = rows[0].as_object();
+  auto ics = v.call(
+      V::get,
+      fmt::format(
+          "/api/showtime.ics?city=kyiv&movie_id={}&theater={}&start={}", row["movie_id"].as_int64(),
+          boost::urls::encode(row["theater"].as_string(), boost::urls::unreserved_chars),
+          boost::urls::encode(row["start_time"].as_string(), boost::urls::unreserved_chars)));
+  EXPECT_EQ(ics.status, 200u) << ics.body;
+  auto opened = v.call(V::post, "/api/me/activity",
+                       fmt::format(R"({{"kind": "opened_showtimes", "film_id": {}}})", other));
+  EXPECT_EQ(opened.status, 204u) << opened.body;
+  // Only what the page alone sees is accepted from it; bad input writes nothing.
+  EXPECT_EQ(error_of(v.call(V::post, "/api/me/activity",
+                            fmt::format(R"({{"kind": "viewed_details", "film_id": {}}})", film))),
+            "invalid_kind");
+  EXPECT_EQ(error_of(v.call(V::post, "/api/me/activity", R"({"kind": "opened_showtimes"})")),
+            "invalid_film_id");
+  EXPECT_EQ(
+      v.call(V::post, "/api/me/activity", R"({"kind": "opened_showtimes", "film_id": 123456789})")
+          .status,
+      404u);
+  EXPECT_EQ(error_of(v.call(V::post, "/api/me/activity", "{")), "invalid_json");
+  EXPECT_EQ(testing::HttpClient(s.port())
+                .request(V::post, "/api/me/activity", {{"Content-Type", "application/json"}},
+                         R"({"kind": "opened_showtimes", "film_id": 1})")
+                .status,
+            401u);
+  std::set<std::string> kinds;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto doc = json::parse(v.call(V::get, "/api/me/export").body).as_object();
+        kinds.clear();
+        for (const auto& i : doc["library"].as_object()["interactions"].as_array())
+          kinds.insert(std::string(i.as_object().at("kind").as_string()));
+        return kinds.size() == 4;
+      },
+      20s))
+      << "interactions recorded: " << kinds.size();
+  auto exported_so_far = json::parse(v.call(V::get, "/api/me/export").body).as_object();
+  for (const auto& i : exported_so_far["library"].as_object()["interactions"].as_array()) {
+    const auto& o = i.as_object();
+    if (o.at("kind").as_string() == "searched") {
+      EXPECT_EQ(o.at("detail").as_string(), "mirror");
+    }
+    if (o.at("kind").as_string() == "opened_showtimes") {
+      EXPECT_EQ(o.at("film_id").as_int64(), other);
+    }
+  }
+
   // The export carries the library; deleting the account takes it and the rating away.
   auto exported = json::parse(v.call(V::get, "/api/me/export").body).as_object();
   EXPECT_EQ(exported["library"].as_object()["ratings"].as_array().size(), 1u);
@@ -282,7 +345,7 @@ TEST(Library, RateMarkExportAndDeleteWithTheAccount) {
   auto db = make_sqlite_store(dir.str() + "/cinestream.sqlite3", 1);
   ASSERT_TRUE(db->sqlite());
   db->sqlite()->with([](sqlite::Connection& c) {
-    for (const char* table : {"library_ratings", "library_marks"}) {
+    for (const char* table : {"library_ratings", "library_marks", "library_interactions"}) {
       auto st = c.prepare(fmt::format("SELECT count(*) FROM {}", table));
       ASSERT_TRUE(st.step());
       EXPECT_EQ(st.integer(0), 0) << table;

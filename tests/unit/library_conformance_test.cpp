@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "cinestream/library/interaction_recorder.hpp"
 #include "cinestream/library/library_store.hpp"
 #include "cinestream/store/mongo_store.hpp"
 #include "cinestream/store/sqlite_store.hpp"
@@ -134,6 +135,65 @@ TEST_P(LibraryConformance, ConcurrentRatingChangesLeaveTheAggregateRight) {
   EXPECT_EQ(running.count, counted.count);
   EXPECT_EQ(running.half_star_sum, counted.half_star_sum);
   EXPECT_EQ(counted.count, 5);
+}
+
+library::Interaction interaction(std::string user, ActivityKind kind, std::int64_t film,
+                                 std::string detail, SysSeconds at) {
+  return {.user_id = std::move(user),
+          .kind = kind,
+          .film_id = film,
+          .detail = std::move(detail),
+          .at = at};
+}
+
+TEST_P(LibraryConformance, InteractionsAreKeptPerUserNewestFirstAndPruned) {
+  auto repo = library::make_interaction_repository(*db_);
+  std::vector<library::Interaction> batch{
+      interaction("ann", ActivityKind::viewed_details, 7, "", kNow - std::chrono::hours(24 * 200)),
+      interaction("ann", ActivityKind::searched, 0, "дюна", kNow - std::chrono::hours(2)),
+      interaction("ann", ActivityKind::exported_calendar, 7, "", kNow - std::chrono::hours(1)),
+      interaction("bob", ActivityKind::opened_showtimes, 8, "", kNow)};
+  repo->append(batch);
+  repo->append({});
+  auto ann = repo->of_user("ann", 10);
+  ASSERT_EQ(ann.size(), 3u);
+  EXPECT_EQ(ann[0].kind, ActivityKind::exported_calendar);
+  EXPECT_EQ(ann[0].film_id, 7);
+  EXPECT_EQ(ann[0].at, kNow - std::chrono::hours(1));
+  EXPECT_EQ(ann[1].kind, ActivityKind::searched);
+  EXPECT_EQ(ann[1].detail, "дюна");
+  EXPECT_EQ(ann[1].film_id, 0);
+  EXPECT_EQ(repo->of_user("ann", 1).size(), 1u);
+
+  // 180 days back: only the 200-day-old one goes.
+  EXPECT_EQ(repo->prune(kNow - std::chrono::hours(24 * 180)), 1);
+  EXPECT_EQ(repo->of_user("ann", 10).size(), 2u);
+  EXPECT_EQ(repo->prune(kNow - std::chrono::hours(24 * 180)), 0);
+
+  repo->erase_user("ann");
+  EXPECT_TRUE(repo->of_user("ann", 10).empty());
+  ASSERT_EQ(repo->of_user("bob", 10).size(), 1u);
+  EXPECT_EQ(repo->of_user("bob", 10)[0].kind, ActivityKind::opened_showtimes);
+}
+
+TEST_P(LibraryConformance, TheRecorderWritesInBatchesAndDropsBeyondItsBound) {
+  auto repo = library::make_interaction_repository(*db_);
+  library::InteractionRecorderOptions options;
+  options.max_pending = 5;
+  options.batch = 2;
+  library::InteractionRecorder recorder(options);
+  std::string long_query(300, 'x');
+  long_query.replace(199, 2, "ї");  // a two-byte character across the 200-byte limit
+  for (int i = 0; i < 7; ++i)
+    recorder.note(
+        {.user_id = "ann", .kind = ActivityKind::searched, .film_id = 0, .detail = long_query});
+  EXPECT_EQ(recorder.pending(), 5u);
+  EXPECT_EQ(recorder.dropped(), 2);
+  recorder.flush_blocking(*repo);
+  EXPECT_EQ(recorder.pending(), 0u);
+  auto ann = repo->of_user("ann", 10);
+  ASSERT_EQ(ann.size(), 5u);
+  EXPECT_EQ(ann[0].detail, std::string(199, 'x')) << "cut before the character, not inside it";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LibraryConformance,

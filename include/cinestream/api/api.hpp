@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cinestream/api/visit_counter.hpp"
+#include "cinestream/app/activity.hpp"
 #include "cinestream/cache/city_versions.hpp"
 #include "cinestream/cache/response_cache.hpp"
 #include "cinestream/cities/city_catalog.hpp"
@@ -28,10 +29,11 @@ struct ApiOptions {
   std::size_t cache_capacity = 4096;  // rendered bodies per event loop
   std::size_t loops = 1;
   int horizon_days = 14;
-  std::string posters_dir;        // downloaded posters, served under /posters/
-  std::string secret_key;         // signs the language cookie
-  std::string donation_url;       // shown on the page when set
-  BlockingPool* files = nullptr;  // reads posters from disk; the task processors' file pool
+  std::string posters_dir;             // downloaded posters, served under /posters/
+  std::string secret_key;              // signs the language cookie
+  std::string donation_url;            // shown on the page when set
+  BlockingPool* files = nullptr;       // reads posters from disk; the task processors' file pool
+  const Activity* activity = nullptr;  // notes calendar exports (app/activity.hpp)
 };
 
 // The storage the showtimes feature uses: the repositories it reads and writes, nothing else.

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "cinestream/app/activity.hpp"
 #include "cinestream/http/router.hpp"
 #include "cinestream/runtime/event_loops.hpp"
 #include "cinestream/runtime/task_processors.hpp"
@@ -38,6 +39,8 @@ class App {
   TaskProcessors& pools() { return pools_; }
   Database& database() { return database_; }
   http::Router& router() { return router_; }
+  // Where routes note a signed-in visitor's implicit interactions (activity.hpp).
+  Activity& activity() { return activity_; }
 
   // Keeps a feature's object alive as long as the App.
   template <class T>
@@ -70,6 +73,7 @@ class App {
   TaskProcessors& pools_;
   Database& database_;
   http::Router& router_;
+  Activity activity_;
   std::vector<std::shared_ptr<void>> owned_;
   std::vector<std::function<std::string()>> metrics_;
   std::vector<std::unique_ptr<Task>> tasks_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string_view>
 
+#include "cinestream/app/activity.hpp"
 #include "cinestream/catalog/catalog_service.hpp"
 #include "cinestream/http/router.hpp"
 
@@ -18,13 +19,14 @@ struct CatalogApiOptions {
 
 class CatalogApi {
  public:
-  CatalogApi(CatalogService& service, CatalogApiOptions options)
-      : service_(service), options_(std::move(options)) {}
+  CatalogApi(CatalogService& service, CatalogApiOptions options, const Activity& activity)
+      : service_(service), options_(std::move(options)), activity_(activity) {}
   void register_routes(http::Router& router);
 
  private:
   CatalogService& service_;
   CatalogApiOptions options_;
+  const Activity& activity_;  // details viewed and searches by signed-in visitors
 };
 
 }  // namespace cinestream::catalog

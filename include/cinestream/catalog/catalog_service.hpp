@@ -1,10 +1,12 @@
 #pragma once
 // The catalogue as the routes and background tasks see it: every store call runs on the db pool.
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -70,8 +72,17 @@ class CatalogService {
 
   std::string render_metrics() const;
 
+  // More of a film's details document from a feature built on the catalogue (module library adds
+  // the average rating), so the page needs one request. Added at install, before the loops run;
+  // an extension that throws fails the request.
+  using DetailsExtension =
+      std::function<boost::asio::awaitable<void>(std::int64_t film_id, boost::json::object& doc)>;
+  void add_details_extension(DetailsExtension e) { extensions_.push_back(std::move(e)); }
+  const std::vector<DetailsExtension>& details_extensions() const { return extensions_; }
+
  private:
   Async<CatalogStore> store_;
+  std::vector<DetailsExtension> extensions_;
   std::atomic<std::int64_t> linked_{0}, created_{0}, link_failures_{0};
 };
 

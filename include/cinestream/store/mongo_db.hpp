@@ -121,8 +121,11 @@ std::int64_t update_many(Conn& c, std::string_view collection, const Doc& filter
                          const Doc& update);
 std::int64_t delete_one(Conn& c, std::string_view collection, const Doc& filter);
 std::int64_t count_documents(Conn& c, std::string_view collection, const Doc& filter);
-void delete_many(Conn& c, std::string_view collection, const Doc& filter);
+// The number of documents it deleted.
+std::int64_t delete_many(Conn& c, std::string_view collection, const Doc& filter);
 void insert_one(Conn& c, std::string_view collection, const Doc& doc);
+// One insertMany command (ordered); an empty span does nothing.
+void insert_many(Conn& c, std::string_view collection, std::span<const std::unique_ptr<Doc>> docs);
 // The document after the update, or null when nothing matched.
 std::unique_ptr<Doc> find_and_modify(Conn& c, std::string_view collection, const Doc& filter,
                                      const Doc& update);

@@ -13,6 +13,7 @@ using mongo::Conn;
 using mongo::Doc;
 
 constexpr int kMaxConflictRetries = 16;
+constexpr std::int64_t kInteractionRetentionSeconds = 180LL * 24 * 3600;
 
 const mongo::Migration kMigrations[] = {
     {1, "library: ratings, marks (watchlist, seen, hidden) and rating aggregates",
@@ -32,6 +33,19 @@ const mongo::Migration kMigrations[] = {
        Doc list;
        mongo::index(list, "film_unique", Doc().i32("film_id", 1), true);
        mongo::create_indexes(c, "film_ratings", list);
+     }},
+    {2, "library: implicit interactions (kept 180 days)",
+     [](Conn& c) {
+       Doc list;
+       mongo::index(list, "user_at", Doc().i32("user_id", 1).i32("at", -1));
+       // The server expires them too; the recorder's prune covers servers whose TTL monitor is
+       // off and keeps both backends the same.
+       Doc ttl;
+       ttl.doc("key", Doc().i32("at", 1))
+           .str("name", "at_ttl")
+           .i64("expireAfterSeconds", kInteractionRetentionSeconds);
+       list.push(ttl);
+       mongo::create_indexes(c, "library_interactions", list);
      }},
 };
 

@@ -29,6 +29,17 @@ CREATE TABLE IF NOT EXISTS film_ratings (
 );
 )sql");
      }},
+    {2, "library: implicit interactions (kept 180 days)",
+     [](Connection& c) {
+       c.exec(R"sql(
+CREATE TABLE IF NOT EXISTS library_interactions (
+  user_id TEXT NOT NULL, kind TEXT NOT NULL, film_id INTEGER NOT NULL,
+  detail TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS library_interactions_by_user ON library_interactions (user_id, at);
+CREATE INDEX IF NOT EXISTS library_interactions_by_time ON library_interactions (at);
+)sql");
+     }},
 };
 
 std::int64_t epoch(SysSeconds t) {
@@ -210,6 +221,13 @@ std::span<const sqlite::Migration> migrations() {
 
 std::unique_ptr<LibraryRepository> make_library_repository(sqlite::ConnectionPool& pool) {
   return std::make_unique<SqliteLibraryRepository>(pool);
+}
+
+std::int64_t epoch_of(SysSeconds t) {
+  return epoch(t);
+}
+SysSeconds time_of(std::int64_t s) {
+  return from_epoch(s);
 }
 
 }  // namespace cinestream::library::sqlite_backend

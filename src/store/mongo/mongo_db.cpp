@@ -165,13 +165,32 @@ std::int64_t count_documents(Conn& c, std::string_view collection, const Doc& fi
   return n;
 }
 
-void delete_many(Conn& c, std::string_view collection, const Doc& filter) {
+std::int64_t delete_many(Conn& c, std::string_view collection, const Doc& filter) {
   bson_t reply;
   bson_error_t error;
   bool ok =
       mongoc_collection_delete_many(c.coll(collection), filter.get(), nullptr, &reply, &error);
+  std::int64_t n = ok ? int_at(&reply, "deletedCount") : 0;
   bson_destroy(&reply);
   if (!ok) fail("delete", error);
+  return n;
+}
+
+void insert_many(Conn& c, std::string_view collection, std::span<const std::unique_ptr<Doc>> docs) {
+  if (docs.empty()) return;
+  // A plain array: bson_t's alignment attribute makes it a poor template argument.
+  struct Array {
+    const bson_t** p;
+    ~Array() { delete[] p; }
+  } raw{new const bson_t*[docs.size()]};
+  for (std::size_t i = 0; i < docs.size(); ++i)
+    raw.p[i] = docs[i]->get();
+  bson_t reply;
+  bson_error_t error;
+  bool ok = mongoc_collection_insert_many(c.coll(collection), raw.p, docs.size(), nullptr, &reply,
+                                          &error);
+  bson_destroy(&reply);
+  if (!ok) fail("insert", error);
 }
 
 void insert_one(Conn& c, std::string_view collection, const Doc& doc) {
