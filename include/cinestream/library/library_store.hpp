@@ -8,7 +8,7 @@
 
 namespace cinestream::library {
 
-inline constexpr int kLibrarySchemaVersion = 1;
+inline constexpr int kLibrarySchemaVersion = 2;
 
 SchemaReport migrate_library(Database& db);
 std::unique_ptr<LibraryRepository> make_library_repository(Database& db);
