@@ -71,7 +71,10 @@ void NoticeHub::publish(const Notice& n) {
   for (auto& s : live) {
     s->push(n);
     // The timer belongs to the subscriber's executor: cancel it there, never from this thread.
-    asio::post(s->timer_.get_executor(), [s] { s->timer_.cancel(); });
+    // Weakly: a pending wake-up does not keep a closed subscription alive.
+    asio::post(s->timer_.get_executor(), [w = std::weak_ptr<Subscription>(s)] {
+      if (auto sub = w.lock()) sub->timer_.cancel();
+    });
   }
 }
 

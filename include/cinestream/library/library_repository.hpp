@@ -63,7 +63,7 @@ class LibraryRepository {
                     std::string_view watched_on, SysSeconds now) = 0;
   virtual bool unmark(std::string_view user_id, std::int64_t film_id, MarkKind kind) = 0;
   virtual Library library(std::string_view user_id) = 0;
-  // The users with the film on their watchlist since before `before`, by user id after
+  // The users with the film on their watchlist since `before` or earlier, by user id after
   // `after_user`, `limit` at most (module notifications pages through them).
   virtual std::vector<Watcher> watchers(std::int64_t film_id, SysSeconds before,
                                         std::string_view after_user, std::size_t limit) = 0;

@@ -164,7 +164,7 @@ class MongoLibraryRepository final : public LibraryRepository {
       filter.i64("film_id", film_id)
           .str("kind", to_string(MarkKind::watchlist))
           .doc("user_id", Doc().str("$gt", after_user))
-          .doc("marked_at", Doc().date("$lt", before));
+          .doc("marked_at", Doc().date("$lte", before));
       std::vector<Watcher> out;
       mongo::find_page(
           c, "library_marks", filter, Doc().i32("user_id", 1), 0, static_cast<std::int64_t>(limit),

@@ -166,7 +166,7 @@ class SqliteLibraryRepository final : public LibraryRepository {
     return pool_.with([&](Connection& c) {
       auto st = c.prepare(
           "SELECT user_id, marked_at FROM library_marks WHERE film_id = ?1 AND kind = ?2 "
-          "AND user_id > ?3 AND marked_at < ?4 ORDER BY user_id LIMIT ?5");
+          "AND user_id > ?3 AND marked_at <= ?4 ORDER BY user_id LIMIT ?5");
       st.bind(1, film_id)
           .bind(2, to_string(MarkKind::watchlist))
           .bind(3, after_user)
