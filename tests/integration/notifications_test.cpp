@@ -61,6 +61,16 @@ std::int64_t count(sqlite::ConnectionPool& pool, const char* sql) {
   });
 }
 
+std::string outbox(sqlite::ConnectionPool& pool) {
+  return pool.with([&](sqlite::Connection& c) {
+    std::string out;
+    auto st = c.prepare("SELECT kind, status, last_error FROM mail_outbox");
+    while (st.step())
+      out += fmt::format("{} {} {}\n", st.text(0), st.text(1), st.text(2));
+    return out;
+  });
+}
+
 // A scrape's result in the store, as the agent merges it: one film, one showtime tomorrow.
 void scrape(Database& store, const std::string& city) {
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -92,6 +102,8 @@ TEST(Notifications, AScrapeBringingAWatchlistedFilmNotifiesOnceAcrossTwoProcesse
                                 "100",
                                 "--digest-hour",
                                 "0",
+                                "--smtp-starttls",
+                                "false",
                                 "--smtp-url",
                                 smtp.url(),
                                 "--log-level",
@@ -176,7 +188,7 @@ TEST(Notifications, AScrapeBringingAWatchlistedFilmNotifiesOnceAcrossTwoProcesse
         return false;
       },
       20s))
-      << a.log() << smtp.log();
+      << a.log() << smtp.log() << outbox(pool);
   ASSERT_TRUE(eventually(
       [&] { return count(pool, "SELECT count(*) FROM notify_arrivals WHERE pending = 1") == 0; }));
 
