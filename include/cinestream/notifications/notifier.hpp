@@ -8,8 +8,9 @@
 // (NotificationRepository::scan_city). A film recorded for the first time after the city's first
 // scan has arrived, first seen then; a film that stops playing is forgotten, so its return
 // arrives again. Each arrival notifies the users who had the film on their watchlist when it was
-// first seen (at or before that second; a film already playing when it was added did not arrive) and whose home city is
-// that city or who follow it: one notice per user, film and city, and none again within 30 days.
+// first seen (at or before that second; a film already playing when it was added did not arrive)
+// and whose home city is that city or who follow it: one notice per user, film and city, and none
+// again within 30 days.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
