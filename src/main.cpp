@@ -86,6 +86,8 @@ const std::vector<FlagSpec> kSettingFlags = {
     {"refresh-interval-ms", "how often changes made by other processes are picked up"},
     {"visit-flush-ms", "how often the visitor counter is written"},
     {"catalog-link-ms", "how often new city movies are linked to catalogue films"},
+    {"notify-interval-ms", "how often films arriving in cities are looked for and notified"},
+    {"digest-hour", "UTC hour (0-23) from which the daily notification digests are emailed"},
     {"log-level", "trace, debug, info, warn, error or off"},
     {"access-log", "one log line per request (true/false)"},
     {"access-log-file", "access log file, reopened on SIGHUP (default: standard error)"},

@@ -28,6 +28,7 @@
 #include "cinestream/http/server.hpp"
 #include "cinestream/library/install.hpp"
 #include "cinestream/mail/install.hpp"
+#include "cinestream/notifications/install.hpp"
 #include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/logging.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
@@ -283,6 +284,26 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                                        .link_interval = config.catalog_link_interval,
                                        .run_linker = worker_index == 0});
   library::install(app, account_service, films);
+
+  notifications::NotificationsFeature notify;
+  notify.notifier.interval = config.notify_interval;
+  notify.notifier.digest_hour = config.digest_hour;
+  notify.notifier.public_origin = account_service.options().public_origin;
+  notify.notifier.city_name = [&catalog](std::string_view id, std::string_view lang) {
+    const Location* l = catalog.resolve(id);
+    if (!l) return std::string(id);
+    return l->name.in(parse_lang(lang).value_or(Lang::ua));
+  };
+  notify.notifier.mail_queued = [mail_worker] {
+    if (mail_worker) mail_worker->notify();
+  };
+  // Every process runs one notifier (on worker 0); the store's claims keep notices exactly once.
+  notify.run_notifier = worker_index == 0;
+  notify.known_city = [&catalog](std::string_view id) {
+    const Location* l = catalog.resolve(id);
+    return l && l->id == id;
+  };
+  notifications::install(app, account_service, std::move(notify));
 
   // Unsafe API requests: JSON only and from this site's pages (no cross-site spending of scrapes).
   router.set_csrf_check(http::middleware::api_csrf_check(config.public_origin));

@@ -6,6 +6,7 @@
 #include "cinestream/catalog/catalog_store.hpp"
 #include "cinestream/library/library_store.hpp"
 #include "cinestream/mail/outbox.hpp"
+#include "cinestream/notifications/notifications_store.hpp"
 
 namespace cinestream::cli {
 
@@ -27,6 +28,9 @@ std::unique_ptr<Database> open_migrated_store(const Config& config, std::size_t 
   auto library = library::migrate_library(*store);
   for (const auto& m : library.applied)
     spdlog::info("schema: library: applied migration {}: {}", m.version, m.name);
+  auto notifications = notifications::migrate_notifications(*store);
+  for (const auto& m : notifications.applied)
+    spdlog::info("schema: notifications: applied migration {}: {}", m.version, m.name);
   return store;
 }
 

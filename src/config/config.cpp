@@ -240,6 +240,12 @@ std::vector<Setting> settings() {
       {"catalog-link-ms",
        {"CINESTREAM_CATALOG_LINK_MS"},
        [](Config& c, const Source& s) { c.catalog_link_interval = parse_ms(s); }},
+      {"notify-interval-ms",
+       {"CINESTREAM_NOTIFY_INTERVAL_MS"},
+       [](Config& c, const Source& s) { c.notify_interval = parse_ms(s); }},
+      {"digest-hour",
+       {"CINESTREAM_DIGEST_HOUR"},
+       [](Config& c, const Source& s) { c.digest_hour = static_cast<int>(parse_uint(s, 0, 23)); }},
       {"log-level",
        {"CINESTREAM_LOG_LEVEL"},
        [](Config& c, const Source& s) {

@@ -110,6 +110,27 @@ TEST_P(LibraryConformance, ErasingAUserTakesTheirRatingsOutOfTheAggregates) {
   EXPECT_EQ(repo_->library("bob").ratings.size(), 1u);
 }
 
+TEST_P(LibraryConformance, WatchersOfAFilmArePagedByUserAndAddedBefore) {
+  using std::chrono::minutes;
+  repo_->mark("cat", 7, MarkKind::watchlist, "", kNow);
+  repo_->mark("ann", 7, MarkKind::watchlist, "", kNow);
+  repo_->mark("bob", 7, MarkKind::watchlist, "", kNow + minutes(5));
+  repo_->mark("dan", 7, MarkKind::seen, "", kNow);
+  repo_->mark("eve", 8, MarkKind::watchlist, "", kNow);
+  auto page = repo_->watchers(7, kNow + minutes(1), "", 10);
+  ASSERT_EQ(page.size(), 2u) << "bob added it later, dan only saw it, eve wants another film";
+  EXPECT_EQ(page[0].user_id, "ann");
+  EXPECT_EQ(page[0].since, kNow);
+  EXPECT_EQ(page[1].user_id, "cat");
+  auto first = repo_->watchers(7, kNow + minutes(10), "", 2);
+  ASSERT_EQ(first.size(), 2u);
+  auto rest = repo_->watchers(7, kNow + minutes(10), first.back().user_id, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].user_id, "cat");
+  EXPECT_EQ(repo_->watchers(7, kNow, "", 10).size(), 2u) << "added in the same second counts";
+  EXPECT_TRUE(repo_->watchers(7, kNow - std::chrono::seconds(1), "", 10).empty());
+}
+
 TEST_P(LibraryConformance, ConcurrentRatingChangesLeaveTheAggregateRight) {
   // Two processes' requests of one user racing on one film, and other users meanwhile.
   if (GetParam().mongo && !testing::mongo_target().real)

@@ -96,6 +96,10 @@ struct Config {
   std::chrono::milliseconds visit_flush_interval{5'000};
   // How often worker 0 links newly scraped city movies to catalogue films.
   std::chrono::milliseconds catalog_link_interval{5'000};
+  // How often each process's notifier looks for films arriving in cities (module notifications),
+  // and the UTC hour from which the day's notification digests are emailed.
+  std::chrono::milliseconds notify_interval{5'000};
+  int digest_hour = 8;
 
   std::string log_level = "info";
   bool access_log = true;

@@ -35,6 +35,12 @@ struct Library {
   std::vector<Mark> marks;
 };
 
+// A user with the film on their watchlist, and since when.
+struct Watcher {
+  std::string user_id;
+  SysSeconds since{};
+};
+
 struct RatingSummary {
   std::int64_t half_star_sum = 0;
   std::int64_t count = 0;
@@ -57,6 +63,10 @@ class LibraryRepository {
                     std::string_view watched_on, SysSeconds now) = 0;
   virtual bool unmark(std::string_view user_id, std::int64_t film_id, MarkKind kind) = 0;
   virtual Library library(std::string_view user_id) = 0;
+  // The users with the film on their watchlist since `before` or earlier, by user id after
+  // `after_user`, `limit` at most (module notifications pages through them).
+  virtual std::vector<Watcher> watchers(std::int64_t film_id, SysSeconds before,
+                                        std::string_view after_user, std::size_t limit) = 0;
   virtual RatingSummary summary(std::int64_t film_id) = 0;
   // Recomputes one film's aggregate from its ratings.
   virtual void recount(std::int64_t film_id) = 0;

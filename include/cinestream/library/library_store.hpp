@@ -9,7 +9,7 @@
 
 namespace cinestream::library {
 
-inline constexpr int kLibrarySchemaVersion = 2;
+inline constexpr int kLibrarySchemaVersion = 3;
 
 SchemaReport migrate_library(Database& db);
 std::unique_ptr<LibraryRepository> make_library_repository(Database& db);

@@ -47,6 +47,13 @@ const mongo::Migration kMigrations[] = {
        list.push(ttl);
        mongo::create_indexes(c, "library_interactions", list);
      }},
+    {3, "library: watchlists by film (notifications)",
+     [](Conn& c) {
+       Doc list;
+       mongo::index(list, "film_kind_user",
+                    Doc().i32("film_id", 1).i32("kind", 1).i32("user_id", 1));
+       mongo::create_indexes(c, "library_marks", list);
+     }},
 };
 
 MarkKind kind_of(const std::string& s) {
@@ -161,6 +168,25 @@ class MongoLibraryRepository final : public LibraryRepository {
                                  mongo::date_at(d, "marked_at").value_or(SysSeconds{})});
       });
       return lib;
+    });
+  }
+
+  std::vector<Watcher> watchers(std::int64_t film_id, SysSeconds before,
+                                std::string_view after_user, std::size_t limit) override {
+    return pool_.with([&](Conn& c) {
+      Doc filter;
+      filter.i64("film_id", film_id)
+          .str("kind", to_string(MarkKind::watchlist))
+          .doc("user_id", Doc().str("$gt", after_user))
+          .doc("marked_at", Doc().date("$lte", before));
+      std::vector<Watcher> out;
+      mongo::find_page(
+          c, "library_marks", filter, Doc().i32("user_id", 1), 0, static_cast<std::int64_t>(limit),
+          [&](const bson_t* d) {
+            out.push_back(Watcher{mongo::str_at(d, "user_id"),
+                                  mongo::date_at(d, "marked_at").value_or(SysSeconds{})});
+          });
+      return out;
     });
   }
 

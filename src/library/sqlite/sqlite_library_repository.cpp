@@ -40,6 +40,12 @@ CREATE INDEX IF NOT EXISTS library_interactions_by_user ON library_interactions 
 CREATE INDEX IF NOT EXISTS library_interactions_by_time ON library_interactions (at);
 )sql");
      }},
+    {3, "library: watchlists by film (notifications)",
+     [](Connection& c) {
+       c.exec(
+           "CREATE INDEX IF NOT EXISTS library_marks_by_film ON library_marks "
+           "(film_id, kind, user_id)");
+     }},
 };
 
 std::int64_t epoch(SysSeconds t) {
@@ -163,6 +169,24 @@ class SqliteLibraryRepository final : public LibraryRepository {
         lib.marks.push_back(
             Mark{st.integer(0), kind_of(st.text(1)), st.text(2), from_epoch(st.integer(3))});
       return lib;
+    });
+  }
+
+  std::vector<Watcher> watchers(std::int64_t film_id, SysSeconds before,
+                                std::string_view after_user, std::size_t limit) override {
+    return pool_.with([&](Connection& c) {
+      auto st = c.prepare(
+          "SELECT user_id, marked_at FROM library_marks WHERE film_id = ?1 AND kind = ?2 "
+          "AND user_id > ?3 AND marked_at <= ?4 ORDER BY user_id LIMIT ?5");
+      st.bind(1, film_id)
+          .bind(2, to_string(MarkKind::watchlist))
+          .bind(3, after_user)
+          .bind(4, epoch(before))
+          .bind(5, static_cast<std::int64_t>(limit));
+      std::vector<Watcher> out;
+      while (st.step())
+        out.push_back(Watcher{st.text(0), from_epoch(st.integer(1))});
+      return out;
     });
   }
 
