@@ -96,6 +96,11 @@ struct Config {
   std::chrono::milliseconds visit_flush_interval{5'000};
   // How often worker 0 links newly scraped city movies to catalogue films.
   std::chrono::milliseconds catalog_link_interval{5'000};
+  // Film metadata: TMDB when a credential is set (a v3 key or a v4 read token), else one Gemini
+  // call per film; calls to it allowed per hour (0: no enrichment).
+  std::string tmdb_api_key;
+  std::string tmdb_base_url = "https://api.themoviedb.org/3";
+  int enrich_budget_per_hour = 600;
 
   std::string log_level = "info";
   bool access_log = true;
