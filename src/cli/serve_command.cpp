@@ -294,13 +294,13 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                                             : accounts::KeyRing::parse(config.jwt_keys),
             .options = std::move(accounts_options)});
 
-  catalog::CatalogFeature catalog_feature{.api = {.known_city =
-                                                      [&catalog](std::string_view id) {
-                                                        const Location* l = catalog.resolve(id);
-                                                        return l && l->id == id;
-                                                      }},
-                                          .link_interval = config.catalog_link_interval,
-                                          .run_linker = worker_index == 0};
+  catalog::CatalogFeature catalog_feature;
+  catalog_feature.api.known_city = [&catalog](std::string_view id) {
+    const Location* l = catalog.resolve(id);
+    return l && l->id == id;
+  };
+  catalog_feature.link_interval = config.catalog_link_interval;
+  catalog_feature.run_linker = worker_index == 0;
   if (enriches) {
     // The enricher runs on the first loop (App::spawn): its clients are bound to it.
     auto executor = loops.at(0).get_executor();

@@ -78,27 +78,36 @@ asio::awaitable<std::optional<catalog::FilmMetadata>> TmdbMetadataProvider::find
   add(film.title.uk, "uk-UA");
   add(film.title.ru, "ru-RU");
 
+  // A film in cinemas now came out this year or last (or, with its year known, that year or the
+  // one before: the scraped year may be the local release). Searching those years first keeps
+  // a more popular older namesake, or a page full of other films, from hiding it.
+  const int year = film.year > 0 ? film.year : this_year_();
   std::optional<SearchResult> match;
   for (std::size_t i = 0; i < titles.size() && !match; ++i) {
     const auto& [title, language] = titles[i];
-    MatchQuery query;
-    query.title = title;
-    query.year = film.year > 0 ? film.year : this_year_();
+    MatchQuery query{title, year, std::nullopt};
     if (film.runtime_minutes > 0) query.runtime = film.runtime_minutes;
-    auto dated = co_await client_.search_movie(title, query.year, language);
-    if (auto best = best_match(query, dated)) {
-      match = dated[*best];
-      break;
+    // Both years' results are judged together: "B and A" of this year must not win over "A and
+    // B" of last year because it was seen first. A full page without the film may hide it behind
+    // more popular films sharing a word: the next page is read then.
+    std::vector<SearchResult> results;
+    for (int y : {year, year - 1}) {
+      for (int page = 1; page <= 2; ++page) {
+        auto found = co_await client_.search_movie(title, y, language, page);
+        bool more = found.size() >= 20 && !best_match(query, found);
+        results.insert(results.end(), found.begin(), found.end());
+        if (!more) break;
+      }
     }
-    // The scraped year may be the local release, a year after TMDB's; an unknown year may be a
-    // re-release of an older film, matched by its title alone.
-    auto any = co_await client_.search_movie(title, std::nullopt, language);
-    if (auto best = best_match(query, any)) {
-      match = any[*best];
-    } else if (film.year == 0) {
-      query.year.reset();
-      if (auto loose = best_match(query, any)) match = any[*loose];
-    }
+    if (auto best = best_match(query, results)) match = results[*best];
+  }
+  if (!match && film.year == 0 && !titles.empty()) {
+    // Not a recent release: a re-release of an older film, matched by its first title alone.
+    const auto& [title, language] = titles.front();
+    MatchQuery query{title, std::nullopt, std::nullopt};
+    if (film.runtime_minutes > 0) query.runtime = film.runtime_minutes;
+    auto results = co_await client_.search_movie(title, std::nullopt, language);
+    if (auto best = best_match(query, results)) match = results[*best];
   }
   if (!match) co_return std::nullopt;
   auto details = co_await client_.movie_details(match->id);

@@ -2,6 +2,8 @@
 // know the film, a full answer, and answers that are not what was asked for.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "cinestream/gemini_metadata/metadata_provider.hpp"

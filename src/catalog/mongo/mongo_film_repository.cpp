@@ -206,25 +206,10 @@ class MongoFilmRepository final : public FilmRepository {
   }
 
   void complete(std::int64_t id, const Film& known, SysSeconds now) override {
-    pool_.with([&](Conn& c) {
-      for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
-        std::optional<Film> stored;
-        std::int64_t rev = 0;
-        mongo::find(c, "films", Doc().i64("film_id", id), Doc(), [&](const bson_t* d) {
-          stored = read_film(d);
-          rev = mongo::int_at(d, "rev");
-        });
-        if (!stored || !fill_missing(*stored, known)) return;
-        stored->updated_at = now;
-        Doc fields;
-        fill_fields(fields, *stored);
-        Doc update;
-        update.doc("$set", fields).doc("$inc", Doc().i64("rev", 1));
-        if (mongo::update_one(c, "films", Doc().i64("film_id", id).i64("rev", rev), update, false)
-                .matched > 0)
-          return;
-      }
-      throw StoreUnavailable("films: too many concurrent changes of one film");
+    update_film(id, [&](Film& stored) {
+      if (!fill_missing(stored, known)) return false;
+      stored.updated_at = now;
+      return true;
     });
   }
 
@@ -247,6 +232,20 @@ class MongoFilmRepository final : public FilmRepository {
 
   bool record_enrichment(std::int64_t id, const FilmMetadata* found, const std::string& poster_path,
                          const FilmEnrichment& state, SysSeconds now) override {
+    return update_film(id, [&](Film& stored) {
+      if (found) apply_metadata(stored, *found, poster_path);
+      stored.enrichment = state;
+      stored.updated_at = now;
+      return true;
+    });
+  }
+
+ private:
+  // Reads the film, lets `change` edit it (false: nothing to write) and writes it back if no one
+  // changed it meanwhile (compare-and-set on `rev`), retrying on a conflict. False when no film
+  // has the id.
+  template <class Change>
+  bool update_film(std::int64_t id, Change change) {
     return pool_.with([&](Conn& c) {
       for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
         std::optional<Film> stored;
@@ -256,9 +255,7 @@ class MongoFilmRepository final : public FilmRepository {
           rev = mongo::int_at(d, "rev");
         });
         if (!stored) return false;
-        if (found) apply_metadata(*stored, *found, poster_path);
-        stored->enrichment = state;
-        stored->updated_at = now;
+        if (!change(*stored)) return true;
         Doc fields;
         fill_fields(fields, *stored);
         Doc update;
@@ -271,7 +268,6 @@ class MongoFilmRepository final : public FilmRepository {
     });
   }
 
- private:
   ClientPool& pool_;
 };
 

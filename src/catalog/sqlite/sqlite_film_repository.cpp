@@ -223,20 +223,10 @@ class SqliteFilmRepository final : public FilmRepository {
   }
 
   void complete(std::int64_t id, const Film& known, SysSeconds now) override {
-    pool_.with([&](Connection& c) {
-      sqlite::WriteTransaction tx(c);
-      std::optional<Film> stored;
-      {
-        auto st = c.prepare(fmt::format("{}WHERE id = ?1", kColumns));
-        st.bind(1, id);
-        if (st.step()) stored = read_film(st);
-      }
-      if (!stored || !fill_missing(*stored, known)) return;
-      stored->updated_at = now;
-      auto st = c.prepare(kUpdateAll);
-      bind_film(st, *stored);
-      st.run();
-      tx.commit();
+    update_film(id, [&](Film& stored) {
+      if (!fill_missing(stored, known)) return false;
+      stored.updated_at = now;
+      return true;
     });
   }
 
@@ -256,6 +246,19 @@ class SqliteFilmRepository final : public FilmRepository {
 
   bool record_enrichment(std::int64_t id, const FilmMetadata* found, const std::string& poster_path,
                          const FilmEnrichment& state, SysSeconds now) override {
+    return update_film(id, [&](Film& stored) {
+      if (found) apply_metadata(stored, *found, poster_path);
+      stored.enrichment = state;
+      stored.updated_at = now;
+      return true;
+    });
+  }
+
+ private:
+  // Reads the film, lets `change` edit it (false: nothing to write) and writes it back, in one
+  // transaction. False when no film has the id.
+  template <class Change>
+  bool update_film(std::int64_t id, Change change) {
     return pool_.with([&](Connection& c) {
       sqlite::WriteTransaction tx(c);
       std::optional<Film> stored;
@@ -265,9 +268,7 @@ class SqliteFilmRepository final : public FilmRepository {
         if (st.step()) stored = read_film(st);
       }
       if (!stored) return false;
-      if (found) apply_metadata(*stored, *found, poster_path);
-      stored->enrichment = state;
-      stored->updated_at = now;
+      if (!change(*stored)) return true;
       auto st = c.prepare(kUpdateAll);
       bind_film(st, *stored);
       st.run();
@@ -276,7 +277,6 @@ class SqliteFilmRepository final : public FilmRepository {
     });
   }
 
- private:
   sqlite::ConnectionPool& pool_;
 };
 
