@@ -88,4 +88,20 @@ inline void apply_metadata(Film& stored, const FilmMetadata& m, const std::strin
   set(stored.imdb_id, m.imdb_id, empty);
 }
 
+// The two edits the repositories make to a stored film (read, edited, written back atomically).
+// complete(): false when nothing changed, so nothing is written.
+inline bool complete_film(Film& stored, const Film& known, SysSeconds now) {
+  if (!fill_missing(stored, known)) return false;
+  stored.updated_at = now;
+  return true;
+}
+// record_enrichment(): the outcome, and the answer's fields when there is one.
+inline bool record_outcome(Film& stored, const FilmMetadata* found, const std::string& poster_path,
+                           const FilmEnrichment& state, SysSeconds now) {
+  if (found) apply_metadata(stored, *found, poster_path);
+  stored.enrichment = state;
+  stored.updated_at = now;
+  return true;
+}
+
 }  // namespace cinestream::catalog

@@ -206,11 +206,7 @@ class MongoFilmRepository final : public FilmRepository {
   }
 
   void complete(std::int64_t id, const Film& known, SysSeconds now) override {
-    update_film(id, [&](Film& stored) {
-      if (!fill_missing(stored, known)) return false;
-      stored.updated_at = now;
-      return true;
-    });
+    update_film(id, [&](Film& stored) { return complete_film(stored, known, now); });
   }
 
   std::vector<Film> due_for_enrichment(SysSeconds now, std::size_t limit) override {
@@ -232,12 +228,8 @@ class MongoFilmRepository final : public FilmRepository {
 
   bool record_enrichment(std::int64_t id, const FilmMetadata* found, const std::string& poster_path,
                          const FilmEnrichment& state, SysSeconds now) override {
-    return update_film(id, [&](Film& stored) {
-      if (found) apply_metadata(stored, *found, poster_path);
-      stored.enrichment = state;
-      stored.updated_at = now;
-      return true;
-    });
+    return update_film(
+        id, [&](Film& stored) { return record_outcome(stored, found, poster_path, state, now); });
   }
 
  private:
