@@ -422,6 +422,11 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   });
 }
 
+asio::awaitable<std::optional<std::string>> ScrapeService::fetch_poster(std::string url) {
+  auto& fetcher = *posters_[EventLoops::current() % posters_.size()];
+  co_return co_await fetcher.fetch(url);
+}
+
 asio::awaitable<void> ScrapeService::shutdown() {
   std::vector<std::shared_ptr<Running>> scrapes;
   {

@@ -48,6 +48,8 @@ json::object film_json(const Film& f) {
   if (f.tmdb_id) ids["tmdb"] = f.tmdb_id;
   if (!f.imdb_id.empty()) ids["imdb"] = f.imdb_id;
   o["external_ids"] = std::move(ids);
+  o["enrichment"] =
+      json::object{{"status", to_string(f.enrichment.status)}, {"source", f.enrichment.source}};
   return o;
 }
 

@@ -20,6 +20,15 @@ CatalogService& install(App& app, CatalogFeature feature) {
   if (feature.run_linker) {
     app.spawn(
         [&service, interval = feature.link_interval] { return service.run_linker(interval); });
+    if (feature.metadata && feature.enrich.budget_per_hour > 0) {
+      auto& provider = app.own(std::move(feature.metadata));
+      feature.enrich.interval = feature.link_interval;
+      auto& enricher = app.own(
+          std::make_unique<FilmEnricher>(Async<CatalogStore>(store, app.pools().db()), provider,
+                                         std::move(feature.enrich), std::move(feature.posters)));
+      app.add_metrics([&enricher] { return enricher.render_metrics(); });
+      app.spawn([&enricher] { return enricher.run(); });
+    }
   }
   return service;
 }

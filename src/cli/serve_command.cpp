@@ -24,6 +24,7 @@
 #include "cinestream/catalog/install.hpp"
 #include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
+#include "cinestream/gemini_metadata/metadata_provider.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
 #include "cinestream/library/install.hpp"
@@ -37,6 +38,8 @@
 #include "cinestream/runtime/supervisor.hpp"
 #include "cinestream/runtime/task_processors.hpp"
 #include "cinestream/store/database.hpp"
+#include "cinestream/tmdb/metadata_provider.hpp"
+#include "cinestream/tmdb_sim/sim_server.hpp"
 #include "error_statuses.hpp"
 #include "store_setup.hpp"
 
@@ -187,6 +190,21 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   } else if (gemini_key.empty()) {
     spdlog::warn("no GOOGLE_API_KEY/GEMINI_API_KEY: scrapes will fail until one is configured");
   }
+  // Film metadata comes from TMDB; in demo mode from its local stand-in (the same films as the
+  // Gemini stand-in's world), run by the worker that enriches.
+  std::unique_ptr<tmdb_sim::SimServer> demo_tmdb;
+  std::string tmdb_base_url = config.tmdb_base_url;
+  std::string tmdb_key = config.tmdb_api_key;
+  const bool enriches = worker_index == 0 && config.enrich_budget_per_hour > 0;
+  if (config.demo && enriches && tmdb_key.empty()) {
+    demo_tmdb = std::make_unique<tmdb_sim::SimServer>(
+        tmdb_sim::World::from_seed(config.demo_seed, catalog), tmdb_sim::SimOptions{});
+    demo_tmdb->start("127.0.0.1", 0);
+    tmdb_base_url = demo_tmdb->base_url();
+    tmdb_key = "demo-key";
+    spdlog::warn("DEMO MODE: film metadata comes from the local TMDB stand-in at {}",
+                 tmdb_base_url);
+  }
 
   unsigned threads =
       config.threads ? config.threads : static_cast<unsigned>(allowed_cpus_of_process().size());
@@ -245,7 +263,8 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   // The demo's stand-in serves posters on loopback; anywhere else that is an SSRF target.
   scrape.posters.allow_private = config.poster_allow_private;
   scrape.posters.allow_loopback = config.demo;
-  agent::install(app, catalog, versions, std::move(scrape));
+  const gemini::ClientOptions scrape_gemini = scrape.gemini;  // the enricher's fallback too
+  auto& scraper = agent::install(app, catalog, versions, std::move(scrape));
 
   mail::MailOptions mail_options;
   mail_options.smtp_url = config.smtp_url;
@@ -276,13 +295,35 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
                                             : accounts::KeyRing::parse(config.jwt_keys),
             .options = std::move(accounts_options)});
 
-  auto& films = catalog::install(app, {.api = {.known_city =
-                                                   [&catalog](std::string_view id) {
-                                                     const Location* l = catalog.resolve(id);
-                                                     return l && l->id == id;
-                                                   }},
-                                       .link_interval = config.catalog_link_interval,
-                                       .run_linker = worker_index == 0});
+  catalog::CatalogFeature catalog_feature;
+  catalog_feature.api.known_city = [&catalog](std::string_view id) {
+    const Location* l = catalog.resolve(id);
+    return l && l->id == id;
+  };
+  catalog_feature.link_interval = config.catalog_link_interval;
+  catalog_feature.run_linker = worker_index == 0;
+  if (enriches) {
+    // The enricher runs on the first loop (App::spawn): its clients are bound to it.
+    auto executor = loops.at(0).get_executor();
+    if (!tmdb_key.empty()) {
+      tmdb::ClientOptions tmdb_options;
+      tmdb_options.base_url = tmdb_base_url;
+      tmdb_options.credential = tmdb_key;
+      catalog_feature.metadata =
+          std::make_unique<tmdb::TmdbMetadataProvider>(executor, std::move(tmdb_options));
+    } else if (!gemini_key.empty()) {
+      gemini::ClientOptions gemini_options = scrape_gemini;
+      catalog_feature.metadata = std::make_unique<gemini_metadata::GeminiMetadataProvider>(
+          executor, std::move(gemini_options));
+    }
+    if (!catalog_feature.metadata)
+      spdlog::info("no TMDB_API_KEY nor Gemini key: films keep what the scrapes found");
+    catalog_feature.enrich.budget_per_hour = config.enrich_budget_per_hour;
+    catalog_feature.posters = [&scraper](std::string url) {
+      return scraper.fetch_poster(std::move(url));
+    };
+  }
+  auto& films = catalog::install(app, std::move(catalog_feature));
   library::install(app, account_service, films);
 
   notifications::NotificationsFeature notify;
@@ -397,6 +438,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
 
   loops.run();
   if (demo_sim) demo_sim->stop();
+  if (demo_tmdb) demo_tmdb->stop();
   pools.stop();      // before the loops' shutdown: their threads post completions to them
   loops.shutdown();  // coroutines cut short by the drain end while the services exist
   app.exit();

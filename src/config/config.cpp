@@ -246,6 +246,22 @@ std::vector<Setting> settings() {
       {"digest-hour",
        {"CINESTREAM_DIGEST_HOUR"},
        [](Config& c, const Source& s) { c.digest_hour = static_cast<int>(parse_uint(s, 0, 23)); }},
+      {"tmdb-api-key",
+       {"TMDB_API_KEY"},
+       [](Config& c, const Source& s) { c.tmdb_api_key = s.value; }},
+      {"tmdb-base-url",
+       {"CINESTREAM_TMDB_BASE_URL"},
+       [](Config& c, const Source& s) {
+         if (!s.value.starts_with("https://") && !s.value.starts_with("http://")) {
+           invalid(s, "expected an http:// or https:// URL");
+         }
+         c.tmdb_base_url = s.value;
+       }},
+      {"enrich-budget-per-hour",
+       {"CINESTREAM_ENRICH_BUDGET_PER_HOUR"},
+       [](Config& c, const Source& s) {
+         c.enrich_budget_per_hour = static_cast<int>(parse_uint(s, 0, 1'000'000));
+       }},
       {"log-level",
        {"CINESTREAM_LOG_LEVEL"},
        [](Config& c, const Source& s) {

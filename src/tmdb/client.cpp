@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 
@@ -228,9 +229,10 @@ asio::awaitable<json::value> Client::get_json(std::string path_and_query, std::s
 
 asio::awaitable<std::vector<SearchResult>> Client::search_movie(std::string title,
                                                                 std::optional<int> year,
-                                                                std::string language) {
-  std::string q = fmt::format("/search/movie?query={}&include_adult=false&language={}&page=1",
-                              encode_query_value(title), encode_query_value(language));
+                                                                std::string language, int page) {
+  std::string q = fmt::format("/search/movie?query={}&include_adult=false&language={}&page={}",
+                              encode_query_value(title), encode_query_value(language),
+                              std::clamp(page, 1, 500));
   if (year) q += fmt::format("&year={}", *year);
   auto doc = co_await get_json(std::move(q), "search/movie");
   co_return parse_or_throw(&parse_search, doc, "search/movie", failures_);

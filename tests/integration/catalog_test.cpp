@@ -14,6 +14,7 @@
 #include "cinestream/gemini_sim/world.hpp"
 #include "cinestream/store/sqlite_db.hpp"
 #include "cinestream/store/sqlite_store.hpp"
+#include "cinestream/tmdb_sim/world.hpp"
 #include "support/catalog.hpp"
 #include "support/demo_server.hpp"
 #include "support/eventually.hpp"
@@ -60,6 +61,20 @@ bool all_linked(std::uint16_t port, const std::string& city) {
   return true;
 }
 
+// Scrapes the cities and waits until every city movie is linked to a catalogue film.
+bool scrape_and_link(std::uint16_t port, const std::vector<std::string>& cities) {
+  for (const auto& city : cities) {
+    scrape(port, city);
+    if (::testing::Test::HasFatalFailure()) return false;
+  }
+  return eventually(
+      [&] {
+        return std::all_of(cities.begin(), cities.end(),
+                           [&](const auto& city) { return all_linked(port, city); });
+      },
+      30s);
+}
+
 json::object get_json(std::uint16_t port, const std::string& target, unsigned status) {
   auto res = http_get(port, target);
   EXPECT_EQ(res.status, status) << target << ": " << res.body;
@@ -71,14 +86,7 @@ TEST(Catalog, CitiesScrapedUnderDifferentSpellingsMakeOneFilmPerFilm) {
   testing::TempDir dir;
   ServerProcess s(dir.str(), catalog_args(R"({"misspell_rate": 0.3})"));
   const std::vector<std::string> kCities = {"kyiv", "lviv", "odesa", "kharkiv"};
-  for (const auto& city : kCities)
-    scrape(s.port(), city);
-  ASSERT_TRUE(eventually(
-      [&] {
-        return std::all_of(kCities.begin(), kCities.end(),
-                           [&](const auto& city) { return all_linked(s.port(), city); });
-      },
-      30s));
+  ASSERT_TRUE(scrape_and_link(s.port(), kCities));
 
   // The truth: the stand-in's films by any of their titles.
   gemini_sim::World world({.seed = kSeed});
@@ -149,6 +157,111 @@ TEST(Catalog, CitiesScrapedUnderDifferentSpellingsMakeOneFilmPerFilm) {
   EXPECT_EQ(details["id"].as_int64(), some.first);
   EXPECT_FALSE(details["playing"].as_array().empty());
   EXPECT_TRUE(details["theaters"].is_array());
+}
+
+// Done when (#18): two cities that play the same films under titles in different languages make
+// one catalogue film per film, and the TMDB stand-in (demo mode) enriches each with overviews in
+// English, Ukrainian and Russian from its translations, and a poster downloaded safely.
+TEST(Catalog, TwoCitiesMakeOneFilmPerFilmEnrichedInThreeLanguagesByTmdb) {
+  testing::TempDir dir;
+  ServerProcess s(dir.str(), catalog_args("{}"));
+  gemini_sim::World world({.seed = kSeed});
+  const auto& cities = testing::bundled_catalog();
+  auto tmdb = tmdb_sim::World::from_seed(kSeed, cities);
+  // The two cities of the stand-in's world that share the most films.
+  std::map<std::string, std::set<std::string>> slugs_in;
+  const std::vector<std::string> kCandidates = {"kyiv", "lviv", "odesa", "kharkiv", "dnipro"};
+  for (const auto& city : kCandidates)
+    for (const auto& m : world.movies(*cities.resolve(city)))
+      slugs_in[city].insert(m.slug);
+  std::vector<std::string> kCities;
+  std::size_t most = 0;
+  for (const auto& a : kCandidates) {
+    for (const auto& b : kCandidates) {
+      if (a >= b) continue;
+      std::size_t n = 0;
+      for (const auto& slug : slugs_in[a])
+        n += slugs_in[b].contains(slug);
+      if (n > most) {
+        most = n;
+        kCities = {a, b};
+      }
+    }
+  }
+  std::map<std::string, std::string> slug_of;      // any stand-in title -> slug
+  std::map<std::string, std::string> en_title_of;  // slug -> English title
+  std::map<std::string, int> cities_of;            // slug -> in how many of the cities
+  for (const auto& city : kCities) {
+    for (const auto& m : world.movies(*cities.resolve(city))) {
+      for (const auto* t : {&m.title.en, &m.title.ua, &m.title.ru, &m.title.local})
+        if (!t->empty()) slug_of[*t] = m.slug;
+      en_title_of[m.slug] = m.title.en;
+      ++cities_of[m.slug];
+    }
+  }
+  std::size_t shared = 0;
+  for (const auto& [slug, n] : cities_of)
+    shared += n > 1;
+  ASSERT_GE(shared, 3u) << "the two cities share too few films to test this";
+
+  ASSERT_TRUE(scrape_and_link(s.port(), kCities));
+  std::map<std::string, std::set<std::int64_t>> films_of;  // slug -> catalogue films
+  std::set<std::string> local_titles;                      // how the cities' cinemas list them
+  for (const auto& city : kCities) {
+    for (const auto& v : movies_of(s.port(), city)) {
+      const auto& m = v.as_object();
+      const auto& titles = m.at("titles").as_object();
+      local_titles.insert(std::string(titles.at("local").as_string()));
+      for (const auto* k : {"en", "ua", "ru", "local"}) {
+        auto it = slug_of.find(std::string(titles.at(k).as_string()));
+        if (it == slug_of.end()) continue;
+        films_of[it->second].insert(m.at("film_id").as_int64());
+        break;
+      }
+    }
+  }
+  std::size_t shared_seen = 0;
+  for (const auto& [slug, films] : films_of) {
+    EXPECT_EQ(films.size(), 1u) << slug << " became " << films.size() << " catalogue films";
+    shared_seen += cities_of[slug] > 1;
+  }
+  EXPECT_GE(shared_seen, 3u);
+
+  auto film_doc = [&](std::int64_t id) {
+    return get_json(s.port(), fmt::format("/api/catalog/movies/{}", id), 200)["movie"].as_object();
+  };
+  auto enriched = [&](std::int64_t id) {
+    return film_doc(id)["enrichment"].as_object()["status"].as_string() != "pending";
+  };
+  std::size_t checked = 0;
+  for (const auto& [slug, films] : films_of) {
+    auto id = *films.begin();
+    ASSERT_TRUE(eventually([&] { return enriched(id); }, 60s)) << slug << " was never enriched";
+    const auto* truth = tmdb.film_titled(en_title_of[slug]);
+    ASSERT_NE(truth, nullptr) << slug;
+    auto doc = film_doc(id);
+    EXPECT_EQ(doc["enrichment"].as_object()["status"].as_string(), "enriched")
+        << slug << ": " << json::serialize(doc["title"]);
+    EXPECT_EQ(doc["enrichment"].as_object()["source"].as_string(), "tmdb") << slug;
+    auto overview = doc["overview"].as_object();
+    for (const auto* lang : {"en", "uk", "ru"})
+      EXPECT_FALSE(overview[lang].as_string().empty()) << slug << " " << lang;
+    EXPECT_EQ(overview["en"].as_string(), truth->en.overview) << slug;
+    EXPECT_EQ(overview["uk"].as_string(), truth->uk.overview) << slug;
+    EXPECT_EQ(overview["ru"].as_string(), truth->ru.overview) << slug;
+    EXPECT_EQ(doc["external_ids"].as_object()["tmdb"], json::value(truth->id)) << slug;
+    EXPECT_EQ(doc["year"], json::value(truth->year)) << slug;
+    // The poster went through the safe downloader: served from here, content-addressed.
+    auto poster = std::string(doc["poster"].as_string());
+    EXPECT_TRUE(poster.starts_with("/posters/")) << slug << ": " << poster;
+    ++checked;
+  }
+  EXPECT_GE(checked, 5u);
+  EXPECT_GE(testing::metric(s.port(), "cinestream_catalog_enrich_total{outcome=\"enriched\"}"),
+            static_cast<std::int64_t>(checked));
+  std::cout << "[ catalog  ] " << films_of.size() << " films (" << shared_seen
+            << " in both cities, listed under " << local_titles.size()
+            << " local titles) enriched from the TMDB stand-in\n";
 }
 
 TEST(Catalog, BadRequestsGetClearErrorsAndWriteNothing) {

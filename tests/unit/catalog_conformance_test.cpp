@@ -4,9 +4,15 @@
 // peer of tests/support/mongo_peer.hpp).
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <deque>
 #include <set>
 
 #include "cinestream/catalog/catalog_store.hpp"
+#include "cinestream/catalog/film_enricher.hpp"
 #include "cinestream/catalog/film_ids.hpp"
 #include "cinestream/catalog/film_linker.hpp"
 #include "cinestream/store/mongo_store.hpp"
@@ -282,6 +288,271 @@ TEST_P(CatalogConformance, AMergeOfTheCityKeepsTheLink) {
   EXPECT_EQ(film_of("kyiv").at("Anora"), film);
   EXPECT_TRUE(db_->film_links().unlinked_movies(10).empty());
 }
+
+// Enrichment: the state on the film, what is due, and what a provider's answer may change.
+
+Film scraped_film(std::int64_t id, std::string en) {
+  Film f;
+  f.id = id;
+  f.title.en = std::move(en);
+  f.overview.en = "What the scrape said";
+  f.poster_url = "https://cinema.example/poster.jpg";
+  f.poster_path = "/posters/aaaa.jpg";
+  f.created_at = f.updated_at = kNow;
+  return f;
+}
+
+catalog::FilmMetadata tmdb_answer() {
+  catalog::FilmMetadata m;
+  m.title = {"Anora", "Anora", "Анора", "Анора"};
+  m.year = 2024;
+  m.runtime_minutes = 139;
+  m.genres = {"Drama", "Comedy"};
+  m.overview = {"A young escort marries.", "Молода ескортниця одружується.", ""};
+  m.poster_url = "https://image.tmdb.org/t/p/w500/anora.jpg";
+  m.age_rating = "18+";
+  m.tmdb_id = 1064213;
+  m.imdb_id = "tt28607951";
+  return m;
+}
+
+TEST_P(CatalogConformance, NewFilmsAreDueForEnrichmentUntilAnOutcomeIsRecorded) {
+  films_->create(scraped_film(1, "Anora"));
+  films_->create(scraped_film(2, "Flow"));
+  films_->create(scraped_film(3, "Conclave"));
+  films_->create(scraped_film(4, "The Brutalist"));
+  films_->mark_merged(4, 1, kNow);  // merged films are never looked up
+  auto due = films_->due_for_enrichment(kNow, 10);
+  ASSERT_EQ(due.size(), 3u);
+  EXPECT_EQ(due[0].id, 1);
+  EXPECT_EQ(due[0].enrichment.status, catalog::EnrichStatus::pending);
+  EXPECT_EQ(films_->due_for_enrichment(kNow, 2).size(), 2u);
+
+  catalog::FilmEnrichment done{catalog::EnrichStatus::not_found, "tmdb", kNow, 0, {}};
+  EXPECT_TRUE(films_->record_enrichment(2, nullptr, "", done, kNow));
+  catalog::FilmEnrichment later{catalog::EnrichStatus::retry, "tmdb", kNow, 2,
+                                kNow + std::chrono::minutes(10)};
+  EXPECT_TRUE(films_->record_enrichment(3, nullptr, "", later, kNow));
+  EXPECT_FALSE(films_->record_enrichment(99, nullptr, "", done, kNow));
+
+  due = films_->due_for_enrichment(kNow, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, 1);
+  // The retry comes due once its time has come, and keeps its attempts.
+  due = films_->due_for_enrichment(kNow + std::chrono::minutes(10), 10);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[1].id, 3);  // pending films (never looked up) come first
+  EXPECT_EQ(due[1].enrichment.status, catalog::EnrichStatus::retry);
+  EXPECT_EQ(due[1].enrichment.attempts, 2);
+  EXPECT_EQ(due[1].enrichment.next_attempt_at, kNow + std::chrono::minutes(10));
+  auto flow = films_->find(2);
+  EXPECT_EQ(flow->enrichment.status, catalog::EnrichStatus::not_found);
+  EXPECT_EQ(flow->enrichment.source, "tmdb");
+  EXPECT_EQ(flow->enrichment.enriched_at, kNow);
+  EXPECT_EQ(flow->overview.en, "What the scrape said");
+}
+
+TEST_P(CatalogConformance, AnAnswerReplacesScrapedFieldsButNeverBlanksOne) {
+  films_->create(scraped_film(1, "ANORA"));
+  auto answer = tmdb_answer();
+  catalog::FilmEnrichment ok{catalog::EnrichStatus::enriched, "tmdb", kNow, 0, {}};
+  // The poster was not downloaded: the scraped one stays, URL and file together.
+  ASSERT_TRUE(films_->record_enrichment(1, &answer, "", ok, kNow));
+  auto got = films_->find(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->title.en, "Anora");
+  EXPECT_EQ(got->title.uk, "Анора");
+  EXPECT_EQ(got->overview.en, "A young escort marries.");
+  EXPECT_EQ(got->overview.ua, "Молода ескортниця одружується.");
+  EXPECT_EQ(got->overview.ru, "");
+  EXPECT_EQ(got->year, 2024);
+  EXPECT_EQ(got->runtime_minutes, 139);
+  EXPECT_EQ(got->genres, (std::vector<std::string>{"Drama", "Comedy"}));
+  EXPECT_EQ(got->age_rating, "18+");
+  EXPECT_EQ(got->tmdb_id, 1064213);
+  EXPECT_EQ(got->imdb_id, "tt28607951");
+  EXPECT_EQ(got->poster_url, "https://cinema.example/poster.jpg");
+  EXPECT_EQ(got->poster_path, "/posters/aaaa.jpg");
+  EXPECT_EQ(got->enrichment.status, catalog::EnrichStatus::enriched);
+  // Found by title search afterwards under the reference's titles.
+  EXPECT_EQ(films_->list(query(0, 10, [](FilmQuery& q) { q.text = "анора"; })).total, 1u);
+
+  // An answer with empty fields (a garbled one) blanks nothing; a downloaded poster replaces the
+  // old one as a pair.
+  catalog::FilmMetadata empty;
+  empty.poster_url = "https://image.tmdb.org/t/p/w500/new.jpg";
+  ASSERT_TRUE(films_->record_enrichment(1, &empty, "/posters/bbbb.jpg", ok, kNow));
+  got = films_->find(1);
+  EXPECT_EQ(got->title.en, "Anora");
+  EXPECT_EQ(got->overview.en, "A young escort marries.");
+  EXPECT_EQ(got->genres.size(), 2u);
+  EXPECT_EQ(got->year, 2024);
+  EXPECT_EQ(got->tmdb_id, 1064213);
+  EXPECT_EQ(got->poster_url, "https://image.tmdb.org/t/p/w500/new.jpg");
+  EXPECT_EQ(got->poster_path, "/posters/bbbb.jpg");
+
+  // A later scrape completing the film changes neither the answer nor the state.
+  Film scrape = scraped_film(1, "Anora (scraped)");
+  scrape.overview.ru = "Из скрейпа";
+  films_->complete(1, scrape, kNow);
+  got = films_->find(1);
+  EXPECT_EQ(got->title.en, "Anora");
+  EXPECT_EQ(got->overview.ru, "Из скрейпа");
+  EXPECT_EQ(got->enrichment.status, catalog::EnrichStatus::enriched);
+}
+
+// A provider that answers from a script, one step per lookup.
+class ScriptedProvider final : public catalog::MetadataProvider {
+ public:
+  struct Step {
+    std::optional<catalog::FilmMetadata> found;
+    std::optional<catalog::MetadataFailure> failure;
+    int calls = 1;
+  };
+  std::string_view name() const override { return "scripted"; }
+  int max_calls_per_lookup() const override { return 2; }
+  std::int64_t calls_made() const override { return calls_; }
+  boost::asio::awaitable<std::optional<catalog::FilmMetadata>> lookup(Film film) override {
+    looked_up.push_back(film.id);
+    if (script.empty()) throw std::logic_error("the script ran out");
+    auto step = script.front();
+    script.pop_front();
+    calls_ += step.calls;
+    if (step.failure) throw catalog::MetadataError(*step.failure, "scripted failure");
+    co_return step.found;
+  }
+  std::deque<Step> script;
+  std::vector<std::int64_t> looked_up;
+
+ private:
+  std::int64_t calls_ = 0;
+};
+
+class EnricherConformance : public CatalogConformance {
+ protected:
+  void SetUp() override {
+    CatalogConformance::SetUp();
+    if (IsSkipped()) return;
+    store_ = std::make_unique<catalog::CatalogStore>(
+        catalog::CatalogStore{std::move(films_), &db_->film_links(), &db_->showtimes()});
+  }
+  void TearDown() override {
+    store_.reset();
+    CatalogConformance::TearDown();
+  }
+  catalog::FilmRepository& films() { return *store_->films; }
+  std::unique_ptr<catalog::FilmEnricher> enricher(int budget,
+                                                  catalog::PosterDownload posters = {}) {
+    catalog::EnricherOptions o;
+    o.budget_per_hour = budget;
+    o.batch = 10;
+    o.first_retry = std::chrono::minutes(5);
+    o.max_attempts = 3;
+    o.clock = [this] { return now_; };
+    return std::make_unique<catalog::FilmEnricher>(Async<catalog::CatalogStore>(*store_, pool_),
+                                                   provider_, o, std::move(posters));
+  }
+  catalog::EnrichReport pass(catalog::FilmEnricher& e) {
+    auto fut = boost::asio::co_spawn(io_, e.enrich_due(), boost::asio::use_future);
+    io_.run();
+    io_.restart();
+    return fut.get();
+  }
+
+  boost::asio::io_context io_;
+  BlockingPool pool_{2, 64};
+  std::unique_ptr<catalog::CatalogStore> store_;
+  ScriptedProvider provider_;
+  SysSeconds now_ = kNow;
+};
+
+TEST_P(EnricherConformance, EachOutcomeIsRecordedAndTransientFailuresBackOff) {
+  for (int id = 1; id <= 4; ++id)
+    films().create(scraped_film(id, fmt::format("Film {}", id)));
+  provider_.script = {{tmdb_answer(), {}, 1},
+                      {std::nullopt, {}, 1},
+                      {std::nullopt, catalog::MetadataFailure::film, 1},
+                      {std::nullopt, catalog::MetadataFailure::transient, 2}};
+  std::vector<std::string> poster_urls;
+  auto e =
+      enricher(600, [&](std::string url) -> boost::asio::awaitable<std::optional<std::string>> {
+        poster_urls.push_back(url);
+        co_return "/posters/cccc.jpg";
+      });
+  auto r = pass(*e);
+  EXPECT_EQ(r.enriched, 1u);
+  EXPECT_EQ(r.not_found, 1u);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(r.retry, 1u);
+  EXPECT_EQ(poster_urls, std::vector<std::string>{"https://image.tmdb.org/t/p/w500/anora.jpg"});
+  auto one = films().find(1);
+  EXPECT_EQ(one->enrichment.status, catalog::EnrichStatus::enriched);
+  EXPECT_EQ(one->enrichment.source, "scripted");
+  EXPECT_EQ(one->overview.ua, "Молода ескортниця одружується.");
+  EXPECT_EQ(one->poster_path, "/posters/cccc.jpg");
+  EXPECT_EQ(films().find(2)->enrichment.status, catalog::EnrichStatus::not_found);
+  EXPECT_EQ(films().find(3)->enrichment.status, catalog::EnrichStatus::failed);
+  auto four = films().find(4);
+  EXPECT_EQ(four->enrichment.status, catalog::EnrichStatus::retry);
+  EXPECT_EQ(four->enrichment.attempts, 1);
+  EXPECT_EQ(four->enrichment.next_attempt_at, kNow + std::chrono::minutes(5));
+  EXPECT_EQ(four->overview.en, "What the scrape said");  // a failure blanks nothing
+
+  // Not due before its backoff; then twice the wait; given up after max_attempts.
+  r = pass(*e);
+  EXPECT_EQ(r.retry + r.failed + r.enriched + r.not_found, 0u);
+  now_ += std::chrono::minutes(5);
+  provider_.script = {{std::nullopt, catalog::MetadataFailure::transient, 1}};
+  r = pass(*e);
+  EXPECT_EQ(r.retry, 1u);
+  EXPECT_EQ(films().find(4)->enrichment.next_attempt_at, now_ + std::chrono::minutes(10));
+  now_ += std::chrono::minutes(10);
+  provider_.script = {{std::nullopt, catalog::MetadataFailure::transient, 1}};
+  r = pass(*e);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(films().find(4)->enrichment.status, catalog::EnrichStatus::failed);
+  EXPECT_EQ(provider_.looked_up, (std::vector<std::int64_t>{1, 2, 3, 4, 4, 4}));
+  EXPECT_NE(e->render_metrics().find("cinestream_catalog_enrich_total{outcome=\"enriched\"} 1"),
+            std::string::npos);
+}
+
+TEST_P(EnricherConformance, TheBudgetBoundsCallsPerHour) {
+  for (int id = 1; id <= 6; ++id)
+    films().create(scraped_film(id, fmt::format("Film {}", id)));
+  for (int i = 0; i < 6; ++i)
+    provider_.script.push_back({std::nullopt, {}, 2});
+  auto e = enricher(5);  // room for two lookups of at most 2 calls each
+  auto r = pass(*e);
+  EXPECT_EQ(r.not_found, 2u);
+  EXPECT_TRUE(r.budget_exhausted);
+  EXPECT_EQ(pass(*e).not_found, 0u);
+  now_ += std::chrono::minutes(59);
+  EXPECT_EQ(pass(*e).not_found, 0u);
+  now_ += std::chrono::minutes(1);  // an hour after the first calls: room again
+  EXPECT_EQ(pass(*e).not_found, 2u);
+  EXPECT_EQ(films().due_for_enrichment(now_, 10).size(), 2u);
+  EXPECT_NE(e->render_metrics().find("cinestream_catalog_enrich_budget_exhausted_total 4"),
+            std::string::npos);
+}
+
+TEST_P(EnricherConformance, AProviderThatCannotWorkStopsWithoutMarkingFilms) {
+  for (int id = 1; id <= 3; ++id)
+    films().create(scraped_film(id, fmt::format("Film {}", id)));
+  provider_.script = {{std::nullopt, catalog::MetadataFailure::provider, 1}};
+  auto e = enricher(600);
+  auto r = pass(*e);
+  EXPECT_TRUE(r.provider_disabled);
+  EXPECT_TRUE(e->disabled());
+  EXPECT_EQ(films().due_for_enrichment(now_, 10).size(), 3u);
+  // No retry storm: later passes ask nothing.
+  pass(*e);
+  pass(*e);
+  EXPECT_EQ(provider_.looked_up.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EnricherConformance,
+                         ::testing::Values(Backend{"sqlite", false}, Backend{"mongodb", true}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogConformance,
                          ::testing::Values(Backend{"sqlite", false}, Backend{"mongodb", true}),

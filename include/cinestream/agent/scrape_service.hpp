@@ -62,6 +62,11 @@ class ScrapeService {
   // stale, keeping the days they covered, so another process can take the cities over at once.
   boost::asio::awaitable<void> shutdown();
 
+  // One poster through this loop's downloader (PosterFetcher::fetch: SSRF-safe, size-limited,
+  // content-addressed): its served path, or nullopt when refused or failed. Other features'
+  // posters (the catalogue's enrichment) come through here too, counted in the same metrics.
+  boost::asio::awaitable<std::optional<std::string>> fetch_poster(std::string url);
+
   const gemini::UsageMeter& usage() const { return meter_; }
   std::string render_metrics() const;
   const std::string& owner_prefix() const { return owner_prefix_; }

@@ -9,7 +9,7 @@
 
 namespace cinestream::catalog {
 
-inline constexpr int kCatalogSchemaVersion = 1;
+inline constexpr int kCatalogSchemaVersion = 2;
 
 // Blocking: at start-up and in tools.
 SchemaReport migrate_catalog(Database& db);

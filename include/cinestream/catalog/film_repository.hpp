@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cinestream/catalog/film.hpp"
+#include "cinestream/catalog/metadata_provider.hpp"
 #include "cinestream/store/errors.hpp"
 
 namespace cinestream::catalog {
@@ -42,6 +43,18 @@ class FilmRepository {
   virtual bool mark_merged(std::int64_t from, std::int64_t into, SysSeconds now) = 0;
   // Fills fields the film lacks from `known` (never blanks one): scrapes and enrichment add.
   virtual void complete(std::int64_t id, const Film& known, SysSeconds now) = 0;
+
+  // Films not merged away that are due for a metadata lookup at `now`: never looked up, or
+  // waiting for a retry whose time has come; the longest waiting first, then by id; at most
+  // `limit`.
+  virtual std::vector<Film> due_for_enrichment(SysSeconds now, std::size_t limit) = 0;
+  // Records a lookup's outcome `state` on the film and, when `found`, its metadata
+  // (apply_metadata: non-empty fields win, nothing is blanked; the poster changes with its
+  // downloaded copy `poster_path`). False when no film has the id. Atomic on both backends
+  // (SQLite: one transaction; MongoDB: compare-and-set on the film's revision).
+  virtual bool record_enrichment(std::int64_t id, const FilmMetadata* found,
+                                 const std::string& poster_path, const FilmEnrichment& state,
+                                 SysSeconds now) = 0;
 };
 
 }  // namespace cinestream::catalog

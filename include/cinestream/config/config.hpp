@@ -100,6 +100,11 @@ struct Config {
   // and the UTC hour from which the day's notification digests are emailed.
   std::chrono::milliseconds notify_interval{5'000};
   int digest_hour = 8;
+  // Film metadata: TMDB when a credential is set (a v3 key or a v4 read token), else one Gemini
+  // call per film; calls to it allowed per hour (0: no enrichment).
+  std::string tmdb_api_key;
+  std::string tmdb_base_url = "https://api.themoviedb.org/3";
+  int enrich_budget_per_hour = 600;
 
   std::string log_level = "info";
   bool access_log = true;

@@ -84,12 +84,13 @@ class Client {
   Client(net::HttpClient& http, ClientOptions options, gemini::CallLimiter& limiter,
          gemini::Sleeper sleeper = {});
 
-  // GET /search/movie: the first page (20 results) in TMDB's order. `year` narrows to films
+  // GET /search/movie: one page (20 results) in TMDB's order. `year` narrows to films
   // released that year (TMDB's `year` parameter: any release date in that year); `language` is
-  // the language of the titles and overviews returned.
+  // the language of the titles and overviews returned; `page` the page of results (1..500).
   boost::asio::awaitable<std::vector<SearchResult>> search_movie(std::string title,
                                                                  std::optional<int> year,
-                                                                 std::string language = "en-US");
+                                                                 std::string language = "en-US",
+                                                                 int page = 1);
   // GET /movie/{id}?append_to_response=translations,external_ids,release_dates, with poster_url
   // built from configuration().
   boost::asio::awaitable<MovieDetails> movie_details(std::int64_t id);

@@ -16,6 +16,16 @@ using mongo::Doc;
 
 constexpr int kMaxConflictRetries = 16;
 
+// The film's `enrichment` subdocument, added to `d`.
+Doc& add_enrichment(Doc& d, const FilmEnrichment& e) {
+  return d.doc("enrichment", Doc()
+                                 .str("status", to_string(e.status))
+                                 .str("source", e.source)
+                                 .date("at", e.enriched_at)
+                                 .i64("attempts", e.attempts)
+                                 .date("next_at", e.next_attempt_at));
+}
+
 const mongo::Migration kMigrations[] = {
     {1, "films: the canonical film catalogue",
      [](Conn& c) {
@@ -25,6 +35,21 @@ const mongo::Migration kMigrations[] = {
                     Doc().i32("merged_into", 1).i32("sort_key", 1).i32("film_id", 1));
        mongo::index(list, "genre_keys", Doc().i32("genre_keys", 1));
        mongo::index(list, "tmdb_id", Doc().i32("tmdb_id", 1));
+       mongo::create_indexes(c, "films", list);
+     }},
+    {2, "films: metadata enrichment state",
+     [](Conn& c) {
+       // Films made before it are due for a lookup; idempotent (only those without the state).
+       Doc fields;
+       add_enrichment(fields, FilmEnrichment{});
+       Doc update;
+       update.doc("$set", fields);
+       mongo::update_many(c, "films", Doc().doc("enrichment", Doc().boolean("$exists", false)),
+                          update);
+       Doc list;
+       mongo::index(
+           list, "enrich_due",
+           Doc().i32("enrichment.status", 1).i32("enrichment.next_at", 1).i32("film_id", 1));
        mongo::create_indexes(c, "films", list);
      }},
 };
@@ -65,6 +90,11 @@ Film read_film(const bson_t* d) {
   f.merged_into = int_at(d, "merged_into");
   f.created_at = mongo::date_at(d, "created_at").value_or(SysSeconds{});
   f.updated_at = mongo::date_at(d, "updated_at").value_or(SysSeconds{});
+  f.enrichment.status = enrich_status_of(str_at(d, "enrichment.status"));
+  f.enrichment.source = str_at(d, "enrichment.source");
+  f.enrichment.enriched_at = mongo::date_at(d, "enrichment.at").value_or(SysSeconds{});
+  f.enrichment.attempts = static_cast<int>(int_at(d, "enrichment.attempts"));
+  f.enrichment.next_attempt_at = mongo::date_at(d, "enrichment.next_at").value_or(SysSeconds{});
   return f;
 }
 
@@ -96,6 +126,7 @@ void fill_fields(Doc& d, const Film& f) {
       .str("search_key", search_key(f))
       .date("created_at", f.created_at)
       .date("updated_at", f.updated_at);
+  add_enrichment(d, f.enrichment);
 }
 
 // A regular expression matching `text` literally.
@@ -175,7 +206,39 @@ class MongoFilmRepository final : public FilmRepository {
   }
 
   void complete(std::int64_t id, const Film& known, SysSeconds now) override {
-    pool_.with([&](Conn& c) {
+    update_film(id, [&](Film& stored) { return complete_film(stored, known, now); });
+  }
+
+  std::vector<Film> due_for_enrichment(SysSeconds now, std::size_t limit) override {
+    return pool_.with([&](Conn& c) {
+      Doc statuses;
+      statuses.push_str("pending").push_str("retry");
+      Doc filter;
+      filter.doc("enrichment.status", Doc().array("$in", statuses))
+          .doc("enrichment.next_at", Doc().date("$lte", now))
+          .i64("merged_into", 0);
+      Doc sort;
+      sort.i32("enrichment.next_at", 1).i32("film_id", 1);
+      std::vector<Film> out;
+      mongo::find_page(c, "films", filter, sort, 0, static_cast<std::int64_t>(limit),
+                       [&](const bson_t* d) { out.push_back(read_film(d)); });
+      return out;
+    });
+  }
+
+  bool record_enrichment(std::int64_t id, const FilmMetadata* found, const std::string& poster_path,
+                         const FilmEnrichment& state, SysSeconds now) override {
+    return update_film(
+        id, [&](Film& stored) { return record_outcome(stored, found, poster_path, state, now); });
+  }
+
+ private:
+  // Reads the film, lets `change` edit it (false: nothing to write) and writes it back if no one
+  // changed it meanwhile (compare-and-set on `rev`), retrying on a conflict. False when no film
+  // has the id.
+  template <class Change>
+  bool update_film(std::int64_t id, Change change) {
+    return pool_.with([&](Conn& c) {
       for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
         std::optional<Film> stored;
         std::int64_t rev = 0;
@@ -183,21 +246,20 @@ class MongoFilmRepository final : public FilmRepository {
           stored = read_film(d);
           rev = mongo::int_at(d, "rev");
         });
-        if (!stored || !fill_missing(*stored, known)) return;
-        stored->updated_at = now;
+        if (!stored) return false;
+        if (!change(*stored)) return true;
         Doc fields;
         fill_fields(fields, *stored);
         Doc update;
         update.doc("$set", fields).doc("$inc", Doc().i64("rev", 1));
         if (mongo::update_one(c, "films", Doc().i64("film_id", id).i64("rev", rev), update, false)
                 .matched > 0)
-          return;
+          return true;
       }
       throw StoreUnavailable("films: too many concurrent changes of one film");
     });
   }
 
- private:
   ClientPool& pool_;
 };
 

@@ -37,12 +37,24 @@ CREATE TABLE IF NOT EXISTS films (
 CREATE INDEX IF NOT EXISTS films_in_order ON films (merged_into, sort_key, id);
 )sql");
      }},
+    {2, "films: metadata enrichment state",
+     [](Connection& c) {
+       c.exec(R"sql(
+ALTER TABLE films ADD COLUMN enrich_status TEXT NOT NULL DEFAULT 'pending';
+ALTER TABLE films ADD COLUMN enrich_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE films ADD COLUMN enriched_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE films ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE films ADD COLUMN enrich_next_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS films_enrich_due ON films (enrich_status, enrich_next_at, id);
+)sql");
+     }},
 };
 
 constexpr const char* kColumns =
     "SELECT id, title_original, title_en, title_uk, title_ru, year, runtime_minutes, genres, "
     "overview_en, overview_uk, overview_ru, poster_url, poster_path, age_rating, tmdb_id, "
-    "imdb_id, merged_into, created_at, updated_at FROM films ";
+    "imdb_id, merged_into, created_at, updated_at, enrich_status, enrich_source, enriched_at, "
+    "enrich_attempts, enrich_next_at FROM films ";
 
 std::string genres_column(const std::vector<std::string>& genres) {
   std::string out = "|";
@@ -81,6 +93,11 @@ Film read_film(const Statement& st) {
   f.merged_into = st.integer(16);
   f.created_at = SysSeconds{std::chrono::seconds{st.integer(17)}};
   f.updated_at = SysSeconds{std::chrono::seconds{st.integer(18)}};
+  f.enrichment.status = enrich_status_of(st.text(19));
+  f.enrichment.source = st.text(20);
+  f.enrichment.enriched_at = SysSeconds{std::chrono::seconds{st.integer(21)}};
+  f.enrichment.attempts = static_cast<int>(st.integer(22));
+  f.enrichment.next_attempt_at = SysSeconds{std::chrono::seconds{st.integer(23)}};
   return f;
 }
 
@@ -88,7 +105,7 @@ std::int64_t epoch(SysSeconds t) {
   return t.time_since_epoch().count();
 }
 
-// Binds every stored field of `f` as ?1..?20 (id first, then the columns in table order).
+// Binds every stored field of `f` as ?1..?26 (id first, then the columns in table order).
 void bind_film(Statement& st, const Film& f) {
   st.bind(1, f.id)
       .bind(2, f.title.original)
@@ -110,8 +127,21 @@ void bind_film(Statement& st, const Film& f) {
       .bind(18, sort_key(f))
       .bind(19, search_key(f))
       .bind(20, epoch(f.created_at))
-      .bind(21, epoch(f.updated_at));
+      .bind(21, epoch(f.updated_at))
+      .bind(22, std::string(to_string(f.enrichment.status)))
+      .bind(23, f.enrichment.source)
+      .bind(24, epoch(f.enrichment.enriched_at))
+      .bind(25, static_cast<std::int64_t>(f.enrichment.attempts))
+      .bind(26, epoch(f.enrichment.next_attempt_at));
 }
+
+constexpr const char* kUpdateAll =
+    "UPDATE films SET title_original = ?2, title_en = ?3, title_uk = ?4, title_ru = ?5, "
+    "year = ?6, runtime_minutes = ?7, genres = ?8, overview_en = ?9, overview_uk = ?10, "
+    "overview_ru = ?11, poster_url = ?12, poster_path = ?13, age_rating = ?14, "
+    "tmdb_id = ?15, imdb_id = ?16, merged_into = ?17, sort_key = ?18, search_key = ?19, "
+    "created_at = ?20, updated_at = ?21, enrich_status = ?22, enrich_source = ?23, "
+    "enriched_at = ?24, enrich_attempts = ?25, enrich_next_at = ?26 WHERE id = ?1";
 
 class SqliteFilmRepository final : public FilmRepository {
  public:
@@ -123,8 +153,10 @@ class SqliteFilmRepository final : public FilmRepository {
           "INSERT INTO films (id, title_original, title_en, title_uk, title_ru, year, "
           "runtime_minutes, genres, overview_en, overview_uk, overview_ru, poster_url, "
           "poster_path, age_rating, tmdb_id, imdb_id, merged_into, sort_key, search_key, "
-          "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-          "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) ON CONFLICT (id) DO NOTHING");
+          "created_at, updated_at, enrich_status, enrich_source, enriched_at, enrich_attempts, "
+          "enrich_next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+          "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) "
+          "ON CONFLICT (id) DO NOTHING");
       bind_film(st, film);
       st.run();
       return c.changes() > 0;
@@ -191,7 +223,35 @@ class SqliteFilmRepository final : public FilmRepository {
   }
 
   void complete(std::int64_t id, const Film& known, SysSeconds now) override {
-    pool_.with([&](Connection& c) {
+    update_film(id, [&](Film& stored) { return complete_film(stored, known, now); });
+  }
+
+  std::vector<Film> due_for_enrichment(SysSeconds now, std::size_t limit) override {
+    return pool_.with([&](Connection& c) {
+      auto st = c.prepare(
+          fmt::format("{}WHERE enrich_status IN ('pending', 'retry') AND enrich_next_at <= ?1 AND "
+                      "merged_into = 0 ORDER BY enrich_next_at, id LIMIT ?2",
+                      kColumns));
+      st.bind(1, epoch(now)).bind(2, static_cast<std::int64_t>(limit));
+      std::vector<Film> out;
+      while (st.step())
+        out.push_back(read_film(st));
+      return out;
+    });
+  }
+
+  bool record_enrichment(std::int64_t id, const FilmMetadata* found, const std::string& poster_path,
+                         const FilmEnrichment& state, SysSeconds now) override {
+    return update_film(
+        id, [&](Film& stored) { return record_outcome(stored, found, poster_path, state, now); });
+  }
+
+ private:
+  // Reads the film, lets `change` edit it (false: nothing to write) and writes it back, in one
+  // transaction. False when no film has the id.
+  template <class Change>
+  bool update_film(std::int64_t id, Change change) {
+    return pool_.with([&](Connection& c) {
       sqlite::WriteTransaction tx(c);
       std::optional<Film> stored;
       {
@@ -199,21 +259,16 @@ class SqliteFilmRepository final : public FilmRepository {
         st.bind(1, id);
         if (st.step()) stored = read_film(st);
       }
-      if (!stored || !fill_missing(*stored, known)) return;
-      stored->updated_at = now;
-      auto st = c.prepare(
-          "UPDATE films SET title_original = ?2, title_en = ?3, title_uk = ?4, title_ru = ?5, "
-          "year = ?6, runtime_minutes = ?7, genres = ?8, overview_en = ?9, overview_uk = ?10, "
-          "overview_ru = ?11, poster_url = ?12, poster_path = ?13, age_rating = ?14, "
-          "tmdb_id = ?15, imdb_id = ?16, merged_into = ?17, sort_key = ?18, search_key = ?19, "
-          "created_at = ?20, updated_at = ?21 WHERE id = ?1");
+      if (!stored) return false;
+      if (!change(*stored)) return true;
+      auto st = c.prepare(kUpdateAll);
       bind_film(st, *stored);
       st.run();
       tx.commit();
+      return true;
     });
   }
 
- private:
   sqlite::ConnectionPool& pool_;
 };
 
