@@ -494,19 +494,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     now = Clock::now();
     metrics_.observe(loop.index, route_index, status,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(now - started));
-    if (streaming) {
-      if (loop.access_log) {
-        loop.access_log->write(loop.index, {.request_id = request_id,
-                                            .remote = remote,
-                                            .method = "GET",
-                                            .target = parser.get().target(),
-                                            .status = 200,
-                                            .stream = true});
-      }
-      co_await stream_events(socket, conn, *res, reply.producer(), head);
-      break;
-    }
-    if (upgrading) {
+    if (streaming || upgrading) {
+      // One line when the connection is handed over: its end is not a request's.
       if (loop.access_log) {
         loop.access_log->write(loop.index, {.request_id = request_id,
                                             .remote = remote,
@@ -514,6 +503,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
                                             .target = parser.get().target(),
                                             .status = status,
                                             .stream = true});
+      }
+      if (streaming) {
+        co_await stream_events(socket, conn, *res, reply.producer(), head);
+        break;
       }
       // Still this connection (its slot and its place in the loop's list), another protocol.
       ++*websockets_;

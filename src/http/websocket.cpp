@@ -213,6 +213,7 @@ class Channel final : public WebSocketChannel, public std::enable_shared_from_th
       spdlog::error("websocket handler ended by an exception: {}", e.what());
       close(CloseCode::internal_error, {});
     }
+    on_close_ = nullptr;  // it may refer to the handler's frame, gone now
     close(CloseCode::normal, {});
 
     // The closing handshake is bounded by Beast's handshake timeout and each write by the write

@@ -121,6 +121,7 @@ class WebSocketServer : public ::testing::Test {
     options.websocket.allowed_origins = {std::string(kSite)};
     options.websocket.max_message = kMaxMessage;
     options.websocket.send_queue_bytes = kSendQueue;
+    configure(options);
     server_ = std::make_unique<http::Server>(loops_, router_, *metrics_, options);
     port_ = server_->listen();
     server_->start();
@@ -132,6 +133,8 @@ class WebSocketServer : public ::testing::Test {
     thread_.join();
     loops_.shutdown();
   }
+
+  virtual void configure(http::ServerOptions&) {}
 
   // Runs a client coroutine on the test's own io_context, bounded.
   template <class Make>
@@ -163,6 +166,17 @@ class WebSocketServer : public ::testing::Test {
                                                    asio::as_tuple(asio::use_awaitable));
     o.ec = ec;
     co_return o;
+  }
+
+  // An upgraded socket to `target` from the site's page, kept for the test to go on with.
+  std::unique_ptr<ws::stream<tcp::socket>> opened(std::string target, int receive_buffer = 0) {
+    std::unique_ptr<ws::stream<tcp::socket>> stream;
+    client([&]() -> asio::awaitable<void> {
+      auto o = co_await open(target, std::string(kSite), "", "", receive_buffer);
+      EXPECT_FALSE(o.ec) << o.ec.message();
+      if (!o.ec) stream = std::move(o.stream);
+    });
+    return stream;
   }
 
   // A plain HTTP exchange (no WebSocket client): the request as given.
@@ -313,12 +327,7 @@ TEST_F(WebSocketServer, AnOversizedMessageIsClosedWith1009AndTheServerGoesOn) {
 }
 
 TEST_F(WebSocketServer, AClientThatDoesNotReadIsDisconnectedWithTheQueueBounded) {
-  std::unique_ptr<ws::stream<tcp::socket>> stream;
-  client([&]() -> asio::awaitable<void> {
-    auto o = co_await open("/ws/flood", std::string(kSite), "", "", 4096);
-    EXPECT_FALSE(o.ec) << o.ec.message();
-    stream = std::move(o.stream);
-  });
+  auto stream = opened("/ws/flood", 4096);
   ASSERT_TRUE(stream);
   // The client reads nothing: the kernel's buffers fill, then the server's queue.
   ASSERT_TRUE(testing::eventually([&] { return seen_.send_refused.load(); }, 30s));
@@ -340,12 +349,7 @@ TEST_F(WebSocketServer, AClientThatDoesNotReadIsDisconnectedWithTheQueueBounded)
 }
 
 TEST_F(WebSocketServer, ShutdownClosesWith1001) {
-  std::unique_ptr<ws::stream<tcp::socket>> stream;
-  client([&]() -> asio::awaitable<void> {
-    auto o = co_await open("/ws/wait", std::string(kSite), "");
-    EXPECT_FALSE(o.ec) << o.ec.message();
-    stream = std::move(o.stream);
-  });
+  auto stream = opened("/ws/wait");
   ASSERT_TRUE(stream);
   ASSERT_TRUE(testing::eventually([&] { return seen_.waiting.load() == 1; }));
   auto drained = asio::co_spawn(loops_.at(0), server_->drain(10s), asio::use_future);
@@ -392,6 +396,21 @@ TEST_F(WebSocketServer, GarbageAfterTheUpgradeClosesThatSocketOnly) {
   }
   EXPECT_TRUE(testing::eventually([&] { return server_->open_websockets() == 0; }));
   expect_echo_works();
+}
+
+// A client that stops answering pings is closed: the server pings it when it has been quiet for
+// half the idle timeout, and gives up at the end of it.
+class QuietWebSocketServer : public WebSocketServer {
+ protected:
+  void configure(http::ServerOptions& options) override { options.websocket.idle_timeout = 300ms; }
+};
+
+TEST_F(QuietWebSocketServer, AClientThatDoesNotAnswerPingsIsClosed) {
+  auto stream = opened("/ws/wait");
+  ASSERT_TRUE(stream);
+  // The client's io_context does not run: nothing reads the pings, nothing answers them.
+  EXPECT_TRUE(testing::eventually([&] { return server_->open_websockets() == 0; }, 10s));
+  EXPECT_EQ(seen_.waiting.load(), 1);
 }
 
 }  // namespace
