@@ -510,10 +510,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
       }
       // Still this connection (its slot and its place in the loop's list), another protocol.
       ++*websockets_;
-      struct Count {
-        std::atomic<std::size_t>& n;
-        ~Count() { --n; }
-      } count{*websockets_};
+      struct Count {  // shared: the frame may be destroyed with its loop, after the server
+        std::shared_ptr<std::atomic<std::size_t>> n;
+        ~Count() { --*n; }
+      } count{websockets_};
       co_await detail::run_websocket(
           std::move(socket),
           {.request = parser.get(),
