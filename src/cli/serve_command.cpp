@@ -361,12 +361,16 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   const http::Server* server_ptr = nullptr;  // set once the server exists, before any request
   app.add_metrics([&pools, worker_index, &server_ptr, &access_log] {
     auto open = server_ptr ? server_ptr->active_connections() : 0;
+    auto websockets = server_ptr ? server_ptr->open_websockets() : 0;
     return pools.render_metrics() + (access_log ? access_log->render_metrics() : std::string()) +
            fmt::format(
                "# HELP cinestream_connections_open Client connections open in this "
                "worker.\n# TYPE cinestream_connections_open gauge\n"
-               "cinestream_connections_open {}\n",
-               open) +
+               "cinestream_connections_open {}\n"
+               "# HELP cinestream_websockets_open Of those, the ones upgraded to a WebSocket.\n"
+               "# TYPE cinestream_websockets_open gauge\n"
+               "cinestream_websockets_open {}\n",
+               open, websockets) +
            fmt::format(
                "# HELP cinestream_worker_info This worker process.\n# TYPE cinestream_worker_info "
                "gauge\n"
@@ -388,7 +392,11 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
        .limits = {.requests_per_second = config.api_rate_per_second,
                   .request_burst = config.api_burst,
                   .max_connections = config.max_connections_per_client,
-                  .trusted_proxies = http::parse_address_blocks(config.trusted_proxies)}});
+                  .trusted_proxies = http::parse_address_blocks(config.trusted_proxies)},
+       // Pages open WebSockets from the public origin; without one configured, from the Host.
+       .websocket = {.allowed_origins = config.public_origin.empty()
+                                            ? std::vector<std::string>{}
+                                            : std::vector<std::string>{config.public_origin}}});
   server_ptr = &server;
   std::uint16_t port = 0;
   try {

@@ -103,12 +103,7 @@ bool cross_site(const RequestContext& ctx, std::string_view public_origin) {
   if (origin.empty()) origin = referer_origin(ctx.request[bh::field::referer]);
   if (origin.empty()) return false;  // neither names a site: nothing to compare
   if (!public_origin.empty()) return !iequals_ascii(origin, public_origin);
-  auto host = ctx.request[bh::field::host];
-  auto authority = origin_authority(origin);
-  if (authority.empty() || host.empty()) return true;
-  if (iequals_ascii(authority, host)) return false;
-  // nginx passes the host without its port ($host): then the origin's host name must match.
-  return without_port(host) != host || !iequals_ascii(without_port(authority), host);
+  return !origin_matches_host(origin, ctx.request[bh::field::host]);
 }
 
 Reply csrf_refusal() {
@@ -117,6 +112,14 @@ Reply csrf_refusal() {
 }
 
 }  // namespace
+
+bool origin_matches_host(std::string_view origin, std::string_view host) {
+  auto authority = origin_authority(origin);
+  if (authority.empty() || host.empty()) return false;
+  if (iequals_ascii(authority, host)) return true;
+  // nginx passes the host without its port ($host): then the origin's host name must match.
+  return without_port(host) == host && iequals_ascii(without_port(authority), host);
+}
 
 Middleware same_origin_check(std::string public_origin) {
   return [public_origin = std::move(public_origin)](RequestContext& ctx,

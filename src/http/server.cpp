@@ -22,6 +22,7 @@
 #include "cinestream/http/framing.hpp"
 #include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/query.hpp"
+#include "websocket_session.hpp"
 
 namespace cinestream::http {
 
@@ -41,7 +42,8 @@ constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 struct Server::Connection {
   tcp::socket* socket;
   bool idle;
-  Clock::time_point deadline;  // kNoDeadline while nothing is awaited (or a handler runs)
+  Clock::time_point deadline;    // kNoDeadline while nothing is awaited (or a handler runs)
+  std::function<void()> stop{};  // a WebSocket's: closes it with 1001 on drain
 };
 
 struct Server::Loop {
@@ -280,9 +282,20 @@ asio::awaitable<Reply> Server::dispatch(const Request& req, Exchange& ex,
   chain.handler = handler;
   std::exception_ptr failure;
   try {
+    Reply reply;
     // Without middleware the handler runs directly: no frame more than before.
-    if (chain.empty()) co_return co_await (*handler)(ctx);
-    co_return co_await run_chain(chain, ctx);
+    if (chain.empty()) {
+      reply = co_await (*handler)(ctx);
+    } else {
+      reply = co_await run_chain(chain, ctx);
+    }
+    // The handler accepted the caller (its middleware ran): now whether this request may upgrade.
+    if (reply.kind() == Reply::Kind::websocket) {
+      if (auto refusal = detail::websocket_refusal(ctx, options_.websocket, draining_)) {
+        co_return std::move(*refusal);
+      }
+    }
+    co_return reply;
   } catch (...) {
     failure = std::current_exception();
   }
@@ -472,6 +485,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     const bool prebuilt = reply.kind() == Reply::Kind::prebuilt;
     const auto status_code = reply.status();
     const bool streaming = reply.kind() == Reply::Kind::stream && status_code == Status::ok;
+    const bool upgrading = reply.kind() == Reply::Kind::websocket;
     Response* res = reply.response();
     if (res) finalize_response(*res, http_date_now(), request_id, close_after, head);
 
@@ -480,16 +494,39 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::shared_ptr<Loop> 
     now = Clock::now();
     metrics_.observe(loop.index, route_index, status,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(now - started));
-    if (streaming) {
+    if (streaming || upgrading) {
+      // One line when the connection is handed over: its end is not a request's.
       if (loop.access_log) {
         loop.access_log->write(loop.index, {.request_id = request_id,
                                             .remote = remote,
                                             .method = "GET",
                                             .target = parser.get().target(),
-                                            .status = 200,
+                                            .status = status,
                                             .stream = true});
       }
-      co_await stream_events(socket, conn, *res, reply.producer(), head);
+      if (streaming) {
+        co_await stream_events(socket, conn, *res, reply.producer(), head);
+        break;
+      }
+      // Still this connection (its slot and its place in the loop's list), another protocol.
+      ++*websockets_;
+      struct Count {  // shared: the frame may be destroyed with its loop, after the server
+        std::shared_ptr<std::atomic<std::size_t>> n;
+        ~Count() { --*n; }
+      } count{websockets_};
+      co_await detail::run_websocket(
+          std::move(socket),
+          {.request = parser.get(),
+           .head = *res,
+           .handler = reply.websocket_handler(),
+           .options = options_.websocket,
+           .write_timeout = options_.write_timeout,
+           .deadline = conn.deadline,
+           .draining = draining_,
+           .attach = [&conn, &socket](tcp::socket* s, std::function<void()> stop) {
+             conn.socket = s ? s : &socket;
+             conn.stop = std::move(stop);
+           }});
       break;
     }
     conn.deadline = now + options_.write_timeout;
@@ -652,6 +689,7 @@ asio::awaitable<void> Server::drain(std::chrono::milliseconds deadline) {
       l->acceptor.close(ec);
       for (auto& c : l->connections) {
         if (c.idle) c.socket->cancel(ec);
+        if (c.stop) c.stop();  // WebSockets close with 1001 going away
       }
     });
   }

@@ -178,6 +178,14 @@ nginx_t() { "$NGINX_BIN" -t -p "$T" -e "$T/logs/error.log" -c "$1" >"$T/logs/ngi
 check "render-nginx (https)" render "$T/site.conf"
 check "rendered site has the test ports and the test certificate" \
   bash -c "grep -q 'listen 127.0.0.1:$HTTPS ssl' '$T/site.conf' && grep -qF 'ssl_certificate $LIVE/fullchain.pem;' '$T/site.conf'"
+# The live notifications' WebSocket: the upgrade must reach the app (nginx drops hop-by-hop
+# Upgrade/Connection unless told), with the client's address and scheme like every API request.
+check "the WebSocket location passes the upgrade on" bash -c \
+  "sed -n '/location ^~ \/api\/me\/notifications\/live {/,/^ *}$/p' '$T/site.conf' > '$T/live.loc' &&
+   grep -qF 'proxy_set_header Upgrade \$http_upgrade;' '$T/live.loc' &&
+   grep -qF 'proxy_set_header Connection \"upgrade\";' '$T/live.loc' &&
+   grep -qF 'proxy_set_header X-Forwarded-Proto \$scheme;' '$T/live.loc' &&
+   grep -qF 'proxy_set_header X-Real-IP \$remote_addr;' '$T/live.loc'"
 main_conf "$T/site.conf" "$T/nginx.conf"
 if nginx_t "$T/nginx.conf"; then ok "nginx -t (https site)"; else
   bad "nginx -t (https site)"

@@ -75,6 +75,11 @@ Middleware api_rate_limit(std::shared_ptr<ClientLimits> limits, std::string pref
 // Host). Requests with neither header (curl, server-to-server) pass.
 Middleware same_origin_check(std::string public_origin = {});
 
+// Whether `origin` ("https://cinema.example:8443") names the site a request was sent to, whose Host
+// header is `host`. nginx passes the host without its port ($host): then the origin's host name
+// must match.
+bool origin_matches_host(std::string_view origin, std::string_view host);
+
 // The API's CSRF check (installed by serve): Content-Type must be application/json (else 415
 // unsupported_media_type: other types need no preflight, so any page could send them), then
 // same_origin_check.

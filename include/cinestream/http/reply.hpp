@@ -3,7 +3,8 @@
 //   - a buffered Response (a Beast message; the server adds the per-request fields and writes it),
 //   - prebuilt bytes (a cached page: head, tail and a shared body written in one gather write,
 //     see prebuilt.hpp), or
-//   - a stream (Server-Sent Events): the response head, then a producer that sends as it goes.
+//   - a stream (Server-Sent Events): the response head, then a producer that sends as it goes, or
+//   - a WebSocket: the handler that runs once the connection is upgraded (see websocket.hpp).
 // A Response converts implicitly, so `co_return error_response(...)` stays as it was.
 #include <memory>
 #include <utility>
@@ -12,12 +13,13 @@
 #include "cinestream/http/event_stream.hpp"
 #include "cinestream/http/prebuilt.hpp"
 #include "cinestream/http/response.hpp"
+#include "cinestream/http/websocket.hpp"
 
 namespace cinestream::http {
 
 class Reply {
  public:
-  enum class Kind { buffered, prebuilt, stream };
+  enum class Kind { buffered, prebuilt, stream, websocket };
 
   Reply() : v_(Response{}) {}
   Reply(Response res) : v_(std::move(res)) {}  // NOLINT: implicit on purpose
@@ -36,6 +38,16 @@ class Reply {
     return r;
   }
 
+  // Upgrades the request to a WebSocket and runs `handler` on it; the server answers an unsuitable
+  // request (not an upgrade, a malformed handshake, a refused Origin) with an error instead. Fields
+  // middleware sets on the head (response()) go out with the 101 answer.
+  static Reply websocket(WebSocketHandler handler) {
+    Reply r;
+    r.v_.emplace<WebSocket>(
+        WebSocket{Response{Status::switching_protocols, 11}, std::move(handler)});
+    return r;
+  }
+
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   Status status() const {
     switch (kind()) {
@@ -43,6 +55,8 @@ class Reply {
         return std::get<Prebuilt>(v_).bytes->status;
       case Kind::stream:
         return std::get<Stream>(v_).head.result();
+      case Kind::websocket:
+        return std::get<WebSocket>(v_).head.result();
       case Kind::buffered:
         break;
     }
@@ -53,12 +67,15 @@ class Reply {
   Response* response() {
     if (auto* r = std::get_if<Response>(&v_)) return r;
     if (auto* s = std::get_if<Stream>(&v_)) return &s->head;
+    if (auto* w = std::get_if<WebSocket>(&v_)) return &w->head;
     return nullptr;
   }
   // Precondition: kind() == Kind::prebuilt.
   const PrebuiltResponse& prebuilt_bytes() const { return *std::get<Prebuilt>(v_).bytes; }
   // Precondition: kind() == Kind::stream.
   const StreamProducer& producer() const { return std::get<Stream>(v_).producer; }
+  // Precondition: kind() == Kind::websocket.
+  const WebSocketHandler& websocket_handler() const { return std::get<WebSocket>(v_).handler; }
 
  private:
   struct Prebuilt {
@@ -68,7 +85,11 @@ class Reply {
     Response head;
     StreamProducer producer;
   };
-  std::variant<Response, Prebuilt, Stream> v_;
+  struct WebSocket {
+    Response head;
+    WebSocketHandler handler;
+  };
+  std::variant<Response, Prebuilt, Stream, WebSocket> v_;
 };
 
 }  // namespace cinestream::http

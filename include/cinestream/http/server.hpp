@@ -18,6 +18,7 @@
 
 #include "cinestream/http/client_limits.hpp"
 #include "cinestream/http/router.hpp"
+#include "cinestream/http/websocket.hpp"
 #include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/metrics.hpp"
 #include "cinestream/runtime/event_loops.hpp"
@@ -36,6 +37,8 @@ struct ServerOptions {
   // Where access lines go; null with access_log on: a logfmt log on standard error of its own.
   std::shared_ptr<AccessLog> access_log_sink{};
   ClientLimitOptions limits;  // per-client request rate and connection bound
+  // Routes that answer Reply::websocket: allowed origins, message and queue bounds, timeouts.
+  WebSocketOptions websocket{};
 };
 
 class Server {
@@ -53,6 +56,8 @@ class Server {
   boost::asio::awaitable<void> drain(std::chrono::milliseconds deadline);
 
   std::size_t active_connections() const { return active_->load(); }
+  // Of those, the ones upgraded to a WebSocket.
+  std::size_t open_websockets() const { return websockets_->load(); }
 
  private:
   struct Connection;
@@ -86,6 +91,8 @@ class Server {
   // The server's own middleware, before the router's: the per-client API rate limit.
   std::vector<Middleware> builtin_;
   std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::shared_ptr<std::atomic<std::size_t>> websockets_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 // What the server adds to every response a handler returns: Server (unless set), Date,

@@ -17,8 +17,9 @@ class HttpMetrics {
  public:
   static constexpr std::array<double, 12> kBucketsSeconds{
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
-  static constexpr std::array<unsigned, 19> kStatuses{
-      200, 201, 202, 204, 206, 301, 302, 304, 400, 403, 404, 405, 408, 413, 429, 431, 500, 503, 0};
+  static constexpr std::array<unsigned, 22> kStatuses{101, 200, 201, 202, 204, 206, 301, 302,
+                                                      304, 400, 401, 403, 404, 405, 408, 413,
+                                                      426, 429, 431, 500, 503, 0};
 
   HttpMetrics(std::vector<std::string> route_names, std::size_t shards);
 
