@@ -5,6 +5,7 @@
 #include "cinestream/accounts/accounts_store.hpp"
 #include "cinestream/catalog/catalog_store.hpp"
 #include "cinestream/library/library_store.hpp"
+#include "cinestream/notifications/live_notices.hpp"
 #include "cinestream/notifications/notifications_api.hpp"
 #include "cinestream/notifications/notifications_store.hpp"
 
@@ -42,6 +43,8 @@ NotificationsInstalled install(App& app, accounts::AccountService& accounts,
   api.register_routes(app.router());
 
   Async<NotificationsApiStore> store(api_store, app.pools().db());
+  auto& live = app.own(std::make_unique<LiveNotices>(store, hub, feature.live));
+  live.register_routes(app.router());
   accounts.add_personal_data(
       {.name = "notifications",
        .export_data = [store](std::string user_id) -> boost::asio::awaitable<boost::json::value> {

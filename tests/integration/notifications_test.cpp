@@ -149,6 +149,11 @@ TEST(Notifications, AScrapeBringingAWatchlistedFilmNotifiesOnceAcrossTwoProcesse
   // Bad input and strangers: clear errors, nothing written.
   Api stranger(a.port());
   EXPECT_EQ(stranger.call(V::get, "/api/me/notifications").status, 401u);
+  // The live socket: no session, no upgrade (a JSON 401); a plain GET with one is 426.
+  auto anonymous_live = stranger.call(V::get, "/api/me/notifications/live");
+  EXPECT_EQ(anonymous_live.status, 401u) << anonymous_live.body;
+  EXPECT_NE(anonymous_live.body.find("\"error\""), std::string::npos);
+  EXPECT_EQ(api.call(V::get, "/api/me/notifications/live").status, 426u);
   EXPECT_EQ(error_code(api.call(V::get, "/api/me/notifications?limit=100000")), "invalid_query");
   EXPECT_EQ(error_code(api.call(V::get, "/api/me/notifications?before=abc")), "invalid_query");
   EXPECT_EQ(error_code(api.call(V::put, "/api/me/notification-settings",

@@ -10,6 +10,7 @@
 
 #include "cinestream/accounts/account_service.hpp"
 #include "cinestream/app/app.hpp"
+#include "cinestream/notifications/live_notices.hpp"
 #include "cinestream/notifications/notice_hub.hpp"
 #include "cinestream/notifications/notifier.hpp"
 
@@ -17,6 +18,7 @@ namespace cinestream::notifications {
 
 struct NotificationsFeature {
   NotifierOptions notifier;
+  LiveNoticesOptions live;
   bool run_notifier = true;
   // A city id is valid when this says so (the cities catalogue); unset: any non-empty id.
   std::function<bool(std::string_view)> known_city;
