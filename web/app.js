@@ -167,10 +167,11 @@
     viewCinemas: $('view-cinemas'), filterFormat: $('filter-format'),
     filterLanguage: $('filter-language'), results: $('results'), empty: $('results-empty'),
     visitors: $('visitors'), donate: $('donate'), account: $('account-link'),
-    myListButton: $('my-list-button'), myList: $('my-list')
+    myListButton: $('my-list-button'), myList: $('my-list'), forYou: $('for-you')
   };
   // The visitor's library (library.js): toggles on cards, hiding what was seen, the bell.
   const lib = window.CineLibrary || null;
+  const rec = window.CineRecommend || null;
 
   const state = {
     lang: 'en',
@@ -367,6 +368,7 @@
       lib.relabel();
       el.myListButton.textContent = lib.t('myList');
     }
+    if (rec) rec.refresh(state.lang);
     renderVisitors();
     renderDemo();
     renderAccount();
@@ -719,6 +721,7 @@
             }
             settleDay();
             renderAll();
+            if (rec) rec.show(el.forYou, state.city.id, state.lang, state.city.tz);
           } catch (err) {
             if (gen !== state.gen) return;
             if (!state.movies) {
@@ -1333,6 +1336,7 @@
         onChange: () => {
           el.myListButton.hidden = !lib.signedIn();
           if (state.movies) renderResults();
+          if (rec) rec.refresh(state.lang);
         }
       });
     }

@@ -32,6 +32,7 @@
 #include "cinestream/notifications/install.hpp"
 #include "cinestream/observability/access_log.hpp"
 #include "cinestream/observability/logging.hpp"
+#include "cinestream/recommend/install.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/runtime/cpu_layout.hpp"
 #include "cinestream/runtime/event_loops.hpp"
@@ -325,6 +326,14 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   }
   auto& films = catalog::install(app, std::move(catalog_feature));
   library::install(app, account_service, films);
+
+  recommend::RecommendFeature recommend_feature;
+  recommend_feature.service.refresh_interval = config.recommend_refresh_interval;
+  recommend_feature.api.known_city = [&catalog](std::string_view id) {
+    const Location* l = catalog.resolve(id);
+    return l && l->id == id;
+  };
+  recommend::install(app, films, std::move(recommend_feature));
 
   notifications::NotificationsFeature notify;
   notify.notifier.interval = config.notify_interval;

@@ -9,6 +9,7 @@
 #include "cinestream/accounts/auth_middleware.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/http/json_text.hpp"
+#include "cinestream/http/refusal.hpp"
 #include "cinestream/http/response.hpp"
 
 namespace cinestream::library {
@@ -22,36 +23,17 @@ SysSeconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-// A refusal of a library request; the route's guard turns it into the JSON error.
-struct Refusal {
-  Status status;
-  std::string code;
-  std::string message;
-};
+using http::guarded;
+using http::Refusal;
 
 Refusal bad(std::string code, std::string message) {
-  return {Status::bad_request, std::move(code), std::move(message)};
+  return http::bad_request(std::move(code), std::move(message));
 }
 
 http::Response json_reply(Status status, const json::object& doc) {
   auto res = http::json_response(status, http::json_text(doc));
   res.set(boost::beast::http::field::cache_control, "no-store");  // personal data
   return res;
-}
-
-using Step = std::function<asio::awaitable<http::Response>(http::RequestContext&)>;
-
-// Handlers name every argument before a co_await (GCC 12, PR 100611).
-http::Handler guarded(Step step) {
-  return [step = std::move(step)](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
-    std::optional<Refusal> refusal;
-    try {
-      co_return co_await step(ctx);
-    } catch (const Refusal& r) {
-      refusal = r;
-    }
-    co_return http::error_response(refusal->status, refusal->code, refusal->message);
-  };
 }
 
 // The request's JSON object (empty when there is no body), with only `allowed` fields.

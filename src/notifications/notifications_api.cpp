@@ -11,6 +11,7 @@
 #include "cinestream/accounts/auth_middleware.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/http/json_text.hpp"
+#include "cinestream/http/refusal.hpp"
 #include "cinestream/http/response.hpp"
 
 namespace cinestream::notifications {
@@ -28,11 +29,7 @@ SysSeconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-// A refused request; the route's guard turns it into the JSON error (nothing was written).
-struct Refusal {
-  std::string code;
-  std::string message;
-};
+using http::guarded;
 
 http::Response json_reply(const json::object& doc) {
   auto res = http::json_response(Status::ok, http::json_text(doc));
@@ -40,27 +37,13 @@ http::Response json_reply(const json::object& doc) {
   return res;
 }
 
-using Step = std::function<asio::awaitable<http::Response>(http::RequestContext&)>;
-
-// Handlers name every argument before a co_await (GCC 12, PR 100611).
-http::Handler guarded(Step step) {
-  return [step = std::move(step)](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
-    std::optional<Refusal> refusal;
-    try {
-      co_return co_await step(ctx);
-    } catch (const Refusal& r) {
-      refusal = r;
-    }
-    co_return http::error_response(Status::bad_request, refusal->code, refusal->message);
-  };
-}
-
 json::object body_object(const http::RequestContext& ctx) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 4;
   auto v = json::parse(ctx.request.body(), ec, {}, opts);
-  if (ec || !v.is_object()) throw Refusal{"invalid_json", "the body must be a JSON object"};
+  if (ec || !v.is_object())
+    throw http::bad_request("invalid_json", "the body must be a JSON object");
   return std::move(v.as_object());
 }
 
@@ -73,7 +56,8 @@ std::optional<std::int64_t> notice_id_of(std::string_view s) {
 }
 
 bool flag_of(std::string_view key, const json::value& v) {
-  if (!v.is_bool()) throw Refusal{"invalid_field", fmt::format("'{}' must be true or false", key)};
+  if (!v.is_bool())
+    throw http::bad_request("invalid_field", fmt::format("'{}' must be true or false", key));
   return v.as_bool();
 }
 
@@ -83,7 +67,7 @@ std::int64_t int_query(const http::RequestContext& ctx, std::string_view key, st
   if (!p || p->empty()) return fallback;
   auto n = http::parse_int_param(*p);
   if (!n || *n < min || *n > max)
-    throw Refusal{"invalid_query", fmt::format("'{}' must be {}..{}", key, min, max)};
+    throw http::bad_request("invalid_query", fmt::format("'{}' must be {}..{}", key, min, max));
   return *n;
 }
 
@@ -127,14 +111,14 @@ void NotificationsApi::register_routes(http::Router& router) {
                  if (*u == "1" || *u == "true") {
                    unread = true;
                  } else if (*u != "0" && *u != "false") {
-                   throw Refusal{"invalid_query", "'unread' must be 1 or 0"};
+                   throw http::bad_request("invalid_query", "'unread' must be 1 or 0");
                  }
                }
                auto limit = int_query(ctx, "limit", 1, kMaxLimit, kDefaultLimit);
                std::int64_t before = 0;
                if (auto b = ctx.target.param("before"); b && !b->empty()) {
                  auto id = notice_id_of(*b);
-                 if (!id) throw Refusal{"invalid_query", "'before' must be a notice id"};
+                 if (!id) throw http::bad_request("invalid_query", "'before' must be a notice id");
                  before = *id;
                }
                auto user = ctx.principal->user_id;
@@ -157,46 +141,47 @@ void NotificationsApi::register_routes(http::Router& router) {
              }),
              signed_in);
 
-  router.add(V::post, "/api/me/notifications/read",
-             guarded([store](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-               auto body = body_object(ctx);
-               bool all = false;
-               std::vector<std::int64_t> ids;
-               for (const auto& [key, value] : body) {
-                 if (key == "all") {
-                   if (!value.is_bool())
-                     throw Refusal{"invalid_field", "'all' must be true or false"};
-                   all = value.as_bool();
-                 } else if (key == "ids") {
-                   if (!value.is_array() || value.as_array().size() > kMaxIds)
-                     throw Refusal{"invalid_field",
-                                   fmt::format("'ids' must be a list of at most {} ids", kMaxIds)};
-                   for (const auto& id : value.as_array()) {
-                     auto parsed = id.is_string() ? notice_id_of(id.as_string()) : std::nullopt;
-                     if (!parsed)
-                       throw Refusal{"invalid_field", "each id must be a notice id string"};
-                     ids.push_back(*parsed);
-                   }
-                 } else {
-                   throw Refusal{"unknown_field", "unknown field in the body"};
-                 }
-               }
-               if (!all && ids.empty() && !body.contains("ids"))
-                 throw Refusal{"missing_field", "'ids' or 'all' is required"};
-               auto user = ctx.principal->user_id;
-               // Another user's ids match nothing: they are treated as unknown.
-               auto write = [user, all, ids](NotificationsApiStore& s) {
-                 return all ? s.notices->mark_all_read(user, now_seconds())
-                            : s.notices->mark_read(user, ids, now_seconds());
-               };
-               auto s = store;
-               co_await s.call(write);
-               http::Response res;
-               res.result(Status::no_content);
-               res.set(boost::beast::http::field::cache_control, "no-store");
-               co_return res;
-             }),
-             signed_in);
+  router.add(
+      V::post, "/api/me/notifications/read",
+      guarded([store](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        auto body = body_object(ctx);
+        bool all = false;
+        std::vector<std::int64_t> ids;
+        for (const auto& [key, value] : body) {
+          if (key == "all") {
+            if (!value.is_bool())
+              throw http::bad_request("invalid_field", "'all' must be true or false");
+            all = value.as_bool();
+          } else if (key == "ids") {
+            if (!value.is_array() || value.as_array().size() > kMaxIds)
+              throw http::bad_request(
+                  "invalid_field", fmt::format("'ids' must be a list of at most {} ids", kMaxIds));
+            for (const auto& id : value.as_array()) {
+              auto parsed = id.is_string() ? notice_id_of(id.as_string()) : std::nullopt;
+              if (!parsed)
+                throw http::bad_request("invalid_field", "each id must be a notice id string");
+              ids.push_back(*parsed);
+            }
+          } else {
+            throw http::bad_request("unknown_field", "unknown field in the body");
+          }
+        }
+        if (!all && ids.empty() && !body.contains("ids"))
+          throw http::bad_request("missing_field", "'ids' or 'all' is required");
+        auto user = ctx.principal->user_id;
+        // Another user's ids match nothing: they are treated as unknown.
+        auto write = [user, all, ids](NotificationsApiStore& s) {
+          return all ? s.notices->mark_all_read(user, now_seconds())
+                     : s.notices->mark_read(user, ids, now_seconds());
+        };
+        auto s = store;
+        co_await s.call(write);
+        http::Response res;
+        res.result(Status::no_content);
+        res.set(boost::beast::http::field::cache_control, "no-store");
+        co_return res;
+      }),
+      signed_in);
 
   router.add(V::get, "/api/me/notification-settings",
              guarded([store](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
@@ -224,21 +209,22 @@ void NotificationsApi::register_routes(http::Router& router) {
             email_digest = flag_of(std::string_view(key), value);
           } else if (key == "followed_cities") {
             if (!value.is_array() || value.as_array().size() > kMaxFollowedCities)
-              throw Refusal{"invalid_field",
-                            fmt::format("'followed_cities' must be a list of at most {} city ids",
-                                        kMaxFollowedCities)};
+              throw http::bad_request(
+                  "invalid_field",
+                  fmt::format("'followed_cities' must be a list of at most {} city ids",
+                              kMaxFollowedCities));
             cities.emplace();
             for (const auto& c : value.as_array()) {
               if (!c.is_string() || c.as_string().empty() || c.as_string().size() > 64)
-                throw Refusal{"invalid_field", "each followed city must be a city id"};
+                throw http::bad_request("invalid_field", "each followed city must be a city id");
               std::string id(c.as_string());
               if (known_city && !known_city(id))
-                throw Refusal{"unknown_city", fmt::format("unknown city '{}'", id)};
+                throw http::bad_request("unknown_city", fmt::format("unknown city '{}'", id));
               if (std::find(cities->begin(), cities->end(), id) == cities->end())
                 cities->push_back(std::move(id));
             }
           } else {
-            throw Refusal{"unknown_field", "unknown field in the body"};
+            throw http::bad_request("unknown_field", "unknown field in the body");
           }
         }
         auto user = ctx.principal->user_id;

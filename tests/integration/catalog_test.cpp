@@ -15,6 +15,7 @@
 #include "cinestream/store/sqlite_db.hpp"
 #include "cinestream/store/sqlite_store.hpp"
 #include "cinestream/tmdb_sim/world.hpp"
+#include "support/api_client.hpp"
 #include "support/catalog.hpp"
 #include "support/demo_server.hpp"
 #include "support/eventually.hpp"
@@ -302,19 +303,7 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 
-// A signed-in API client: JSON bodies and a bearer token.
-struct Visitor {
-  explicit Visitor(std::uint16_t port) : http(port) {}
-  testing::HttpResult call(beast_http::verb method, const std::string& target,
-                           const std::string& body = {}) {
-    std::map<std::string, std::string> headers;
-    if (!body.empty()) headers["Content-Type"] = "application/json";
-    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
-    return http.request(method, target, std::move(headers), body);
-  }
-  testing::HttpClient http;
-  std::string token;
-};
+using Visitor = testing::ApiClient;
 
 constexpr const char* kPassword = "correct horse battery staple";
 

@@ -12,6 +12,7 @@
 #include "cinestream/domain/local_time.hpp"
 #include "cinestream/store/sqlite_db.hpp"
 #include "cinestream/store/sqlite_store.hpp"
+#include "support/api_client.hpp"
 #include "support/eventually.hpp"
 #include "support/mail_decode.hpp"
 #include "support/sample_data.hpp"
@@ -30,28 +31,14 @@ using testing::HttpResult;
 using testing::ServerProcess;
 using V = boost::beast::http::verb;
 
-struct Api {
-  explicit Api(std::uint16_t port) : http(port) {}
-  HttpResult call(V method, const std::string& target, const std::string& body = {}) {
-    std::map<std::string, std::string> headers;
-    if (!body.empty()) headers["Content-Type"] = "application/json";
-    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
-    return http.request(method, target, std::move(headers), body);
-  }
-  HttpClient http;
-  std::string token;
-};
+using Api = testing::ApiClient;
 
 json::object parse(const std::string& body) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  return !ec && v.is_object() ? v.as_object() : json::object{};
+  return testing::json_object_of(body);
 }
 
 std::string error_code(const HttpResult& r) {
-  auto o = parse(r.body);
-  auto* e = o.if_contains("error");
-  return e && e->is_object() ? std::string(e->as_object().at("code").as_string()) : "";
+  return testing::error_code_of(r);
 }
 
 std::int64_t count(sqlite::ConnectionPool& pool, const char* sql) {

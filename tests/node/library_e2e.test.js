@@ -1,7 +1,8 @@
 // End-to-end test of a visitor's library on the page (web/index.html, web/film.html, library.js) in
 // headless Chromium against the real server binary in demo mode: sign up, add a film to the
 // watchlist from its card, mark one seen and hide what was seen, rate a film on its page, and get a
-// live notice on the open page when a scrape brings a watchlisted film to the home city.
+// live notice on the open page when a scrape brings a watchlisted film to the home city; and the
+// "for you" list of a signed-in visitor changing once they rate films.
 //
 // Run: node --test tests/node/library_e2e.test.js        (CTest: ctest -R library_e2e)
 // Env: CINESTREAM_BINARY (default /work/main/build/cinestream), CINESTREAM_WEB_DIR (default
@@ -32,7 +33,7 @@ async function startServer() {
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--port-file', portFile,
     '--public-origin', base, '--data-dir', path.join(dir, 'data'), '--demo', '--workers', '1',
     '--web-dir', WEB_DIR, '--log-level', 'warn', '--access-log', 'false',
-    '--catalog-link-ms', '200', '--notify-interval-ms', '300',
+    '--catalog-link-ms', '200', '--notify-interval-ms', '300', '--recommend-refresh-ms', '300',
     '--bcrypt-cost', '4', '--auth-rate-per-minute', '0'];
   const child = spawn(BINARY, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const proc = watch(child);
@@ -165,6 +166,77 @@ describe('a visitor\'s library in Chromium', () => {
       await byTest(page, 'notice').first().waitFor();
       await byTest(page, 'mark-read').click();
       await page.waitForFunction(() => document.querySelector('[data-testid="bell-count"]').hidden);
+      assert.deepEqual(b.problems, []);
+    } finally {
+      await b.close();
+    }
+  });
+  test('"for you" changes after the visitor rates films', T, async () => {
+    // Two viewers with one taste rate through the API: f0 and f3 good, f1 and f4 bad.
+    const kyiv = (await api('/api/movies?city=kyiv')).json.movies;
+    const f = [...new Set(kyiv.map((m) => m.film_id))];
+    assert.ok(f.length >= 5, `Kyiv plays ${f.length} films`);
+    for (const [i, email] of ['taras@example.com', 'oksana@example.com'].entries()) {
+      const reg = await api('/api/auth/register', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: 'amber-tram-window-17', display_name: 'Viewer' })
+      });
+      assert.equal(reg.status, 201, reg.text);
+      const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${reg.json.access_token}` };
+      for (const [film, rating] of [[f[0], 5], [f[3], 4.5 + i / 2], [f[1], 1], [f[4], 1.5]]) {
+        const r = await api(`/api/me/ratings/${film}`, { method: 'PUT', headers, body: JSON.stringify({ rating }) });
+        assert.equal(r.status, 200, r.text);
+      }
+    }
+    // The model has their ratings once popularity puts f0 first for anyone.
+    await eventually(async () => {
+      const doc = (await api('/api/recommendations?city=kyiv&days=14&limit=50')).json;
+      return doc && doc.recommendations.length > 0 && doc.recommendations[0].film_id === f[0];
+    }, 30_000, 'the model rebuilt with their ratings');
+
+    const b = await launchBrowser({ locale: 'en-US' });
+    const { page } = b;
+    try {
+      await page.goto(`${server.base}/?city=kyiv`);
+      const signup = await page.evaluate(async () => {
+        const res = await fetch('/api/auth/register', {
+          method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email: 'olena@example.com', password: 'amber-tram-window-17',
+            display_name: 'Olena', home_city: 'kyiv', session: 'cookie' })
+        });
+        return { status: res.status, text: await res.text() };
+      });
+      assert.equal(signup.status, 201, signup.text);
+      await page.goto(`${server.base}/?city=kyiv`);
+      await byTest(page, 'for-you-item').first().waitFor();
+      const listed = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="for-you-item"]')]
+        .map((li) => Number(li.dataset.filmId)));
+      const before = await listed();
+      assert.ok(before.includes(f[0]), 'the best-rated film is suggested before she rates it');
+      assert.match(await byTest(page, 'for-you').textContent(), /For you/);
+
+      // She rates f0 five stars on its page and f1 one star.
+      for (const [film, stars] of [[f[0], '5'], [f[1], '1']]) {
+        await page.goto(`${server.base}/film.html?id=${film}&city=kyiv`);
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid="star"]').length === 10);
+        await page.locator(`[data-testid="star"][data-value="${stars}"]`).click();
+        // The page re-renders from the server's answer: her star is then the pressed one.
+        await page.waitForFunction((v) => document.querySelector(`[data-testid="star"][data-value="${v}"]`)?.getAttribute('aria-pressed') === 'true', stars);
+      }
+
+      // Back on the city: what she rated is gone, and f3 comes "because you liked" f0.
+      await page.goto(`${server.base}/?city=kyiv`);
+      await page.waitForFunction((rated) => {
+        const items = [...document.querySelectorAll('[data-testid="for-you-item"]')];
+        return items.length > 0 && items.every((li) => !rated.includes(Number(li.dataset.filmId)));
+      }, [f[0], f[1]], { timeout: 30_000 });
+      const after = await listed();
+      assert.notDeepEqual(after, before);
+      const f3 = page.locator(`[data-testid="for-you-item"][data-film-id="${f[3]}"]`);
+      await f3.waitFor();
+      assert.match(await f3.textContent(), /Because you liked/);
+      const f4 = after.indexOf(f[4]);
+      if (f4 >= 0) assert.ok(after.indexOf(f[3]) < f4, `f3 before f4 in ${after}`);
       assert.deepEqual(b.problems, []);
     } finally {
       await b.close();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/eventually.hpp"
 #include "support/server_process.hpp"
 
 namespace cinestream::testing {
@@ -34,6 +35,27 @@ inline HttpResult post_scrape(std::uint16_t port, const std::string& city) {
 
 inline boost::json::object scrape_status(std::uint16_t port, const std::string& city) {
   return boost::json::parse(http_get(port, "/api/scrape/status/" + city).body).as_object();
+}
+
+// Scrapes the city, waits until it is fresh and every movie of it is linked to a catalogue film
+// (for a server run with a short --catalog-link-ms), and returns its movies; empty on a timeout.
+inline boost::json::array scrape_and_link(std::uint16_t port, const std::string& city) {
+  using namespace std::chrono_literals;
+  if (post_scrape(port, city).status != 202) return {};
+  auto fresh = [&] { return scrape_status(port, city)["status"].as_string() == "fresh"; };
+  if (!eventually(fresh, 120s)) return {};
+  boost::json::array movies;
+  auto linked = [&] {
+    movies = boost::json::parse(http_get(port, "/api/movies?city=" + city).body)
+                 .as_object()["movies"]
+                 .as_array();
+    if (movies.empty()) return false;
+    for (const auto& m : movies)
+      if (m.as_object().at("film_id").is_null()) return false;
+    return true;
+  };
+  if (!eventually(linked, 30s)) return {};
+  return movies;
 }
 
 // The value of an unlabelled metric (or the exact `name{labels}` given), -1 when absent.

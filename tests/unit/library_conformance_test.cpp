@@ -197,6 +197,51 @@ TEST_P(LibraryConformance, InteractionsAreKeptPerUserNewestFirstAndPruned) {
   EXPECT_EQ(repo->of_user("bob", 10)[0].kind, ActivityKind::opened_showtimes);
 }
 
+TEST_P(LibraryConformance, RecentInteractionsAreEveryonesWithAFilmNewestFirst) {
+  auto repo = library::make_interaction_repository(*db_);
+  std::vector<library::Interaction> batch{
+      interaction("ann", ActivityKind::viewed_details, 7, "", kNow - std::chrono::hours(24 * 20)),
+      interaction("ann", ActivityKind::searched, 0, "дюна", kNow - std::chrono::hours(3)),
+      interaction("bob", ActivityKind::opened_showtimes, 8, "", kNow - std::chrono::hours(2)),
+      interaction("cat", ActivityKind::exported_calendar, 7, "", kNow - std::chrono::hours(1))};
+  repo->append(batch);
+  auto week = repo->recent(kNow - std::chrono::hours(24 * 7), 10);
+  ASSERT_EQ(week.size(), 2u);  // not the search (no film), not the one 20 days old
+  EXPECT_EQ(week[0].user_id, "cat");
+  EXPECT_EQ(week[0].film_id, 7);
+  EXPECT_EQ(week[0].kind, ActivityKind::exported_calendar);
+  EXPECT_EQ(week[1].user_id, "bob");
+  EXPECT_EQ(week[1].at, kNow - std::chrono::hours(2));
+  ASSERT_EQ(repo->recent(kNow - std::chrono::hours(24 * 30), 1).size(), 1u);
+  EXPECT_EQ(repo->recent(kNow - std::chrono::hours(24 * 30), 1)[0].user_id, "cat");
+  EXPECT_EQ(repo->recent(kNow - std::chrono::hours(24 * 30), 10).size(), 3u);
+}
+
+TEST_P(LibraryConformance, AllRatingsArePagedInUserAndFilmOrder) {
+  EXPECT_TRUE(repo_->rate("bob", 9, 4, kNow));
+  EXPECT_TRUE(repo_->rate("ann", 12, 10, kNow));
+  EXPECT_TRUE(repo_->rate("ann", 7, 6, kNow));
+  EXPECT_TRUE(repo_->rate("bob", 3, 1, kNow));
+  EXPECT_TRUE(repo_->rate("cat", 7, 8, kNow));
+  std::vector<std::string> seen;
+  std::string user;
+  std::int64_t film = 0;
+  for (;;) {
+    auto page = repo_->ratings_after(user, film, 2);
+    ASSERT_LE(page.size(), 2u);
+    if (page.empty()) break;
+    for (const auto& r : page)
+      seen.push_back(fmt::format("{}:{}:{}", r.user_id, r.film_id, r.half_stars));
+    user = page.back().user_id;
+    film = page.back().film_id;
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"ann:7:6", "ann:12:10", "bob:3:1", "bob:9:4", "cat:7:8"}));
+  EXPECT_TRUE(repo_->unrate("bob", 9));
+  EXPECT_EQ(repo_->ratings_after("ann", 12, 10).size(), 2u);
+  EXPECT_TRUE(repo_->ratings_after("cat", 7, 10).empty());
+}
+
 TEST_P(LibraryConformance, TheRecorderWritesInBatchesAndDropsBeyondItsBound) {
   auto repo = library::make_interaction_repository(*db_);
   library::InteractionRecorderOptions options;

@@ -100,6 +100,9 @@ struct Config {
   // and the UTC hour from which the day's notification digests are emailed.
   std::chrono::milliseconds notify_interval{5'000};
   int digest_hour = 8;
+  // How often each process rebuilds its recommendation model from everyone's ratings (a
+  // visitor's own new rating counts at once; others' within this interval).
+  std::chrono::milliseconds recommend_refresh_interval{30'000};
   // Film metadata: TMDB when a credential is set (a v3 key or a v4 read token), else one Gemini
   // call per film; calls to it allowed per hour (0: no enrichment).
   std::string tmdb_api_key;

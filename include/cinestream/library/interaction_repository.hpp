@@ -30,6 +30,9 @@ class InteractionRepository {
   virtual void append(std::span<const Interaction> batch) = 0;
   // The user's newest first, at most `limit`.
   virtual std::vector<Interaction> of_user(std::string_view user_id, std::size_t limit) = 0;
+  // Everyone's interactions with a film since `from`, newest first, at most `limit`: the
+  // recent-activity signal of popularity (module recommend).
+  virtual std::vector<Interaction> recent(SysSeconds from, std::size_t limit) = 0;
   // Deletes what happened before `cutoff`; returns how many.
   virtual std::int64_t prune(SysSeconds cutoff) = 0;
   virtual void erase_user(std::string_view user_id) = 0;

@@ -41,6 +41,13 @@ struct Watcher {
   SysSeconds since{};
 };
 
+// One rating with its user: what a model over everyone's ratings reads (module recommend).
+struct UserRating {
+  std::string user_id;
+  std::int64_t film_id = 0;
+  int half_stars = 0;  // 1..10
+};
+
 struct RatingSummary {
   std::int64_t half_star_sum = 0;
   std::int64_t count = 0;
@@ -68,6 +75,10 @@ class LibraryRepository {
   virtual std::vector<Watcher> watchers(std::int64_t film_id, SysSeconds before,
                                         std::string_view after_user, std::size_t limit) = 0;
   virtual RatingSummary summary(std::int64_t film_id) = 0;
+  // Every user's ratings in (user_id, film_id) order after that key, `limit` at most: readers page
+  // through all ratings without holding one long cursor (or transaction) open.
+  virtual std::vector<UserRating> ratings_after(std::string_view user_id, std::int64_t film_id,
+                                                std::size_t limit) = 0;
   // Recomputes one film's aggregate from its ratings.
   virtual void recount(std::int64_t film_id) = 0;
   // Everything of the user, and the user's ratings out of the aggregates.

@@ -52,6 +52,25 @@ class MongoInteractionRepository final : public InteractionRepository {
     });
   }
 
+  std::vector<Interaction> recent(SysSeconds from, std::size_t limit) override {
+    return pool_.with([&](Conn& c) {
+      std::vector<Interaction> out;
+      Doc filter;
+      filter.doc("at", Doc().date("$gte", from)).doc("film_id", Doc().i64("$ne", 0));
+      mongo::find_page(c, "library_interactions", filter, Doc().i32("at", -1).i32("_id", -1), 0,
+                       static_cast<std::int64_t>(limit), [&](const bson_t* d) {
+                         Interaction i;
+                         i.user_id = mongo::str_at(d, "user_id");
+                         if (!parse_activity_kind(mongo::str_at(d, "kind"), i.kind)) return;
+                         i.film_id = mongo::int_at(d, "film_id");
+                         i.detail = mongo::str_at(d, "detail");
+                         i.at = mongo::date_at(d, "at").value_or(SysSeconds{});
+                         out.push_back(std::move(i));
+                       });
+      return out;
+    });
+  }
+
   std::int64_t prune(SysSeconds cutoff) override {
     return pool_.with([&](Conn& c) {
       return mongo::delete_many(c, "library_interactions",

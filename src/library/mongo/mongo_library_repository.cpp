@@ -200,6 +200,27 @@ class MongoLibraryRepository final : public LibraryRepository {
     });
   }
 
+  std::vector<UserRating> ratings_after(std::string_view user_id, std::int64_t film_id,
+                                        std::size_t limit) override {
+    return pool_.with([&](Conn& c) {
+      // (user_id, film_id) > cursor, walking the unique index user_film_unique.
+      Doc later_user, same_user, either;
+      later_user.doc("user_id", Doc().str("$gt", user_id));
+      same_user.str("user_id", user_id).doc("film_id", Doc().i64("$gt", film_id));
+      either.doc("0", later_user).doc("1", same_user);
+      Doc filter;
+      filter.array("$or", either);
+      std::vector<UserRating> out;
+      mongo::find_page(
+          c, "library_ratings", filter, Doc().i32("user_id", 1).i32("film_id", 1), 0,
+          static_cast<std::int64_t>(limit), [&](const bson_t* d) {
+            out.push_back(UserRating{mongo::str_at(d, "user_id"), mongo::int_at(d, "film_id"),
+                                     static_cast<int>(mongo::int_at(d, "half_stars"))});
+          });
+      return out;
+    });
+  }
+
   void recount(std::int64_t film_id) override {
     pool_.with([&](Conn& c) {
       std::int64_t sum = 0, count = 0;

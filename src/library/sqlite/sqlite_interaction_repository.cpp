@@ -52,6 +52,26 @@ class SqliteInteractionRepository final : public InteractionRepository {
     });
   }
 
+  std::vector<Interaction> recent(SysSeconds from, std::size_t limit) override {
+    return pool_.with([&](Connection& c) {
+      std::vector<Interaction> out;
+      auto st = c.prepare(
+          "SELECT user_id, kind, film_id, detail, at FROM library_interactions "
+          "WHERE at >= ?1 AND film_id != 0 ORDER BY at DESC, rowid DESC LIMIT ?2");
+      st.bind(1, epoch_of(from)).bind(2, static_cast<std::int64_t>(limit));
+      while (st.step()) {
+        Interaction i;
+        i.user_id = st.text(0);
+        if (!parse_activity_kind(st.text(1), i.kind)) continue;
+        i.film_id = st.integer(2);
+        i.detail = st.text(3);
+        i.at = time_of(st.integer(4));
+        out.push_back(std::move(i));
+      }
+      return out;
+    });
+  }
+
   std::int64_t prune(SysSeconds cutoff) override {
     return pool_.with([&](Connection& c) {
       auto st = c.prepare("DELETE FROM library_interactions WHERE at < ?1");

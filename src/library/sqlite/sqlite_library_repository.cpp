@@ -199,6 +199,21 @@ class SqliteLibraryRepository final : public LibraryRepository {
     });
   }
 
+  std::vector<UserRating> ratings_after(std::string_view user_id, std::int64_t film_id,
+                                        std::size_t limit) override {
+    return pool_.with([&](Connection& c) {
+      // A row-value comparison walks the primary key (user_id, film_id) from the cursor on.
+      auto st = c.prepare(
+          "SELECT user_id, film_id, half_stars FROM library_ratings "
+          "WHERE (user_id, film_id) > (?1, ?2) ORDER BY user_id, film_id LIMIT ?3");
+      st.bind(1, user_id).bind(2, film_id).bind(3, static_cast<std::int64_t>(limit));
+      std::vector<UserRating> out;
+      while (st.step())
+        out.push_back(UserRating{st.text(0), st.integer(1), static_cast<int>(st.integer(2))});
+      return out;
+    });
+  }
+
   void recount(std::int64_t film_id) override {
     pool_.with([&](Connection& c) {
       sqlite::WriteTransaction tx(c);
