@@ -172,6 +172,7 @@
   // The visitor's library (library.js): toggles on cards, hiding what was seen, the bell.
   const lib = window.CineLibrary || null;
   const rec = window.CineRecommend || null;
+  const finder = window.CineSearch || null;
 
   const state = {
     lang: 'en',
@@ -369,6 +370,7 @@
       el.myListButton.textContent = lib.t('myList');
     }
     if (rec) rec.refresh(state.lang);
+    if (finder) finder.relabel();
     renderVisitors();
     renderDemo();
     renderAccount();
@@ -1321,6 +1323,12 @@
     const view = store('cs.view');
     if (view === 'cinemas' || view === 'movies') state.view = view;
     bind();
+    if (finder) {
+      finder.init({
+        form: $('search-form'), input: $('search-input'), options: $('search-options'),
+        panel: $('search-panel'), lang: () => state.lang, city: () => (state.city ? state.city.id : null)
+      });
+    }
     applyStrings();
     await loadSession();
     applyStrings();

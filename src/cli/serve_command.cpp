@@ -38,6 +38,7 @@
 #include "cinestream/runtime/event_loops.hpp"
 #include "cinestream/runtime/supervisor.hpp"
 #include "cinestream/runtime/task_processors.hpp"
+#include "cinestream/search/install.hpp"
 #include "cinestream/store/database.hpp"
 #include "cinestream/tmdb/metadata_provider.hpp"
 #include "cinestream/tmdb_sim/sim_server.hpp"
@@ -327,13 +328,21 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   auto& films = catalog::install(app, std::move(catalog_feature));
   library::install(app, account_service, films);
 
+  search::SearchFeature search_feature;
+  search_feature.service.refresh_interval = config.search_refresh_interval;
+  search_feature.api.known_city = [&catalog](std::string_view id) {
+    const Location* l = catalog.resolve(id);
+    return l && l->id == id;
+  };
+  auto& search_service = search::install(app, films, std::move(search_feature));
+
   recommend::RecommendFeature recommend_feature;
   recommend_feature.service.refresh_interval = config.recommend_refresh_interval;
   recommend_feature.api.known_city = [&catalog](std::string_view id) {
     const Location* l = catalog.resolve(id);
     return l && l->id == id;
   };
-  recommend::install(app, films, std::move(recommend_feature));
+  recommend::install(app, films, &search_service.embedder(), std::move(recommend_feature));
 
   notifications::NotificationsFeature notify;
   notify.notifier.interval = config.notify_interval;

@@ -11,7 +11,7 @@ RecommendationService& install(App& app, catalog::CatalogService& films, Recomme
   auto& store = app.own(
       std::make_unique<RecommendStore>(RecommendStore{&ratings, &interactions, &db.showtimes()}));
   auto& service = app.own(std::make_unique<RecommendationService>(
-      Async<RecommendStore>(store, app.pools().db()), app.pools().cpu(), films,
+      Async<RecommendStore>(store, app.pools().db()), app.pools().cpu(), films, embedder,
       std::move(feature.service)));
   auto& api = app.own(std::make_unique<RecommendApi>(service, std::move(feature.api)));
   api.register_routes(app.router());

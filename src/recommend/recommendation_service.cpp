@@ -38,14 +38,33 @@ float weight_of(ActivityKind kind) {
   return 0;
 }
 
+// What a film's content vector is made of: titles in every language, genres, overviews.
+std::string content_text(const catalog::Film& f) {
+  std::string text;
+  auto add = [&text](const std::string& part) {
+    if (part.empty()) return;
+    if (!text.empty()) text += ". ";
+    text += part;
+  };
+  for (const auto* t : {&f.title.original, &f.title.en, &f.title.uk, &f.title.ru})
+    add(*t);
+  for (const auto& g : f.genres)
+    add(g);
+  for (const auto* o : {&f.overview.en, &f.overview.ua, &f.overview.ru})
+    add(*o);
+  return text;
+}
+
 }  // namespace
 
 RecommendationService::RecommendationService(Async<RecommendStore> store, BlockingPool& cpu,
                                              catalog::CatalogService& films,
+                                             const search::Embedder* embedder,
                                              RecommendOptions options)
     : store_(store),
       cpu_(cpu),
       films_(films),
+      embedder_(embedder),
       options_(std::move(options)),
       model_(Model::build(ModelInput{}, options_.model)) {}
 
@@ -88,8 +107,25 @@ asio::awaitable<void> RecommendationService::refresh() {
     // city's answer only ranks the films playing there.
     input.activity.push_back(Activity{a.film_id, {}, a.at.time_since_epoch().count(), w});
   }
+  std::vector<catalog::Film> films;
+  if (embedder_) {
+    catalog::FilmQuery all;
+    all.limit = options_.max_films;
+    films = (co_await films_.list(std::move(all), std::string{})).films;
+  }
   auto model_options = options_.model;
-  auto build = [input = std::move(input), model_options]() mutable {
+  const search::Embedder* embedder = embedder_;
+  auto build = [input = std::move(input), films = std::move(films), embedder,
+                model_options]() mutable {
+    if (embedder && !films.empty()) {
+      std::vector<std::string> texts;
+      texts.reserve(films.size());
+      for (const auto& f : films)
+        texts.push_back(content_text(f));
+      auto vectors = embedder->embed(texts);
+      for (std::size_t i = 0; i < films.size() && i < vectors.size(); ++i)
+        input.vectors.push_back(FilmVector{films[i].id, std::move(vectors[i])});
+    }
     return Model::build(std::move(input), model_options);
   };
   auto built = co_await cpu_.run(std::move(build));

@@ -17,9 +17,13 @@ if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found (ops/install-deps.sh installs clang and libclang-rt-14-dev)" >&2
   exit 1
 fi
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCINESTREAM_FUZZ=ON -DCINESTREAM_SANITIZE=address,undefined \
-  -DCINESTREAM_BUILD_TESTS=OFF -DCINESTREAM_WERROR=ON >/dev/null
+# A tree already configured for fuzzing (ops/test-sanitizers.sh asan with CINESTREAM_ASAN_FUZZERS=1)
+# is used as it is; otherwise a fuzz-only tree is configured.
+if ! grep -q '^CINESTREAM_FUZZ:BOOL=ON$' "$build_dir/CMakeCache.txt" 2>/dev/null; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCINESTREAM_FUZZ=ON -DCINESTREAM_SANITIZE=address,undefined \
+    -DCINESTREAM_BUILD_TESTS=OFF -DCINESTREAM_WERROR=ON >/dev/null
+fi
 cmake --build "$build_dir" --target fuzzers --parallel "${FUZZ_JOBS:-$(nproc)}"
 
 targets=("$@")

@@ -2,7 +2,8 @@
 // headless Chromium against the real server binary in demo mode: sign up, add a film to the
 // watchlist from its card, mark one seen and hide what was seen, rate a film on its page, and get a
 // live notice on the open page when a scrape brings a watchlisted film to the home city; and the
-// "for you" list of a signed-in visitor changing once they rate films.
+// "for you" list of a signed-in visitor changing once they rate films; and the header's film
+// search (suggestions as one types, a title with a typo found).
 //
 // Run: node --test tests/node/library_e2e.test.js        (CTest: ctest -R library_e2e)
 // Env: CINESTREAM_BINARY (default /work/main/build/cinestream), CINESTREAM_WEB_DIR (default
@@ -34,6 +35,7 @@ async function startServer() {
     '--public-origin', base, '--data-dir', path.join(dir, 'data'), '--demo', '--workers', '1',
     '--web-dir', WEB_DIR, '--log-level', 'warn', '--access-log', 'false',
     '--catalog-link-ms', '200', '--notify-interval-ms', '300', '--recommend-refresh-ms', '300',
+    '--search-refresh-ms', '300',
     '--bcrypt-cost', '4', '--auth-rate-per-minute', '0'];
   const child = spawn(BINARY, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const proc = watch(child);
@@ -237,6 +239,31 @@ describe('a visitor\'s library in Chromium', () => {
       assert.match(await f3.textContent(), /Because you liked/);
       const f4 = after.indexOf(f[4]);
       if (f4 >= 0) assert.ok(after.indexOf(f[3]) < f4, `f3 before f4 in ${after}`);
+      assert.deepEqual(b.problems, []);
+    } finally {
+      await b.close();
+    }
+  });
+  test('the header search suggests as one types and forgives a typo', T, async () => {
+    const kyiv = (await api('/api/movies?city=kyiv')).json.movies;
+    const movie = kyiv.find((m) => m.titles && m.titles.en && m.titles.en.length >= 8);
+    assert.ok(movie, 'a Kyiv film with an English title');
+    const title = movie.titles.en;
+    const b = await launchBrowser({ locale: 'en-US' });
+    const { page } = b;
+    try {
+      await page.goto(`${server.base}/?city=kyiv`);
+      await byTest(page, 'movie-card').first().waitFor();
+      await byTest(page, 'search-input').fill(title.slice(0, 4));
+      await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid="search-option"] a')]
+        .some((a) => a.href.includes(`id=${id}`)), movie.film_id, { timeout: 30_000 });
+      const typo = title.slice(0, 3) + title.slice(4);
+      await byTest(page, 'search-input').fill(typo);
+      await byTest(page, 'search-input').press('Enter');
+      await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid="search-result"]')]
+        .slice(0, 5).some((li) => Number(li.dataset.filmId) === id), movie.film_id, { timeout: 30_000 });
+      const first = byTest(page, 'search-result').first();
+      assert.match(await first.textContent(), /Playing here/);
       assert.deepEqual(b.problems, []);
     } finally {
       await b.close();

@@ -103,6 +103,8 @@ struct Config {
   // How often each process rebuilds its recommendation model from everyone's ratings (a
   // visitor's own new rating counts at once; others' within this interval).
   std::chrono::milliseconds recommend_refresh_interval{30'000};
+  // How often each process rebuilds its search index from the catalogue.
+  std::chrono::milliseconds search_refresh_interval{30'000};
   // Film metadata: TMDB when a credential is set (a v3 key or a v4 read token), else one Gemini
   // call per film; calls to it allowed per hour (0: no enrichment).
   std::string tmdb_api_key;

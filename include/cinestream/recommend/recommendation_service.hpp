@@ -20,6 +20,7 @@
 #include "cinestream/library/library_repository.hpp"
 #include "cinestream/recommend/model.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
+#include "cinestream/search/embedder.hpp"
 #include "cinestream/store/async_store.hpp"
 #include "cinestream/store/showtime_repository.hpp"
 
@@ -36,6 +37,7 @@ struct RecommendOptions {
   // Bounds on what one model holds: the newest activity, and ratings read in key order.
   std::size_t max_ratings = 2'000'000;
   std::size_t max_activity = 200'000;
+  std::size_t max_films = 50'000;  // films given content vectors
   std::chrono::hours activity_window{24 * 14};
   std::size_t next_showtimes = 3;  // per suggested film
   ModelOptions model;
@@ -65,8 +67,11 @@ struct CityPicks {
 
 class RecommendationService {
  public:
+  // `embedder` gives films their content vectors (the search feature's); none: no content
+  // similarity.
   RecommendationService(Async<RecommendStore> store, BlockingPool& cpu,
-                        catalog::CatalogService& films, RecommendOptions options);
+                        catalog::CatalogService& films, const search::Embedder* embedder,
+                        RecommendOptions options);
 
   // Reads ratings and activity (db pool), builds a model (CPU pool), swaps it in.
   boost::asio::awaitable<void> refresh();
@@ -93,6 +98,7 @@ class RecommendationService {
   Async<RecommendStore> store_;
   BlockingPool& cpu_;
   catalog::CatalogService& films_;
+  const search::Embedder* embedder_;
   RecommendOptions options_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Model> model_;

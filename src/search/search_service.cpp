@@ -1,0 +1,141 @@
+#include "cinestream/search/search_service.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <unordered_set>
+
+namespace cinestream::search {
+namespace asio = boost::asio;
+
+Document document_of(const catalog::Film& f) {
+  Document d;
+  d.film = f.id;
+  for (const auto* t : {&f.title.original, &f.title.en, &f.title.uk, &f.title.ru})
+    if (!t->empty()) d.titles.push_back(*t);
+  d.genres = f.genres;
+  for (const auto* o : {&f.overview.en, &f.overview.ua, &f.overview.ru})
+    if (!o->empty()) d.overviews.push_back(*o);
+  d.year = f.year;
+  return d;
+}
+
+SearchService::SearchService(catalog::CatalogService& films, BlockingPool& cpu,
+                             const Embedder& embedder, SearchOptions options)
+    : films_(films),
+      cpu_(cpu),
+      embedder_(embedder),
+      options_(std::move(options)),
+      snapshot_(std::make_shared<Snapshot>(Snapshot{SearchIndex::build({}, embedder), {}})) {}
+
+std::shared_ptr<const SearchService::Snapshot> SearchService::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+asio::awaitable<void> SearchService::refresh() {
+  catalog::FilmQuery all;
+  all.limit = options_.max_films;
+  auto page = co_await films_.list(std::move(all), std::string{});
+  const Embedder* embedder = &embedder_;
+  auto build = [films = std::move(page.films), embedder]() mutable {
+    auto next = std::make_shared<Snapshot>();
+    std::vector<Document> docs;
+    docs.reserve(films.size());
+    for (auto& f : films) {
+      docs.push_back(document_of(f));
+      auto id = f.id;
+      next->films.emplace(id, std::move(f));
+    }
+    next->index = SearchIndex::build(std::move(docs), *embedder);
+    return std::shared_ptr<const Snapshot>(std::move(next));
+  };
+  auto built = co_await cpu_.run(std::move(build));
+  {
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(built);
+  }
+  ++builds_;
+}
+
+asio::awaitable<void> SearchService::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    try {
+      co_await refresh();
+    } catch (const std::exception& e) {
+      ++build_failures_;
+      spdlog::warn("search: index refresh failed ({}); keeping the previous one", e.what());
+    }
+    timer.expires_after(options_.refresh_interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
+}
+
+asio::awaitable<std::vector<FoundFilm>> SearchService::search(std::string query, std::string city,
+                                                              std::size_t limit) {
+  ++searches_;
+  std::vector<std::int64_t> playing;
+  if (!city.empty()) {
+    catalog::FilmQuery q;
+    q.limit = options_.max_films;
+    auto page = co_await films_.list(std::move(q), std::move(city));
+    for (const auto& f : page.films)
+      playing.push_back(f.id);
+    std::sort(playing.begin(), playing.end());
+  }
+  auto snap = snapshot();
+  // One query embedding and one pass over the vectors: well under a millisecond for a
+  // catalogue of a few thousand films, so it runs here rather than queueing on the CPU pool
+  // behind password hashes (bench/search measures it).
+  auto hits = snap->index->search(query, limit, SearchIndex::Mode::fused, playing);
+  std::vector<FoundFilm> out;
+  out.reserve(hits.size());
+  for (const auto& h : hits) {
+    auto it = snap->films.find(h.film);
+    if (it == snap->films.end()) continue;
+    out.push_back({it->second, std::binary_search(playing.begin(), playing.end(), h.film)});
+  }
+  co_return out;
+}
+
+std::vector<catalog::Film> SearchService::suggest(std::string_view prefix,
+                                                  std::size_t limit) const {
+  auto snap = snapshot();
+  std::vector<catalog::Film> out;
+  for (const auto& h : snap->index->suggest(prefix, limit)) {
+    auto it = snap->films.find(h.film);
+    if (it != snap->films.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::string SearchService::render_metrics() const {
+  auto snap = snapshot();
+  return fmt::format(
+      "# HELP cinestream_search_index_builds_total Search indexes built.\n"
+      "# TYPE cinestream_search_index_builds_total counter\n"
+      "cinestream_search_index_builds_total {}\n"
+      "# HELP cinestream_search_index_build_failures_total Index refreshes that failed.\n"
+      "# TYPE cinestream_search_index_build_failures_total counter\n"
+      "cinestream_search_index_build_failures_total {}\n"
+      "# HELP cinestream_search_queries_total Searches answered.\n"
+      "# TYPE cinestream_search_queries_total counter\n"
+      "cinestream_search_queries_total {}\n"
+      "# HELP cinestream_search_index_films Films in the current index.\n"
+      "# TYPE cinestream_search_index_films gauge\n"
+      "cinestream_search_index_films {}\n"
+      "# HELP cinestream_search_index_bytes Memory the current index holds.\n"
+      "# TYPE cinestream_search_index_bytes gauge\n"
+      "cinestream_search_index_bytes {}\n",
+      builds_.load(), build_failures_.load(), searches_.load(), snap->films.size(),
+      snap->index->memory_bytes());
+}
+
+}  // namespace cinestream::search
