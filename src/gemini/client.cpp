@@ -12,6 +12,7 @@
 
 #include "cinestream/gemini/json_extract.hpp"
 #include "cinestream/gemini/sse_parser.hpp"
+#include "retry.hpp"
 
 namespace cinestream::gemini {
 namespace asio = boost::asio;
@@ -51,21 +52,8 @@ std::string json_instruction(const std::optional<json::value>& schema) {
   return out;
 }
 
-namespace {
-
-Sleeper timer_sleeper() {
-  return [](std::chrono::milliseconds d) -> asio::awaitable<void> {
-    asio::steady_timer t(co_await asio::this_coro::executor);
-    t.expires_after(d);
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-  };
-}
-
-bool retryable_status(unsigned s) {
-  return s == 429 || s == 500 || s == 503 || s == 504;
-}
-
-}  // namespace
+using detail::retryable_status;
+using detail::timer_sleeper;
 
 Client::Client(net::HttpClient& http, ClientOptions options, UsageMeter& meter,
                CallLimiter& limiter, Sleeper sleeper)
@@ -81,13 +69,7 @@ Client::Client(net::HttpClient& http, ClientOptions options, UsageMeter& meter,
 }
 
 std::chrono::milliseconds Client::backoff(int attempt) const {
-  // Exponential with "equal jitter": half fixed, half random, so retries of many callers spread.
-  auto base = options_.initial_backoff * (1 << std::min(attempt - 1, 16));
-  auto capped = std::min<std::chrono::milliseconds>(base, options_.max_backoff);
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  auto half = capped.count() / 2;
-  return std::chrono::milliseconds(
-      half + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(half + 1)));
+  return detail::jittered_backoff(options_.initial_backoff, options_.max_backoff, attempt);
 }
 
 asio::awaitable<CallResult> Client::generate(GenerateRequest request) {
@@ -218,9 +200,7 @@ asio::awaitable<CallResult> Client::call(GenerateRequest request,
       last_status = static_cast<int>(res.status);
       last_message = api ? api->message : fmt::format("HTTP {}", res.status);
       if (!retryable_status(res.status)) {
-        ErrorKind kind = ErrorKind::invalid_request;
-        if (res.status == 403 || (api && api->reason == "API_KEY_INVALID")) kind = ErrorKind::auth;
-        if (res.status == 404) kind = ErrorKind::not_found;
+        ErrorKind kind = detail::final_failure_kind(res.status, api);
         meter_.add_failure();
         throw GeminiError(kind, last_status,
                           fmt::format("Gemini {} answered {} {}: {}", where, res.status,
@@ -245,8 +225,8 @@ asio::awaitable<CallResult> Client::call(GenerateRequest request,
     }
     // A stream that already showed text cannot be replayed without the caller seeing it twice.
     if (delivered_text || attempt == options_.max_attempts) break;
-    auto wait = retry_after ? *retry_after + std::chrono::milliseconds(std::min<std::int64_t>(
-                                                 250, retry_after->count() / 10))
+    auto wait = retry_after ? detail::retry_wait(retry_after, options_.initial_backoff,
+                                                 options_.max_backoff, attempt)
                             : backoff(attempt);
     if (std::chrono::steady_clock::now() + wait >= deadline) break;
     spdlog::warn("gemini {} attempt {} failed ({}: {}); retrying in {} ms", where, attempt,

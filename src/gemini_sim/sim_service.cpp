@@ -398,6 +398,52 @@ std::string SimService::answer_for(const json::object& req, bool json_mode,
   return text;
 }
 
+// What goes wrong before any answer, the same for every method: latency and jitter, 429 bursts
+// and rates (with RetryInfo), 503, 500, and stalls (added to reply.delay).
+std::optional<SimReply> SimService::transport_fault(std::uint64_t call, const Faults& f,
+                                                    SimReply& reply) {
+  using gemini::error_body;
+  auto jitter = f.jitter.count() > 0
+                    ? std::chrono::milliseconds(splitmix(call * 7) % (f.jitter.count() + 1))
+                    : 0ms;
+  reply.delay = f.latency + jitter;
+  auto inject = [&](unsigned code, std::string_view status, std::string_view message,
+                    std::optional<std::chrono::milliseconds> retry = {}) {
+    std::lock_guard lock(mutex_);
+    ++stats_.errors_injected;
+    SimReply r;
+    r.status = code;
+    r.body = error_body(static_cast<int>(code), status, message, {}, retry);
+    r.delay = reply.delay;
+    return r;
+  };
+  constexpr std::string_view kQuota =
+      "You exceeded your current quota, please check your plan and billing details.";
+  {
+    std::unique_lock lock(mutex_);
+    if (faults_.burst_429 > 0) {
+      --faults_.burst_429;
+      lock.unlock();
+      return inject(429, "RESOURCE_EXHAUSTED", kQuota, f.retry_delay);
+    }
+  }
+  if (roll(call * 13 + 1) < f.rate_429)
+    return inject(429, "RESOURCE_EXHAUSTED", kQuota, f.retry_delay);
+  if (roll(call * 13 + 2) < f.rate_503)
+    return inject(503, "UNAVAILABLE", "The model is overloaded. Please try again later.");
+  if (roll(call * 13 + 3) < f.rate_500) {
+    return inject(500, "INTERNAL",
+                  "An internal error has occurred. Please retry or report in "
+                  "https://developers.generativeai.google/guide/troubleshooting");
+  }
+  if (roll(call * 13 + 4) < f.stall_rate) {
+    std::lock_guard lock(mutex_);
+    ++stats_.errors_injected;
+    reply.delay = f.stall;
+  }
+  return std::nullopt;
+}
+
 SimReply SimService::generate(std::string_view model_and_method, bool sse, std::string_view api_key,
                               std::string_view body, const std::string& self_base) {
   using gemini::error_body;
@@ -417,7 +463,8 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
     r.body = error_body(static_cast<int>(code), status, message, reason, delay);
     return r;
   };
-  if (method != "generateContent" && method != "streamGenerateContent") {
+  if (method != "generateContent" && method != "streamGenerateContent" &&
+      method != "embedContent" && method != "batchEmbedContents") {
     return error(404, "NOT_FOUND", fmt::format("Method {} not found.", method));
   }
   if (api_key.empty()) {
@@ -430,6 +477,8 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
     return error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
                  "API_KEY_INVALID");
   }
+  if (method == "embedContent" || method == "batchEmbedContents")
+    return embed(model, method == "batchEmbedContents", body, call);
   static constexpr std::array<std::string_view, 6> kFamilies{
       "gemini-1.5-", "gemini-2.0-",         "gemini-2.5-",
       "gemini-3-",   "gemini-flash-latest", "gemini-pro-latest"};
@@ -486,46 +535,7 @@ SimReply SimService::generate(std::string_view model_and_method, bool sse, std::
 
   Faults f = faults();
   SimReply reply;
-  auto jitter = f.jitter.count() > 0
-                    ? std::chrono::milliseconds(splitmix(call * 7) % (f.jitter.count() + 1))
-                    : 0ms;
-  reply.delay = f.latency + jitter;
-  auto inject = [&](SimReply r) {
-    std::lock_guard lock(mutex_);
-    ++stats_.errors_injected;
-    r.delay = reply.delay;
-    return r;
-  };
-  {
-    std::unique_lock lock(mutex_);
-    if (faults_.burst_429 > 0) {
-      --faults_.burst_429;
-      lock.unlock();
-      return inject(
-          error(429, "RESOURCE_EXHAUSTED",
-                "You exceeded your current quota, please check your plan and billing details.", {},
-                f.retry_delay));
-    }
-  }
-  if (roll(call * 13 + 1) < f.rate_429) {
-    return inject(
-        error(429, "RESOURCE_EXHAUSTED",
-              "You exceeded your current quota, please check your plan and billing details.", {},
-              f.retry_delay));
-  }
-  if (roll(call * 13 + 2) < f.rate_503) {
-    return inject(error(503, "UNAVAILABLE", "The model is overloaded. Please try again later."));
-  }
-  if (roll(call * 13 + 3) < f.rate_500) {
-    return inject(error(500, "INTERNAL",
-                        "An internal error has occurred. Please retry or report in "
-                        "https://developers.generativeai.google/guide/troubleshooting"));
-  }
-  if (roll(call * 13 + 4) < f.stall_rate) {
-    std::lock_guard lock(mutex_);
-    ++stats_.errors_injected;
-    reply.delay = f.stall;
-  }
+  if (auto failed = transport_fault(call, f, reply)) return *failed;
 
   std::string system;
   if (const auto* si = req.if_contains("systemInstruction"); si && si->is_object()) {

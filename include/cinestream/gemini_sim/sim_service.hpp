@@ -76,7 +76,8 @@ class SimService {
   SimService(const CityCatalog& catalog, SimOptions options);
 
   // `model_and_method`: the path tail after /v1beta/models/, e.g.
-  // "gemini-2.5-flash:generateContent". `self_base`: how clients reach us
+  // "gemini-2.5-flash:generateContent" (or "gemini-embedding-001:batchEmbedContents"). `self_base`:
+  // how clients reach us
   // ("http://127.0.0.1:PORT"), for poster URLs.
   SimReply generate(std::string_view model_and_method, bool sse, std::string_view api_key,
                     std::string_view body, const std::string& self_base);
@@ -91,6 +92,9 @@ class SimService {
  private:
   std::uint64_t next_roll();
   double roll(std::uint64_t salt);
+  std::optional<SimReply> transport_fault(std::uint64_t call, const Faults& f, SimReply& reply);
+  // embedContent / batchEmbedContents (sim_embeddings.cpp).
+  SimReply embed(const std::string& model, bool batch, std::string_view body, std::uint64_t call);
   std::string answer_for(const boost::json::object& request, bool json_mode,
                          const std::string& self_base, std::uint64_t call,
                          std::string& search_query);
