@@ -234,19 +234,27 @@ asio::awaitable<CityPicks> RecommendationService::for_city(std::optional<std::st
     for (const auto& m : lib.marks)
       if (m.kind == library::MarkKind::seen || m.kind == library::MarkKind::hidden)
         exclude.push_back(m.film_id);
-    Query q;
-    q.user = *user;
-    q.own = &own;
-    q.candidates = candidates;
-    q.exclude = exclude;
-    q.limit = limit;
     strategy = Strategy::hybrid;
-    ranked = model->recommend(q, strategy);
+    // Neighbours and predictions cost milliseconds of CPU: on the CPU pool, off the event loop.
+    auto rank = [model, who = *user, own = std::move(own), exclude = std::move(exclude),
+                 candidates, limit]() {
+      Query q;
+      q.user = who;
+      q.own = &own;
+      q.candidates = candidates;
+      q.exclude = exclude;
+      q.limit = limit;
+      return model->recommend(q, Strategy::hybrid);
+    };
+    ranked = co_await cpu_.run(std::move(rank));
   } else {
-    Query q;
-    q.candidates = candidates;
-    q.limit = limit;
-    ranked = model->recommend(q, strategy);
+    auto rank = [model, candidates, limit]() {
+      Query q;
+      q.candidates = candidates;
+      q.limit = limit;
+      return model->recommend(q, Strategy::popularity);
+    };
+    ranked = co_await cpu_.run(std::move(rank));
   }
   co_return co_await assemble(std::move(ranked), std::move(movies), strategy);
 }
@@ -262,7 +270,12 @@ asio::awaitable<CityPicks> RecommendationService::similar(std::int64_t film, std
   auto model = this->model();
   // Nothing else playing: an empty list, not "any film" (an empty span means no restriction).
   std::vector<Suggestion> ranked;
-  if (!candidates.empty()) ranked = model->similar(*current, candidates, limit);
+  if (!candidates.empty()) {
+    auto rank = [model, target = *current, candidates, limit]() {
+      return model->similar(target, candidates, limit);
+    };
+    ranked = co_await cpu_.run(std::move(rank));
+  }
   co_return co_await assemble(std::move(ranked), std::move(movies), Strategy::item_cf);
 }
 

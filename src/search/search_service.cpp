@@ -91,10 +91,12 @@ asio::awaitable<std::vector<FoundFilm>> SearchService::search(std::string query,
     std::sort(playing.begin(), playing.end());
   }
   auto snap = snapshot();
-  // One query embedding and one pass over the vectors: well under a millisecond for a
-  // catalogue of a few thousand films, so it runs here rather than queueing on the CPU pool
-  // behind password hashes (bench/search measures it).
-  auto hits = snap->index->search(query, limit, SearchIndex::Mode::fused, playing);
+  // A query embedding and a pass over every vector: milliseconds of CPU at 10,000 films, so on
+  // the CPU pool rather than holding up the other requests of this event loop.
+  auto run = [snap, query = std::move(query), limit, playing]() {
+    return snap->index->search(query, limit, SearchIndex::Mode::fused, playing);
+  };
+  auto hits = co_await cpu_.run(std::move(run));
   std::vector<FoundFilm> out;
   out.reserve(hits.size());
   for (const auto& h : hits) {
