@@ -128,7 +128,8 @@ std::string_view fold_latin(char32_t cp) {
   return {};
 }
 
-// A normalised name in Latin letters: Cyrillic romanised, diacritics folded.
+}  // namespace
+
 std::string to_latin(std::string_view normalized) {
   std::string out;
   auto cyr = transliterate(normalized);
@@ -146,9 +147,13 @@ std::string to_latin(std::string_view normalized) {
   return out;
 }
 
+namespace {
+
 bool is_vowel(char c) {
   return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
+
+}  // namespace
 
 // One token's phonetic skeleton, the same for the national romanisation of its Cyrillic spelling
 // and for its common informal Latin spellings: "Оскар"/"Oscar" -> "oskar", "Сінема"/"Cinema" ->
@@ -238,6 +243,8 @@ std::string skeleton(std::string_view raw) {
   if (out.size() > 2 && out.ends_with("ai")) out.erase(out.size() - 2, 1);
   return out.empty() ? std::string(t) : out;
 }
+
+namespace {
 
 std::vector<std::string> split(std::string_view s) {
   std::vector<std::string> out;

@@ -14,6 +14,15 @@ namespace cinestream::text {
 // Latin transliteration of Ukrainian/Russian letters (after normalize_key), for cross-script keys.
 std::string transliterate(std::string_view normalized);
 
+// A normalised name (normalize_key) in Latin letters: Cyrillic romanised, diacritics folded.
+std::string to_latin(std::string_view normalized);
+
+// One Latin token's (to_latin) phonetic skeleton, the same for the national romanisation of its
+// Cyrillic spelling and its common informal Latin spellings ("Оскар"/"Oscar" -> "oskar",
+// "kh"/"h", "y"/"i"/"j", "ts"/"tz", "shch"/"sch", doubled letters once). ASCII; a few sounds are
+// upper-case markers ("S" for sh, "C" for ch, "Z" for zh, "T" for ts).
+std::string skeleton(std::string_view latin_token);
+
 // Exact keys a title or a cinema name is known by (normalised, decorations removed,
 // transliterated): the cheap identity used where no similarity is wanted (the stand-in).
 std::vector<std::string> movie_keys(std::string_view title);
