@@ -89,6 +89,7 @@ const std::vector<FlagSpec> kSettingFlags = {
     {"notify-interval-ms", "how often films arriving in cities are looked for and notified"},
     {"recommend-refresh-ms", "how often the recommendation model is rebuilt from all ratings"},
     {"search-refresh-ms", "how often the search index is rebuilt from the catalogue"},
+    {"search-embeddings", "search vectors from: auto, offline or gemini (the embedding API)"},
     {"digest-hour", "UTC hour (0-23) from which the daily notification digests are emailed"},
     {"tmdb-api-key", "TMDB v3 API key or v4 read token for film metadata (TMDB_API_KEY)"},
     {"tmdb-base-url", "TMDB API endpoint (CINESTREAM_TMDB_BASE_URL); http only to loopback"},

@@ -24,6 +24,7 @@
 #include "cinestream/catalog/install.hpp"
 #include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/cli/commands.hpp"
+#include "cinestream/gemini_embeddings/gemini_embedding_service.hpp"
 #include "cinestream/gemini_metadata/metadata_provider.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/http/server.hpp"
@@ -334,6 +335,16 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
     const Location* l = catalog.resolve(id);
     return l && l->id == id;
   };
+  bool gemini_vectors =
+      config.search_embeddings == "gemini" ||
+      (config.search_embeddings == "auto" && !config.demo && !config.gemini_api_key.empty());
+  if (gemini_vectors) {
+    gemini_embeddings::GeminiEmbeddingOptions embedding;
+    embedding.client.base_url = gemini_base_url;
+    embedding.client.api_key = gemini_key;
+    search_feature.remote = std::make_unique<gemini_embeddings::GeminiEmbeddingService>(
+        loops.at(0).get_executor(), std::move(embedding));
+  }
   auto& search_service = search::install(app, films, std::move(search_feature));
 
   recommend::RecommendFeature recommend_feature;

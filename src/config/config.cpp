@@ -249,6 +249,13 @@ std::vector<Setting> settings() {
       {"search-refresh-ms",
        {"CINESTREAM_SEARCH_REFRESH_MS"},
        [](Config& c, const Source& s) { c.search_refresh_interval = parse_ms(s); }},
+      {"search-embeddings",
+       {"CINESTREAM_SEARCH_EMBEDDINGS"},
+       [](Config& c, const Source& s) {
+         if (s.value != "auto" && s.value != "offline" && s.value != "gemini")
+           invalid(s, "expected auto, offline or gemini");
+         c.search_embeddings = s.value;
+       }},
       {"digest-hour",
        {"CINESTREAM_DIGEST_HOUR"},
        [](Config& c, const Source& s) { c.digest_hour = static_cast<int>(parse_uint(s, 0, 23)); }},

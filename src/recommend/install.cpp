@@ -4,7 +4,8 @@
 
 namespace cinestream::recommend {
 
-RecommendationService& install(App& app, catalog::CatalogService& films, RecommendFeature feature) {
+RecommendationService& install(App& app, catalog::CatalogService& films,
+                               const search::Embedder* embedder, RecommendFeature feature) {
   Database& db = app.database();
   auto& ratings = app.own(library::make_library_repository(db));
   auto& interactions = app.own(library::make_interaction_repository(db));

@@ -25,12 +25,16 @@ Document document_of(const catalog::Film& f) {
 }
 
 SearchService::SearchService(catalog::CatalogService& films, BlockingPool& cpu,
-                             const Embedder& embedder, SearchOptions options)
+                             const Embedder& embedder, EmbeddingService* remote,
+                             SearchOptions options)
     : films_(films),
       cpu_(cpu),
       embedder_(embedder),
+      remote_(remote),
       options_(std::move(options)),
-      snapshot_(std::make_shared<Snapshot>(Snapshot{SearchIndex::build({}, embedder), {}})) {}
+      cache_(remote ? remote->dimensions() : embedder.dimensions()),
+      snapshot_(
+          std::make_shared<Snapshot>(Snapshot{nullptr, SearchIndex::build({}, embedder), {}})) {}
 
 std::shared_ptr<const SearchService::Snapshot> SearchService::snapshot() const {
   std::lock_guard lock(mutex_);
@@ -40,18 +44,43 @@ std::shared_ptr<const SearchService::Snapshot> SearchService::snapshot() const {
 asio::awaitable<void> SearchService::refresh() {
   catalog::FilmQuery all;
   all.limit = options_.max_films;
-  auto page = co_await films_.list(std::move(all), std::string{});
-  const Embedder* embedder = &embedder_;
-  auto build = [films = std::move(page.films), embedder]() mutable {
+  auto films = (co_await films_.list(std::move(all), std::string{})).films;
+  std::vector<Document> docs;
+  docs.reserve(films.size());
+  for (const auto& f : films)
+    docs.push_back(document_of(f));
+  std::shared_ptr<const Embedder> vectors;
+  if (remote_) {
+    std::vector<std::string> texts;
+    for (const auto& d : docs)
+      for (auto& t : embedding_texts(d))
+        texts.push_back(std::move(t));
+    auto missing = cache_.missing(texts);
+    if (missing.size() > options_.max_new_embeddings) missing.resize(options_.max_new_embeddings);
+    if (!missing.empty()) {
+      try {
+        auto got = co_await remote_->embed_documents(missing);
+        for (std::size_t i = 0; i < missing.size() && i < got.size(); ++i)
+          cache_.put(missing[i], std::move(got[i]));
+        embedded_ += static_cast<std::int64_t>(std::min(missing.size(), got.size()));
+      } catch (const std::exception& e) {
+        // The index is built with what is known; those texts are asked for again next time.
+        ++embed_failures_;
+        spdlog::warn("search: embedding {} texts failed ({})", missing.size(), e.what());
+      }
+    }
+    cache_.retain(texts);
+    vectors = std::make_shared<const VectorCache>(cache_);
+  }
+  const Embedder* embedder = vectors ? vectors.get() : &embedder_;
+  auto build = [docs = std::move(docs), films = std::move(films), embedder, vectors]() mutable {
     auto next = std::make_shared<Snapshot>();
-    std::vector<Document> docs;
-    docs.reserve(films.size());
+    next->vectors = vectors;
+    next->index = SearchIndex::build(std::move(docs), *embedder);
     for (auto& f : films) {
-      docs.push_back(document_of(f));
       auto id = f.id;
       next->films.emplace(id, std::move(f));
     }
-    next->index = SearchIndex::build(std::move(docs), *embedder);
     return std::shared_ptr<const Snapshot>(std::move(next));
   };
   auto built = co_await cpu_.run(std::move(build));
@@ -91,9 +120,24 @@ asio::awaitable<std::vector<FoundFilm>> SearchService::search(std::string query,
     std::sort(playing.begin(), playing.end());
   }
   auto snap = snapshot();
+  std::vector<float> vector;
+  bool remote = remote_ != nullptr;
+  if (remote) {
+    // A search whose query cannot be embedded (the service is down, slow past its deadline)
+    // goes on lexically.
+    try {
+      auto text = query;
+      vector = co_await remote_->embed_query(std::move(text));
+    } catch (const std::exception& e) {
+      ++query_embed_failures_;
+      spdlog::debug("search: query embedding failed ({})", e.what());
+    }
+  }
   // A query embedding and a pass over every vector: milliseconds of CPU at 10,000 films, so on
   // the CPU pool rather than holding up the other requests of this event loop.
-  auto run = [snap, query = std::move(query), limit, playing]() {
+  auto run = [snap, query = std::move(query), vector = std::move(vector), remote, limit,
+              playing]() {
+    if (remote) return snap->index->search(query, vector, limit, SearchIndex::Mode::fused, playing);
     return snap->index->search(query, limit, SearchIndex::Mode::fused, playing);
   };
   auto hits = co_await cpu_.run(std::move(run));
@@ -135,9 +179,18 @@ std::string SearchService::render_metrics() const {
       "cinestream_search_index_films {}\n"
       "# HELP cinestream_search_index_bytes Memory the current index holds.\n"
       "# TYPE cinestream_search_index_bytes gauge\n"
-      "cinestream_search_index_bytes {}\n",
+      "cinestream_search_index_bytes {}\n"
+      "# HELP cinestream_search_texts_embedded_total Texts a remote service embedded for the "
+      "index.\n"
+      "# TYPE cinestream_search_texts_embedded_total counter\n"
+      "cinestream_search_texts_embedded_total {}\n"
+      "# HELP cinestream_search_embedding_failures_total Failed embedding calls (index, query).\n"
+      "# TYPE cinestream_search_embedding_failures_total counter\n"
+      "cinestream_search_embedding_failures_total{{for=\"index\"}} {}\n"
+      "cinestream_search_embedding_failures_total{{for=\"query\"}} {}\n",
       builds_.load(), build_failures_.load(), searches_.load(), snap->films.size(),
-      snap->index->memory_bytes());
+      snap->index->memory_bytes(), embedded_.load(), embed_failures_.load(),
+      query_embed_failures_.load());
 }
 
 }  // namespace cinestream::search

@@ -99,6 +99,42 @@ TEST(Search, FindsFilmsInAnyScriptDespiteTyposCityFirst) {
   EXPECT_EQ(results[0].as_object().at("film_id").as_int64(), film);
 }
 
+// With --search-embeddings gemini the vectors come from the embedding API (here the demo's
+// stand-in): each film's texts once, not again at the next refresh while they stay the same.
+TEST(Search, VectorsFromTheGeminiEmbeddingApiAreAskedForOnce) {
+  testing::TempDir dir;
+  auto args = testing::demo_args("{}", 9);
+  args.insert(args.end(), {"--catalog-link-ms", "100", "--search-refresh-ms", "200",
+                           "--search-embeddings", "gemini"});
+  ServerProcess s(dir.str(), args);
+  auto movies = testing::scrape_and_link(s.port(), "kyiv");
+  ASSERT_FALSE(movies.empty());
+  const auto& first = movies[0].as_object();
+  auto film = first.at("film_id").as_int64();
+  auto title = std::string(first.at("titles").as_object().at("en").as_string());
+  ApiClient c(s.port());
+  ASSERT_TRUE(eventually(
+      [&] { return within(found(c, "/api/search?q=" + encoded(title), "results"), film, 3); }, 15s))
+      << c.get("/api/search?q=" + encoded(title)).body;
+  std::int64_t embedded = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        embedded = testing::metric(s.port(), "cinestream_search_texts_embedded_total");
+        return embedded > 0;
+      },
+      10s));
+  // Refreshes go on (every 200 ms) but the same texts are not sent again.
+  auto builds = testing::metric(s.port(), "cinestream_search_index_builds_total");
+  ASSERT_TRUE(eventually(
+      [&] {
+        return testing::metric(s.port(), "cinestream_search_index_builds_total") >= builds + 3;
+      },
+      10s));
+  EXPECT_EQ(testing::metric(s.port(), "cinestream_search_texts_embedded_total"), embedded);
+  EXPECT_EQ(testing::metric(s.port(), "cinestream_search_embedding_failures_total{for=\"index\"}"),
+            0);
+}
+
 TEST(Search, BadQueriesGetClearErrors) {
   testing::TempDir dir;
   ServerProcess s(dir.str(), testing::demo_args("{}", 9));

@@ -105,6 +105,9 @@ struct Config {
   std::chrono::milliseconds recommend_refresh_interval{30'000};
   // How often each process rebuilds its search index from the catalogue.
   std::chrono::milliseconds search_refresh_interval{30'000};
+  // Where search vectors come from: "gemini" (the embedding API, with the Gemini key and base
+  // URL), "offline" (computed locally), or "auto": Gemini when a key is set outside demo mode.
+  std::string search_embeddings = "auto";
   // Film metadata: TMDB when a credential is set (a v3 key or a v4 read token), else one Gemini
   // call per film; calls to it allowed per hour (0: no enrichment).
   std::string tmdb_api_key;

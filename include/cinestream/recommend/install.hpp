@@ -13,6 +13,8 @@ struct RecommendFeature {
   RecommendApiOptions api;
 };
 
-RecommendationService& install(App& app, catalog::CatalogService& films, RecommendFeature feature);
+// `embedder`: what gives films their content vectors (the search feature's local one).
+RecommendationService& install(App& app, catalog::CatalogService& films,
+                               const search::Embedder* embedder, RecommendFeature feature);
 
 }  // namespace cinestream::recommend

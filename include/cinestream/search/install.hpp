@@ -14,7 +14,9 @@ namespace cinestream::search {
 struct SearchFeature {
   SearchOptions service;
   SearchApiOptions api;
-  // What embeds films and queries; none: the offline embedder.
+  // What embeds films and queries: a remote service (Gemini) when given, else this embedder,
+  // else the offline one.
+  std::unique_ptr<EmbeddingService> remote;
   std::unique_ptr<Embedder> embedder;
 };
 

@@ -15,13 +15,18 @@
 #include "cinestream/catalog/catalog_service.hpp"
 #include "cinestream/runtime/blocking_pool.hpp"
 #include "cinestream/search/embedder.hpp"
+#include "cinestream/search/embedding_service.hpp"
 #include "cinestream/search/search_index.hpp"
+#include "cinestream/search/vector_cache.hpp"
 
 namespace cinestream::search {
 
 struct SearchOptions {
   std::chrono::milliseconds refresh_interval{30'000};
   std::size_t max_films = 50'000;  // the most films one index holds
+  // With a remote EmbeddingService: texts sent to it per refresh at most (the rest wait for the
+  // next one). A query's embedding is bounded by the service's own deadline.
+  std::size_t max_new_embeddings = 2'000;
 };
 
 struct FoundFilm {
@@ -34,8 +39,10 @@ Document document_of(const catalog::Film& f);
 
 class SearchService {
  public:
+  // `embedder` computes vectors locally; with `remote` (may be null) vectors come from that
+  // service instead and `embedder` is not used.
   SearchService(catalog::CatalogService& films, BlockingPool& cpu, const Embedder& embedder,
-                SearchOptions options);
+                EmbeddingService* remote, SearchOptions options);
 
   // Reads every film (db pool), builds the index (CPU pool), swaps it in.
   boost::asio::awaitable<void> refresh();
@@ -54,6 +61,7 @@ class SearchService {
 
  private:
   struct Snapshot {
+    std::shared_ptr<const Embedder> vectors;  // what the index embeds with (outlives it)
     std::shared_ptr<const SearchIndex> index;
     std::unordered_map<std::int64_t, catalog::Film> films;
   };
@@ -62,10 +70,13 @@ class SearchService {
   catalog::CatalogService& films_;
   BlockingPool& cpu_;
   const Embedder& embedder_;
+  EmbeddingService* remote_;
   SearchOptions options_;
+  VectorCache cache_;  // the remote service's vectors; touched by refresh() only
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<std::int64_t> builds_{0}, build_failures_{0}, searches_{0};
+  std::atomic<std::int64_t> embedded_{0}, embed_failures_{0}, query_embed_failures_{0};
 };
 
 }  // namespace cinestream::search
