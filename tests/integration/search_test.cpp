@@ -104,8 +104,9 @@ TEST(Search, FindsFilmsInAnyScriptDespiteTyposCityFirst) {
 TEST(Search, VectorsFromTheGeminiEmbeddingApiAreAskedForOnce) {
   testing::TempDir dir;
   auto args = testing::demo_args("{}", 9);
-  args.insert(args.end(), {"--catalog-link-ms", "100", "--search-refresh-ms", "200",
-                           "--search-embeddings", "gemini"});
+  args.insert(args.end(),
+              {"--catalog-link-ms", "100", "--search-refresh-ms", "200", "--search-embeddings",
+               "gemini", "--enrich-budget-per-hour", "0"});  // texts stay the same
   ServerProcess s(dir.str(), args);
   auto movies = testing::scrape_and_link(s.port(), "kyiv");
   ASSERT_FALSE(movies.empty());
