@@ -1,6 +1,7 @@
 #pragma once
-// The recommendation model over everyone's ratings, interactions and film content vectors:
-// user- and item-based collaborative filtering, content similarity, popularity and their hybrid.
+// Recommendations (issue #19): an immutable model built from ratings, implicit activity and
+// film content vectors; user CF, item CF, content, popularity and their hybrid. Pure CPU work:
+// build it on the CPU pool, share the snapshot read-only.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -60,6 +61,26 @@ struct ModelOptions {
   double activity_half_life_days = 7;
   // Hybrid: how many ratings a user needs before CF dominates (fewer: content/item/popularity).
   std::size_t cf_min_ratings = 5;
+  // The hybrid's blend: each component's scores are standardised over the allowed films, then
+  // weighted. Chosen on bench/recommend's data (bench/RESULTS.md): there, CF and content
+  // re-rank what is popular, and popularity alone beats either CF alone on top-10 lists.
+  struct HybridWeights {
+    double user_cf = 0, item_cf = 0, content = 0, popularity = 0;
+  };
+  HybridWeights few_ratings{0, 0, 0.2, 0.8};         // 1 .. cf_min_ratings - 1 ratings
+  HybridWeights many_ratings{0.05, 0.05, 0.2, 0.7};  // cf_min_ratings or more
+
+  // Bounds on the work (one query stays in the millisecond range on a large catalogue): raters
+  // of one film looked at when searching a user's neighbours, and when building item neighbours.
+  std::size_t max_raters_scanned = 300;
+  // Item similarities computed from few common raters are shrunk: sim * n / (n + this).
+  double item_shrinkage = 10;
+  // Popularity: the weights of log(1 + decayed activity) and log(1 + ratings) beside the
+  // Bayesian average (stars): how many see a film, beside how much they like it.
+  double activity_weight = 0.5;
+  double count_weight = 0.5;
+  // Strategy::random's seed (with the user's name): a deterministic baseline.
+  std::uint64_t random_seed = 19;
 };
 
 enum class Strategy { user_cf, item_cf, content, popularity, random, hybrid };
@@ -85,14 +106,14 @@ struct Suggestion {
 };
 
 struct Query {
-  std::string_view user;  // "" : anonymous (popularity only)
+  std::string_view user{};  // "" : anonymous (popularity only)
   // The user's ratings now; when nullptr the model uses the ratings it was built with.
   const std::vector<OwnRating>* own = nullptr;
   // Only these films may be suggested (e.g. playing in the city); empty: any film the model knows.
-  std::span<const std::int64_t> candidates;
+  std::span<const std::int64_t> candidates{};
   // Never suggested (seen, hidden). Films the user rated are always excluded.
-  std::span<const std::int64_t> exclude;
-  std::string_view city;  // popularity counts this city's activity
+  std::span<const std::int64_t> exclude{};
+  std::string_view city{};  // popularity counts this city's activity
   std::size_t limit = 10;
 };
 
@@ -108,6 +129,12 @@ class Model {
                                   std::size_t limit) const;
   // Pearson correlation of two users over their common films; nullopt below min_common.
   std::optional<double> pearson(std::string_view a, std::string_view b) const;
+  // User CF's mean-centred prediction of `user`'s rating of `film` from their top-k neighbours
+  // (built ratings); nullopt when no neighbour rated it.
+  std::optional<double> predict(std::string_view user, std::int64_t film) const;
+  // Adjusted cosine of two films over their common raters (each rating minus its rater's mean),
+  // unshrunk; nullopt without a common rater.
+  std::optional<double> adjusted_cosine(std::int64_t a, std::int64_t b) const;
 
   std::size_t users() const;
   std::size_t films() const;
