@@ -158,7 +158,9 @@ TEST(Recommendations, RankedFromEveryonesRatingsAndTheVisitorsOwnAtOnce) {
   auto similar = ids_of(json_object_of(like.body));
   EXPECT_FALSE(contains(similar, f[0]));
   ASSERT_TRUE(contains(similar, f[3])) << like.body;
-  if (contains(similar, f[4])) EXPECT_LT(rank_of(similar, f[3]), rank_of(similar, f[4]));
+  if (contains(similar, f[4])) {
+    EXPECT_LT(rank_of(similar, f[3]), rank_of(similar, f[4]));
+  }
 }
 
 TEST(Recommendations, BadRequestsGetClearErrors) {
