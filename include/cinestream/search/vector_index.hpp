@@ -18,6 +18,7 @@ class VectorIndex {
   // Appends a row (building only; not thread-safe). Throws std::invalid_argument on a vector of
   // another size.
   void add(std::span<const float> unit_vector);
+  void reserve(std::size_t rows) { data_.reserve(rows * dimensions_); }
 
   struct Scored {
     std::uint32_t row;
