@@ -15,6 +15,7 @@
 #include "cinestream/search/search_index.hpp"
 #include "cinestream/search/search_text.hpp"
 #include "cinestream/search/vector_index.hpp"
+#include "cinestream/text/name_matching.hpp"
 
 namespace cinestream::search {
 namespace {
@@ -131,6 +132,14 @@ TEST(SearchIndex, ToleratesTypos) {
   // A short word must be spelled right: "dine" is not "dune" (under four letters' rule it
   // would be one edit away).
   EXPECT_TRUE(index().search("dne", 5, Mode::lexical).empty());
+}
+
+TEST(LexicalIndex, BoundedEditDistance) {
+  EXPECT_EQ(text::edit_distance("kitten", "sitting", 5), 3U);
+  EXPECT_EQ(text::edit_distance("kitten", "sitting", 1), 2U);  // over the bound: bound + 1
+  EXPECT_EQ(text::edit_distance("", "abc", 5), 3U);
+  EXPECT_EQ(text::edit_distance("dune", "dune", 0), 0U);
+  EXPECT_EQ(text::edit_distance("a", "abcdef", 2), 3U);  // lengths alone exceed it
 }
 
 TEST(LexicalIndex, TypoToleranceStartsAtFourLetters) {
