@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "cinestream/search/search_text.hpp"
-#include "cinestream/text/name_matching.hpp"
+#include "cinestream/text/edit_distance.hpp"
 
 namespace cinestream::search {
 namespace {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 
+#include "cinestream/text/edit_distance.hpp"
 #include "cinestream/text/normalize.hpp"
 
 namespace cinestream::text {

@@ -15,7 +15,7 @@
 #include "cinestream/search/search_index.hpp"
 #include "cinestream/search/search_text.hpp"
 #include "cinestream/search/vector_index.hpp"
-#include "cinestream/text/name_matching.hpp"
+#include "cinestream/text/edit_distance.hpp"
 
 namespace cinestream::search {
 namespace {

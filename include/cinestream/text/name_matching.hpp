@@ -37,10 +37,6 @@ struct NameForm {
 };
 NameForm name_form(std::string_view name, bool movie, const std::vector<std::string>& places = {});
 
-// Levenshtein distance of two byte strings, or `bound + 1` as soon as it must exceed `bound`
-// (a bounded search stops early).
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound);
-
 // 1 - Levenshtein distance / the longer length, over bytes (name forms' tokens are ASCII).
 double edit_similarity(std::string_view a, std::string_view b);
 
