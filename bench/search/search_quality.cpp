@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <random>
@@ -78,45 +79,60 @@ std::vector<Query> load_queries(const std::string& path) {
   return out;
 }
 
-// Generated films: titles and overviews of words drawn from the real ones (so word frequencies
-// and posting lengths grow as a real catalogue's would), ids far above the real ones.
+// Generated films, as a real catalogue grows: titles of invented words (each film's Ukrainian
+// and Russian titles the Cyrillic spelling of its English one, as with real releases), so they
+// collide with the labelled films no more than real titles do; overviews of words drawn from
+// the real overviews (plot vocabulary is shared: "family", "war", "love"), so word frequencies
+// and posting lengths grow as they would. Ids far above the real ones.
 std::vector<Document> padded(const std::vector<Document>& real, std::size_t total, unsigned seed) {
-  std::vector<std::string> title_words, overview_words, genres;
-  auto split = [](const std::string& s, std::vector<std::string>& into) {
-    std::istringstream in(s);
-    std::string w;
-    while (in >> w)
-      into.push_back(w);
-  };
+  std::vector<std::string> overview_words, genres;
   for (const auto& d : real) {
-    for (const auto& t : d.titles)
-      split(t, title_words);
-    for (const auto& o : d.overviews)
-      split(o, overview_words);
+    for (const auto& o : d.overviews) {
+      std::istringstream in(o);
+      std::string w;
+      while (in >> w)
+        overview_words.push_back(w);
+    }
     for (const auto& g : d.genres)
       genres.push_back(g);
   }
+  // Syllables in both scripts.
+  static const char* const kLatin[] = {"ka",  "lo",  "mi",  "ser", "van", "dor", "ti",  "bra",
+                                       "nes", "ro",  "pel", "zu",  "an",  "ko",  "ri",  "mar",
+                                       "te",  "sol", "vi",  "gor", "na",  "lu",  "bek", "sta"};
+  static const char* const kCyrillic[] = {"ка",  "ло",  "мі",  "сер", "ван", "дор", "ті",  "бра",
+                                          "нес", "ро",  "пел", "зу",  "ан",  "ко",  "рі",  "мар",
+                                          "те",  "сол", "ві",  "гор", "на",  "лу",  "бек", "ста"};
+  constexpr std::size_t kSyllables = std::size(kLatin);
   std::mt19937 rng(seed);
-  auto pick = [&](const std::vector<std::string>& from) {
-    return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)];
-  };
-  auto words = [&](const std::vector<std::string>& from, int lo, int hi) {
-    std::string s;
-    for (int n = std::uniform_int_distribution<int>(lo, hi)(rng); n > 0; --n) {
-      if (!s.empty()) s.push_back(' ');
-      s += pick(from);
-    }
-    return s;
+  auto uniform = [&](std::size_t lo, std::size_t hi) {
+    return std::uniform_int_distribution<std::size_t>(lo, hi)(rng);
   };
   auto out = real;
   for (std::size_t i = real.size(); i < total; ++i) {
     Document d;
     d.film = 1'000'000 + static_cast<std::int64_t>(i);
-    for (int t = 0; t < 3; ++t)
-      d.titles.push_back(words(title_words, 1, 4));
-    d.genres = {pick(genres), pick(genres)};
-    d.overviews.push_back(words(overview_words, 15, 35));
-    d.year = std::uniform_int_distribution<int>(1925, 2025)(rng);
+    std::string latin, cyrillic;
+    for (auto words = uniform(1, 3); words > 0; --words) {
+      if (!latin.empty()) {
+        latin.push_back(' ');
+        cyrillic.push_back(' ');
+      }
+      for (auto syl = uniform(2, 4); syl > 0; --syl) {
+        const auto k = uniform(0, kSyllables - 1);
+        latin += kLatin[k];
+        cyrillic += kCyrillic[k];
+      }
+    }
+    d.titles = {cyrillic, latin};
+    d.genres = {genres[uniform(0, genres.size() - 1)], genres[uniform(0, genres.size() - 1)]};
+    std::string overview;
+    for (auto n = uniform(15, 35); n > 0; --n) {
+      if (!overview.empty()) overview.push_back(' ');
+      overview += overview_words[uniform(0, overview_words.size() - 1)];
+    }
+    d.overviews = {overview};
+    d.year = static_cast<int>(uniform(1925, 2025));
     out.push_back(std::move(d));
   }
   return out;
@@ -263,37 +279,48 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   auto big = SearchIndex::build(big_docs, embedder);
   const double build_ms = ms(Clock::now() - t0);
-  fmt::print("\nQuality with the catalogue padded to {} films (generated films of real words):\n",
-             big->size());
+  fmt::print("\nQuality with the catalogue padded to {} films (generated films):\n", big->size());
   quality_table(*big, queries, false);
 
   fmt::print(
       "\nSpeed at {} films, one thread, each query {} times (build {:.0f} ms, "
       "memory_bytes {:.1f} MB):\n",
       big->size(), repeat, build_ms, static_cast<double>(big->memory_bytes()) / 1e6);
-  fmt::print("| {:<20} | {:>7} | {:>8} | {:>8} | {:>8} |\n", "operation", "samples", "p50 ms",
-             "p99 ms", "max ms");
-  fmt::print("|----------------------|---------|----------|----------|----------|\n");
+  // Wall time, and the thread's CPU time beside it: on a machine shared with other work the
+  // wall time includes waiting for a core, the CPU time is what the search itself costs.
+  fmt::print("| {:<20} | {:>7} | {:>8} | {:>8} | {:>8} | {:>10} | {:>10} |\n", "operation",
+             "samples", "p50 ms", "p99 ms", "max ms", "cpu p50 ms", "cpu p99 ms");
+  fmt::print(
+      "|----------------------|---------|----------|----------|----------|------------|"
+      "------------|\n");
+  auto thread_cpu_ms = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+  };
   auto timed = [&](const std::string& name, auto&& op) {
-    std::vector<double> samples;
+    std::vector<double> samples, cpu;
     for (int r = 0; r < repeat; ++r) {
       for (const auto& q : queries) {
-        auto s = Clock::now();
+        const auto c = thread_cpu_ms();
+        const auto s = Clock::now();
         op(q);
         samples.push_back(ms(Clock::now() - s));
+        cpu.push_back(thread_cpu_ms() - c);
       }
     }
-    fmt::print("| {:<20} | {:>7} | {:>8.3f} | {:>8.3f} | {:>8.3f} |\n", name, samples.size(),
-               percentile(samples, 0.5), percentile(samples, 0.99),
-               *std::max_element(samples.begin(), samples.end()));
-    return percentile(samples, 0.99);
+    fmt::print("| {:<20} | {:>7} | {:>8.3f} | {:>8.3f} | {:>8.3f} | {:>10.3f} | {:>10.3f} |\n",
+               name, samples.size(), percentile(samples, 0.5), percentile(samples, 0.99),
+               *std::max_element(samples.begin(), samples.end()), percentile(cpu, 0.5),
+               percentile(cpu, 0.99));
+    return std::pair{percentile(samples, 0.99), percentile(cpu, 0.99)};
   };
   std::size_t sink = 0;
   timed("search lexical",
         [&](const Query& q) { sink += big->search(q.text, 10, Mode::lexical).size(); });
   timed("search vector",
         [&](const Query& q) { sink += big->search(q.text, 10, Mode::vector).size(); });
-  const double p99 =
+  const auto [p99, cpu_p99] =
       timed("search fused", [&](const Query& q) { sink += big->search(q.text, 10).size(); });
   std::vector<std::int64_t> city;
   for (std::size_t i = 0; i < big_docs.size(); i += 40)
@@ -304,6 +331,7 @@ int main(int argc, char** argv) {
     sink += big->suggest(q.text.substr(0, std::min<std::size_t>(q.text.size(), 3)), 8).size();
   });
   timed("suggest (whole)", [&](const Query& q) { sink += big->suggest(q.text, 8).size(); });
-  fmt::print("search p99 {:.3f} ms (target <= 10 ms): {}\n", p99, p99 <= 10 ? "MET" : "MISSED");
+  fmt::print("fused search p99 {:.3f} ms wall, {:.3f} ms CPU (target <= 10 ms): {}\n", p99, cpu_p99,
+             p99 <= 10 ? "MET" : "MISSED");
   return sink == 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "cinestream/search/search_text.hpp"
+#include "cinestream/text/edit_distance.hpp"
 
 namespace cinestream::search {
 namespace {
@@ -52,27 +53,6 @@ std::uint16_t saturate(std::size_t n) {
 }
 
 }  // namespace
-
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound) {
-  if (a.size() > b.size()) std::swap(a, b);
-  if (b.size() - a.size() > bound) return bound + 1;
-  std::vector<std::size_t> row(a.size() + 1);
-  for (std::size_t i = 0; i <= a.size(); ++i)
-    row[i] = i;
-  for (std::size_t j = 1; j <= b.size(); ++j) {
-    std::size_t diagonal = row[0];
-    row[0] = j;
-    std::size_t best = row[0];
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-      const std::size_t up = row[i];
-      row[i] = std::min({row[i] + 1, row[i - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-      best = std::min(best, row[i]);
-    }
-    if (best > bound) return bound + 1;
-  }
-  return std::min(row[a.size()], bound + 1);
-}
 
 LexicalIndex::LexicalIndex(std::span<const Fields> docs) {
   // Folded words of every field of every document, then the sorted vocabulary.
@@ -187,7 +167,7 @@ std::vector<LexicalIndex::Expansion> LexicalIndex::expand(const std::string& wor
     std::vector<Near> near;
     for (const auto& [term, count] : shared) {
       if (count < needed || static_cast<std::int64_t>(term) == exact) continue;
-      auto d = edit_distance(word, terms_[term], max_distance);
+      auto d = text::edit_distance(word, terms_[term], max_distance);
       if (d >= 1 && d <= max_distance) near.push_back({term, d});
     }
     std::sort(near.begin(), near.end(), [&](const Near& a, const Near& b) {

@@ -60,6 +60,7 @@ std::shared_ptr<const SearchIndex> SearchIndex::build(std::vector<Document> docs
     fields.push_back(std::move(f));
   }
   VectorIndex vectors(embedder.dimensions());
+  vectors.reserve(texts.size());
   for (std::size_t i = 0; i < texts.size(); i += kEmbedBatch) {
     const auto n = std::min(kEmbedBatch, texts.size() - i);
     auto batch = embedder.embed(std::span<const std::string>(texts).subspan(i, n));

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 
+#include "cinestream/text/edit_distance.hpp"
 #include "cinestream/text/normalize.hpp"
 
 namespace cinestream::text {
@@ -105,6 +106,27 @@ std::vector<std::string> movie_keys(std::string_view title) {
 }
 std::vector<std::string> cinema_keys(std::string_view name) {
   return keys_for(name, false);
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (b.size() - a.size() > bound) return bound + 1;
+  std::vector<std::size_t> row(a.size() + 1);
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    row[i] = i;
+  for (std::size_t j = 1; j <= b.size(); ++j) {
+    std::size_t diagonal = row[0];
+    row[0] = j;
+    std::size_t best = row[0];
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      const std::size_t up = row[i];
+      row[i] = std::min({row[i] + 1, row[i - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+      best = std::min(best, row[i]);
+    }
+    if (best > bound) return bound + 1;
+  }
+  return std::min(row[a.size()], bound + 1);
 }
 
 // ---- The resolver --------------------------------------------------------------------------
@@ -381,19 +403,7 @@ std::string joined(std::vector<std::string> tokens, bool sorted) {
 }
 
 std::size_t levenshtein(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
+  return edit_distance(a, b, std::max(a.size(), b.size()));
 }
 
 double ratio(std::string_view a, std::string_view b) {

@@ -191,3 +191,10 @@ write("fuzz_site_schedule", [
     site("[" * 40 + "]" * 40, mode=1),
     site("PT1H45M"), site("2026-09-29T15:40:00Z+03:00"), site("&#x27;&laquo;&#99999999;&amp"),
 ])
+
+# Control bytes last (mode 0..2, limit 0..6, the film put first), the query first.
+write("fuzz_search_query", [q.encode() + bytes([2, 5, 1]) for q in [
+    "Тіні забутих предків", "tini zabutykh", "interstellr", "опенгеймер", "Дюн", "dune par",
+    "astronauts travel through a wormhole to save humanity", "", "   ", "du\x01ne",
+    "a" * 1000, "!!! ...", "\u0434" * 201, "Плем'я", "Amélie", "\ufffd", "1965",
+]] + [b"\xff\xfe\x00\x01\x02", b"dune\xc2\x85" + bytes([0, 0, 0])])

@@ -15,6 +15,7 @@
 #include "cinestream/search/search_index.hpp"
 #include "cinestream/search/search_text.hpp"
 #include "cinestream/search/vector_index.hpp"
+#include "cinestream/text/edit_distance.hpp"
 
 namespace cinestream::search {
 namespace {
@@ -133,6 +134,14 @@ TEST(SearchIndex, ToleratesTypos) {
   EXPECT_TRUE(index().search("dne", 5, Mode::lexical).empty());
 }
 
+TEST(LexicalIndex, BoundedEditDistance) {
+  EXPECT_EQ(text::edit_distance("kitten", "sitting", 5), 3U);
+  EXPECT_EQ(text::edit_distance("kitten", "sitting", 1), 2U);  // over the bound: bound + 1
+  EXPECT_EQ(text::edit_distance("", "abc", 5), 3U);
+  EXPECT_EQ(text::edit_distance("dune", "dune", 0), 0U);
+  EXPECT_EQ(text::edit_distance("a", "abcdef", 2), 3U);  // lengths alone exceed it
+}
+
 TEST(LexicalIndex, TypoToleranceStartsAtFourLetters) {
   std::vector<LexicalIndex::Fields> docs = {{{"Dune"}, {}, {}}, {{"Tenet"}, {}, {}}};
   LexicalIndex lexical(docs);
@@ -210,6 +219,37 @@ TEST(VectorIndex, ExactTopKByCosine) {
   EXPECT_EQ(v.top_k(q, 10, 0.5F).size(), 2U);
   EXPECT_TRUE(v.top_k(std::vector<float>{1, 0, 0}, 3).empty());  // wrong size
   EXPECT_THROW(v.add(std::vector<float>{1}), std::invalid_argument);
+}
+
+TEST(VectorIndex, QuantisedScoresStayCloseToTheFloatCosine) {
+  // The embedder's real vectors (384 dimensions: the 16-wide blocks), scored through the 8-bit
+  // rows against the float dot product.
+  OfflineEmbedder e(384);
+  const std::vector<std::string> texts = {"astronauts travel through a wormhole",
+                                          "a princess finds her sister in winter",
+                                          "Тіні забутих предків", "dune"};
+  auto v = e.embed(texts);
+  VectorIndex index(384);
+  for (const auto& row : v)
+    index.add(row);
+  for (const auto& q : v) {
+    std::vector<float> scores(v.size());
+    index.score_all(q, scores);
+    for (std::size_t r = 0; r < v.size(); ++r)
+      EXPECT_NEAR(scores[r], dot(q, v[r]), 0.01);
+  }
+  // 37 dimensions: a block and the scalar tail.
+  VectorIndex odd(37);
+  std::vector<float> a(37);
+  for (int i = 0; i < 37; ++i)
+    a[i] = static_cast<float>((i * 7) % 11) - 5.0F;
+  const float norm = std::sqrt(dot(a, a));
+  for (auto& x : a)
+    x /= norm;
+  odd.add(a);
+  std::vector<float> score(1);
+  odd.score_all(a, score);
+  EXPECT_NEAR(score[0], 1.0F, 0.01);
 }
 
 TEST(VectorIndex, DotProductOverLongVectors) {
@@ -297,8 +337,8 @@ TEST(SearchIndex, InvalidQueriesFindNothing) {
 }
 
 TEST(SearchIndex, ReportsItsMemory) {
-  // At least the vectors: a title row and an overview row per film, 384 floats each.
-  EXPECT_GE(index().memory_bytes(), catalogue().size() * 2 * 384 * sizeof(float));
+  // At least the vectors: a title row and an overview row per film, 384 bytes each.
+  EXPECT_GE(index().memory_bytes(), catalogue().size() * 2 * 384);
   EXPECT_EQ(index().size(), catalogue().size());
 }
 

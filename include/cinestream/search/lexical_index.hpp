@@ -74,7 +74,4 @@ class LexicalIndex {
   std::vector<std::uint32_t> title_terms_;
 };
 
-// Levenshtein distance of two byte strings, or `bound + 1` once it must exceed `bound`.
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound);
-
 }  // namespace cinestream::search
