@@ -123,7 +123,7 @@ std::vector<Suggestion> Model::recommend(const Query& q, Strategy s) const {
                                    ? random_ranking(q.user, m.options.random_seed, allowed, q.limit)
                                    : rank(m, p, q, s, allowed);
   std::vector<Suggestion> out;
-  out.reserve(q.limit);
+  out.reserve(std::min(q.limit, ranked.size() + q.candidates.size()));
   for (const Ranked& r : ranked)
     out.push_back({m.matrix.film_ids[r.film], r.score, r.reason});
 
