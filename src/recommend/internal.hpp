@@ -58,6 +58,22 @@ struct RatingMatrix {
   std::size_t memory_bytes() const;
 };
 
+// Calls f(index, value in a, value in b) for each index in both rows (each sorted by index).
+template <class F>
+void for_common(std::span<const Entry> a, std::span<const Entry> b, F f) {
+  for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+    if (a[i].index < b[j].index) {
+      ++i;
+    } else if (b[j].index < a[i].index) {
+      ++j;
+    } else {
+      f(a[i].index, a[i].value, b[j].value);
+      ++i;
+      ++j;
+    }
+  }
+}
+
 // What one query works from: the user's ratings (built or given) as sorted film indexes.
 struct Profile {
   std::optional<Index> user;   // in the matrix (excluded from their own neighbours)

@@ -11,23 +11,14 @@ std::optional<double> adjusted_cosine(const RatingMatrix& m, Index a, Index b) {
   auto ca = m.film_column(a), cb = m.film_column(b);
   double dot = 0, na = 0, nb = 0;
   bool common = false;
-  // Both columns are sorted by user: a merge.
-  for (std::size_t i = 0, j = 0; i < ca.size() && j < cb.size();) {
-    if (ca[i].index < cb[j].index) {
-      ++i;
-    } else if (cb[j].index < ca[i].index) {
-      ++j;
-    } else {
-      const double mean = m.user_mean[ca[i].index];
-      const double x = ca[i].value - mean, y = cb[j].value - mean;
-      dot += x * y;
-      na += x * x;
-      nb += y * y;
-      common = true;
-      ++i;
-      ++j;
-    }
-  }
+  for_common(ca, cb, [&](Index user, float va, float vb) {
+    const double mean = m.user_mean[user];
+    const double x = va - mean, y = vb - mean;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+    common = true;
+  });
   if (!common) return std::nullopt;
   if (na <= 1e-12 || nb <= 1e-12) return 0.0;
   return dot / std::sqrt(na * nb);

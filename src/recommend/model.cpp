@@ -123,7 +123,7 @@ std::vector<Suggestion> Model::recommend(const Query& q, Strategy s) const {
                                    ? random_ranking(q.user, m.options.random_seed, allowed, q.limit)
                                    : rank(m, p, q, s, allowed);
   std::vector<Suggestion> out;
-  out.reserve(q.limit);
+  out.reserve(std::min(q.limit, ranked.size() + q.candidates.size()));
   for (const Ranked& r : ranked)
     out.push_back({m.matrix.film_ids[r.film], r.score, r.reason});
 
@@ -180,15 +180,7 @@ std::optional<double> Model::pearson(std::string_view a, std::string_view b) con
   if (!ua || !ub) return std::nullopt;
   auto ra = m.user_row(*ua), rb = m.user_row(*ub);
   PearsonSums sums;
-  for (std::size_t i = 0, j = 0; i < ra.size() && j < rb.size();) {
-    if (ra[i].index < rb[j].index) {
-      ++i;
-    } else if (rb[j].index < ra[i].index) {
-      ++j;
-    } else {
-      sums.add(ra[i++].value, rb[j++].value);
-    }
-  }
+  for_common(ra, rb, [&sums](Index, float x, float y) { sums.add(x, y); });
   return sums.correlation(std::max<std::size_t>(impl_->options.min_common, 1));
 }
 

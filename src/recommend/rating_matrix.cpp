@@ -107,6 +107,7 @@ std::size_t RatingMatrix::memory_bytes() const {
   }
   bytes += user_index.size() * (sizeof(std::string) + sizeof(Index) + 2 * sizeof(void*)) +
            user_index.bucket_count() * sizeof(void*);
+  // The index holds its own copy of each name.
   for (const std::string& n : user_names)
     bytes += n.capacity() > 15 ? n.capacity() + 1 : 0;
   bytes += film_ids.capacity() * sizeof(std::int64_t);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "cinestream/recommend/model.hpp"
@@ -278,6 +279,11 @@ TEST(RecommendHybrid, AnonymousAndUnknownUsersGetPopularity) {
   EXPECT_EQ(films_of(m->recommend({.user = "nobody"})), popular);
   // Every personal strategy falls back to it rather than answering nothing.
   EXPECT_EQ(films_of(m->recommend({.user = "nobody"}, Strategy::user_cf)), popular);
+  // A limit beyond the catalogue is not an allocation of that size.
+  const std::int64_t playing[] = {1, 2, 99};
+  EXPECT_EQ(m->recommend({.user = "", .limit = SIZE_MAX}).size(), 6u);
+  EXPECT_EQ(m->recommend({.user = "", .candidates = playing, .limit = SIZE_MAX}).size(), 3u);
+  EXPECT_TRUE(m->recommend({.user = "alice", .limit = 0}).empty());
   auto r = m->recommend({.user = "", .city = "lviv"});
   EXPECT_EQ(r[0].reason.kind, ReasonKind::popular_in_city);
 }
