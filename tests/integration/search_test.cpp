@@ -35,7 +35,8 @@ std::vector<std::int64_t> found(ApiClient& c, const std::string& target, const c
   std::vector<std::int64_t> out;
   auto r = c.get(target);
   if (r.status != 200) return out;
-  for (const auto& f : json_object_of(r.body)[list].as_array())
+  auto doc = json_object_of(r.body);
+  for (const auto& f : doc[list].as_array())
     out.push_back(f.as_object().at("film_id").as_int64());
   return out;
 }
