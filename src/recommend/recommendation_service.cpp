@@ -236,8 +236,8 @@ asio::awaitable<CityPicks> RecommendationService::for_city(std::optional<std::st
         exclude.push_back(m.film_id);
     strategy = Strategy::hybrid;
     // Neighbours and predictions cost milliseconds of CPU: on the CPU pool, off the event loop.
-    auto rank = [model, who = *user, own = std::move(own), exclude = std::move(exclude),
-                 candidates, limit]() {
+    auto rank = [model, who = *user, own = std::move(own), exclude = std::move(exclude), candidates,
+                 limit]() {
       Query q;
       q.user = who;
       q.own = &own;
