@@ -15,10 +15,8 @@ CINESTREAM_REQUIRE_MONGO=1 ctest --test-dir "${BUILD_DIR:-build}" --output-on-fa
 # Then the unit and integration suites under ASan+UBSan and under TSan, and a short fuzz run of
 # each target, each in its own build directory (README, "Tests"). Skip them locally with
 # CINESTREAM_SKIP_SANITIZERS=1 and CINESTREAM_SKIP_FUZZ=1; CINESTREAM_FUZZ_SECONDS per target.
-if [ "${CINESTREAM_SKIP_SANITIZERS:-0}" != 1 ] && [ "${CINESTREAM_SKIP_FUZZ:-0}" != 1 ]; then
-  # The fuzzers come from the ASan+UBSan tree (one clang build fewer).
-  export CINESTREAM_ASAN_FUZZERS=1 FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-${ASAN_BUILD_DIR:-build-asan}}
-fi
+# CINESTREAM_ASAN_FUZZERS=1 builds the fuzzers in the ASan+UBSan tree and fuzzes from there (one
+# clang build fewer; set FUZZ_BUILD_DIR=build-asan with it). Not yet the default: unproved in CI.
 if [ "${CINESTREAM_SKIP_SANITIZERS:-0}" != 1 ]; then
   bash ops/test-sanitizers.sh asan
   bash ops/test-sanitizers.sh tsan
