@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "cinestream/store/errors.hpp"
 
@@ -74,9 +75,26 @@ Connection::Connection(const std::string& path) {
   }
   // Other processes may hold the write lock for a moment: wait instead of failing.
   sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
-  exec("PRAGMA foreign_keys=ON");
+  try {
+    // Turning a new database to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at
+    // once, without the busy handler, while another connection does the same (processes
+    // starting together on a fresh data directory): try again for as long as the timeout above.
+    for (int attempt = 1;; ++attempt) {
+      int busy = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (busy == SQLITE_OK) break;
+      if ((busy != SQLITE_BUSY && busy != SQLITE_LOCKED) || attempt >= 100) {
+        exec("PRAGMA journal_mode=WAL");  // throws with SQLite's message
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 Connection::~Connection() {
