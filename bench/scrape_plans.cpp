@@ -4,6 +4,10 @@
 // next day's refresh. Usage: cinestream_bench_scrape [--latency-ms 3000] [--city kyiv] [--seed 1]
 // With --quality instead: recall and precision of full scrapes of three cities with every fault of
 // the stand-in on, beside the same scrapes with faults off (issue #14).
+// With --sites: the stand-in also serves its cinemas' websites (about half with schema.org data,
+// the rest HTML only, slow, failing, huge, closed by robots.txt or redirecting to private
+// addresses); full scrapes of three cities with every model fault on, the model-only plan beside
+// the sites-first plan, both in their default configuration (issue #20).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +19,7 @@
 #include <filesystem>
 
 #include "cinestream/agent/scraper.hpp"
+#include "cinestream/agent/site_reader.hpp"
 #include "cinestream/gemini_sim/scoring.hpp"
 #include "cinestream/gemini_sim/sim_server.hpp"
 #include "cinestream/store/sqlite_store.hpp"
@@ -48,23 +53,42 @@ cs::gemini::ClientOptions client_options(const cs::gemini_sim::SimServer& sim) {
   return options;
 }
 
+// The benchmark's clock: 22:00 UTC before tomorrow.
+cs::SysSeconds bench_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(
+      date::sys_days{date::floor<date::days>(std::chrono::system_clock::now())} + date::days{1} -
+      2h);
+}
+
 // What one benchmark scrape runs on: a fresh store and a Gemini client on the stand-in, with
 // the clock at 22:00 UTC before the first day.
 struct Rig {
   Rig(const cs::CityCatalog& catalog_, cs::gemini_sim::SimServer& sim_, const cs::Location& city_,
-      const std::string& path, const cs::gemini::ClientOptions& options)
+      const std::string& path, const cs::gemini::ClientOptions& options, bool read_sites = false)
       : catalog(catalog_),
         sim(sim_),
         city(city_),
         store(fresh_store(path, catalog_)),
         repos(cs::agent::scrape_store_of(*store)),
-        client(http, options, meter, limiter) {}
-  ~Rig() { pool.stop(); }
+        client(http, options, meter, limiter) {
+    if (read_sites) {
+      // The operators' defaults; only loopback is let through, where the stand-in's sites are.
+      cs::agent::SiteReaderOptions o;
+      o.allow_loopback = true;
+      o.cpu = &cpu;
+      sites_shared = std::make_unique<cs::agent::SiteReaderShared>(o);
+      sites = std::make_unique<cs::agent::SiteReader>(io.get_executor(), o, *sites_shared);
+    }
+  }
+  ~Rig() {
+    pool.stop();
+    cpu.stop();
+  }
 
   cs::agent::ScrapeReport scrape(cs::agent::ScrapeOptions options) {
     cs::agent::ScraperHooks hooks;
     hooks.now = [this] { return now; };
-    cs::agent::Scraper scraper(client, async, catalog, options, hooks);
+    cs::agent::Scraper scraper(client, async, catalog, options, hooks, sites.get());
     auto fut = asio::co_spawn(io, scraper.run(city), asio::use_future);
     io.run();
     io.restart();
@@ -82,6 +106,7 @@ struct Rig {
   const cs::Location& city;
   std::unique_ptr<cs::Database> store;
   cs::BlockingPool pool{2, 1024};
+  cs::BlockingPool cpu{1, 256, "cpu"};
   cs::agent::ScrapeStore repos;
   cs::Async<cs::agent::ScrapeStore> async{repos, pool};
   asio::io_context io;
@@ -89,9 +114,9 @@ struct Rig {
   cs::gemini::UsageMeter meter;
   cs::gemini::CallLimiter limiter{8};
   cs::gemini::Client client;
-  cs::SysSeconds now = std::chrono::time_point_cast<std::chrono::seconds>(
-      date::sys_days{date::floor<date::days>(std::chrono::system_clock::now())} + date::days{1} -
-      2h);
+  cs::SysSeconds now = bench_now();
+  std::unique_ptr<cs::agent::SiteReaderShared> sites_shared;
+  std::unique_ptr<cs::agent::SiteReader> sites;
 };
 
 struct Bench {
@@ -214,6 +239,104 @@ int quality_bench(const cs::CityCatalog& catalog, std::uint64_t seed) {
   return 0;
 }
 
+struct SitesRun {
+  cs::agent::ScrapeReport report;
+  double seconds = 0;
+  double recall = 0;
+  double precision = 0;
+};
+
+SitesRun scrape_with_sites(const cs::CityCatalog& catalog, cs::gemini_sim::SimServer& sim,
+                           const cs::Location& city, const std::string& dir, bool read_sites) {
+  auto options = client_options(sim);
+  options.initial_backoff = 10ms;
+  options.max_attempts = 8;
+  Rig rig(catalog, sim, city,
+          fmt::format("{}/sites-{}-{}.sqlite3", dir, city.id, read_sites ? "sites" : "model"),
+          options, read_sites);
+  cs::agent::ScrapeOptions so;
+  so.read_sites = read_sites;
+  auto start = std::chrono::steady_clock::now();
+  SitesRun r;
+  r.report = rig.scrape(so);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto sc = rig.score();
+  r.recall = sc.recall();
+  r.precision = sc.precision();
+  return r;
+}
+
+int sites_bench(const cs::CityCatalog& catalog, std::uint64_t seed) {
+  cs::gemini_sim::SimOptions so;
+  so.world.seed = seed;
+  so.serve_sites = true;
+  // The sites publish the 14 days from the scrape's first day.
+  so.today = cs::local_date(catalog.zone(*catalog.resolve("kyiv")), bench_now());
+  so.faults = cs::gemini_sim::parse_faults(boost::json::parse(kAllFaults).as_object());
+  cs::gemini_sim::SimServer sim(catalog, so);
+  sim.start("127.0.0.1", 0);
+  auto dir = (std::filesystem::temp_directory_path() /
+              fmt::format("cinestream-bench-sites-{}", ::getpid()))
+                 .string();
+  std::filesystem::create_directories(dir);
+  fmt::print(
+      "Cinema sites first vs the model alone (seed {}, {} cinemas, {} movies, 14 days, by-day "
+      "plan, default site reader: 1 s between requests to a host, 20 pages, robots.txt)
+      "
+      "model faults: {}
+
+      ",
+      seed,
+      so.world.cinemas, so.world.movies, kAllFaults);
+  constexpr const char* kRow =
+      "| {:<7} | {:<11} | {:>8} | {:>5} | {:>8} | {:>7} | {:>7} | {:>7} | {:>9} | {:>5} | {:>5} | "
+      "{:<18} |
+      ";
+      fmt::print(fmt::runtime(kRow), "city", "plan", "grounded", "calls", "tokens", "wall s",
+                 "recall", "precis.", "site rows", "model", "saved", "sites s/p/n/f/d/sk");
+  fmt::print(
+      "|{:-<9}|{:-<13}|{:-<10}|{:-<7}|{:-<10}|{:-<9}|{:-<9}|{:-<9}|{:-<11}|{:-<7}|{:-<7}|{:-<20}|
+      ",
+      "",
+      "", "", "", "", "", "", "", "", "", "", "");
+  double worst_ratio = 0, worst_recall = 1, worst_precision = 1;
+  for (const auto* id : {"kyiv", "lviv", "odesa"}) {
+    const auto* city = catalog.resolve(id);
+    std::int64_t model_calls = 0;
+    for (bool read_sites : {false, true}) {
+      auto r = scrape_with_sites(catalog, sim, *city, dir, read_sites);
+      const auto& p = r.report.progress;
+      const auto& s = p.sites;
+      fmt::print(fmt::runtime(kRow), city->name.en, read_sites ? "sites first" : "model only",
+                 p.usage.grounded_calls, p.usage.calls, p.usage.total_tokens,
+                 fmt::format("{:.1f}", r.seconds), fmt::format("{:.4f}", r.recall),
+                 fmt::format("{:.4f}", r.precision), s.rows, p.model_rows, s.calls_saved,
+                 fmt::format("{}/{}/{}/{}/{}/{}", s.structured, s.partial, s.none, s.failing,
+                             s.disallowed, s.skipped));
+      if (!read_sites) {
+        model_calls = p.usage.grounded_calls;
+        continue;
+      }
+      worst_ratio =
+          std::max(worst_ratio, static_cast<double>(p.usage.grounded_calls) /
+                                    static_cast<double>(std::max<std::int64_t>(1, model_calls)));
+      worst_recall = std::min(worst_recall, r.recall);
+      worst_precision = std::min(worst_precision, r.precision);
+    }
+  }
+  fmt::print(
+      "
+sites first / model only, grounded calls: worst {:.3f} (target <= 0.5)
+"
+      "sites first: worst recall {:.4f} (target >= 0.99), worst precision {:.4f} (target >= "
+      "0.995)
+",
+      worst_ratio, worst_recall, worst_precision);
+  sim.stop();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -221,8 +344,10 @@ int main(int argc, char** argv) {
   std::string city_id = "kyiv";
   std::uint64_t seed = 1;
   bool quality = false;
+  bool sites = false;
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--quality") quality = true;
+    if (std::string_view(argv[i]) == "--sites") sites = true;
   }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
@@ -238,6 +363,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (quality) return quality_bench(catalog, seed);
+  if (sites) return sites_bench(catalog, seed);
   cs::gemini_sim::SimOptions so;
   so.world.seed = seed;
   so.world.cinemas = 10;

@@ -10,6 +10,7 @@ namespace cinestream::agent {
 ScrapeService& install(App& app, const CityCatalog& catalog, CityVersions& versions,
                        ScrapeServiceOptions options) {
   options.posters.files = &app.pools().files();
+  options.sites.cpu = &app.pools().cpu();
   auto& store = app.own(std::make_unique<ScrapeStore>(scrape_store_of(app.database())));
   auto& scraper = app.own(std::make_unique<ScrapeService>(
       app.loops(), catalog, Async<ScrapeStore>(store, app.pools().db()), versions,

@@ -163,6 +163,13 @@ class Reader {
     if (tag == "html" && out_.lang.empty()) {
       if (auto lang = attr("lang")) out_.lang = std::string(trimmed(*lang).substr(0, 35));
     }
+    if (tag == "a" && out_.links.size() < limits_.max_links && !in_link_) {
+      if (auto href = attr("href")) {
+        link_ = PageLink{std::string(trimmed(*href).substr(0, 2048)), {}};
+        in_link_ = true;
+        el.link = true;
+      }
+    }
     if (tag == "script") {
       auto type = attr("type");
       if (type && is_json_ld(*type)) {
@@ -214,6 +221,11 @@ class Reader {
     auto el = elements_.back();
     elements_.pop_back();
     if (el.script && in_script_) finish_script();
+    if (el.link && in_link_) {
+      in_link_ = false;
+      link_.text = collapse(link_.text);
+      out_.links.push_back(std::move(link_));
+    }
     if (el.text && !text_.empty()) {
       auto t = std::move(text_.back());
       text_.pop_back();
@@ -242,6 +254,8 @@ class Reader {
         script_.append(s);
       }
     }
+    if (in_link_ && link_.text.size() < limits_.max_link_text)
+      link_.text.append(s.substr(0, limits_.max_link_text - link_.text.size()));
     for (auto& t : text_) {
       if (t.text.size() < limits_.max_text)
         t.text.append(s.substr(0, limits_.max_text - t.text.size()));
@@ -253,6 +267,7 @@ class Reader {
     bool script = false;
     bool item = false;
     bool text = false;
+    bool link = false;
   };
   struct OpenItem {
     json::object object;
@@ -335,6 +350,8 @@ class Reader {
   std::string script_;
   bool in_script_ = false;
   bool script_over_ = false;
+  PageLink link_;
+  bool in_link_ = false;  // links do not nest; an <a> inside one is the same link
 };
 
 Reader& reader_of(void* ctx) {

@@ -59,7 +59,20 @@ json::object progress_json(const ScrapeProgress& p, Plan plan) {
             {"resolved", p.names.resolved},
             {"learned", p.names.learned},
             {"asked", p.names.asked}}},
-          {"units_reasked", p.units_reasked}};
+          {"units_reasked", p.units_reasked},
+          {"rows_by_source", {{"site", p.sites.rows}, {"model", p.model_rows}}},
+          {"sites",
+           {{"read", p.sites.read},
+            {"structured", p.sites.structured},
+            {"partial", p.sites.partial},
+            {"none", p.sites.none},
+            {"failing", p.sites.failing},
+            {"disallowed", p.sites.disallowed},
+            {"skipped", p.sites.skipped},
+            {"pages", p.sites.pages},
+            {"not_modified", p.sites.not_modified},
+            {"cinema_days", p.sites.cinema_days},
+            {"calls_saved", p.sites.calls_saved}}}};
 }
 
 }  // namespace
@@ -123,6 +136,13 @@ ScrapeService::ScrapeService(EventLoops& loops, const CityCatalog& catalog,
     clients_.back()->set_billing(std::move(billing));
     posters_.push_back(std::make_unique<PosterFetcher>(loops_.at(i).get_executor(), store_,
                                                        options_.posters, poster_stats_));
+  }
+  if (options_.read_sites && options_.sites.cpu) {
+    sites_shared_ = std::make_unique<SiteReaderShared>(options_.sites);
+    for (std::size_t i = 0; i < loops_.size(); ++i) {
+      sites_.push_back(std::make_unique<SiteReader>(loops_.at(i).get_executor(), options_.sites,
+                                                    *sites_shared_));
+    }
   }
 }
 
@@ -350,7 +370,9 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
   };
   hooks.stopped = [running] { return running->stop.load(); };
   hooks.owner = owner;
-  Scraper scraper(client_for_this_loop(), store_, catalog_, opts, hooks);
+  SiteReader* sites =
+      sites_.empty() ? nullptr : sites_[EventLoops::current() % sites_.size()].get();
+  Scraper scraper(client_for_this_loop(), store_, catalog_, opts, hooks, sites);
   ScrapeReport report;
   std::string failure;
   try {
@@ -381,6 +403,17 @@ asio::awaitable<void> ScrapeService::run(const Location* city, std::string owner
     add(name_totals_.invented_cinema, d.invented_cinema);
     add(name_totals_.reasked_units, report.progress.units_reasked);
     add(name_totals_.lossy_days, static_cast<int>(report.days_lossy.size()));
+    const auto& st = report.progress.sites;
+    add(name_totals_.site_rows, st.rows);
+    add(name_totals_.model_rows, report.progress.model_rows);
+    add(name_totals_.calls_saved, st.calls_saved);
+    add(name_totals_.site_cinema_days, st.cinema_days);
+    add(name_totals_.sites_structured, st.structured);
+    add(name_totals_.sites_partial, st.partial);
+    add(name_totals_.sites_none, st.none);
+    add(name_totals_.sites_failing, st.failing);
+    add(name_totals_.sites_disallowed, st.disallowed);
+    add(name_totals_.sites_skipped, st.skipped);
   }
   auto finish = [id = city->id, owner,
                  progress = http::json_text(progress_json(report.progress, options_.plan)),
@@ -713,6 +746,40 @@ std::string ScrapeService::render_metrics() const {
       "dropped.\n";
   text += "# TYPE cinestream_scrape_lossy_days_total counter\n";
   text += fmt::format("cinestream_scrape_lossy_days_total {}\n", n.lossy_days.load());
+  text += "# HELP cinestream_scrape_rows_total Showtime rows stored by scrapes, by source.\n";
+  text += "# TYPE cinestream_scrape_rows_total counter\n";
+  text += fmt::format("cinestream_scrape_rows_total{{source=\"site\"}} {}\n", n.site_rows.load());
+  text += fmt::format("cinestream_scrape_rows_total{{source=\"model\"}} {}\n", n.model_rows.load());
+  text +=
+      "# HELP cinestream_scrape_calls_saved_total Grounded calls cinema sites made unnecessary.\n";
+  text += "# TYPE cinestream_scrape_calls_saved_total counter\n";
+  text += fmt::format("cinestream_scrape_calls_saved_total {}\n", n.calls_saved.load());
+  text += "# HELP cinestream_scrape_site_cinema_days_total (cinema, day) covered by sites.\n";
+  text += "# TYPE cinestream_scrape_site_cinema_days_total counter\n";
+  text += fmt::format("cinestream_scrape_site_cinema_days_total {}\n", n.site_cinema_days.load());
+  text += "# HELP cinestream_scrape_sites_total Cinema sites considered by scrapes, by outcome.\n";
+  text += "# TYPE cinestream_scrape_sites_total counter\n";
+  for (auto [outcome, v] :
+       {std::pair{"structured", &n.sites_structured}, std::pair{"partial", &n.sites_partial},
+        std::pair{"none", &n.sites_none}, std::pair{"failing", &n.sites_failing},
+        std::pair{"disallowed", &n.sites_disallowed}, std::pair{"skipped", &n.sites_skipped}}) {
+    text += fmt::format("cinestream_scrape_sites_total{{outcome=\"{}\"}} {}\n", outcome, v->load());
+  }
+  if (sites_shared_) {
+    auto& st = sites_shared_->stats();
+    text += "# HELP cinestream_site_requests_total Requests to cinema sites, by result.\n";
+    text += "# TYPE cinestream_site_requests_total counter\n";
+    for (auto [result, v] :
+         {std::pair{"answered", &st.pages}, std::pair{"not_modified", &st.not_modified},
+          std::pair{"failed", &st.failed}, std::pair{"refused", &st.refused},
+          std::pair{"robots_txt", &st.robots_fetched}}) {
+      text +=
+          fmt::format("cinestream_site_requests_total{{result=\"{}\"}} {}\n", result, v->load());
+    }
+    text += "# HELP cinestream_site_bytes_total Bytes read from cinema sites.\n";
+    text += "# TYPE cinestream_site_bytes_total counter\n";
+    text += fmt::format("cinestream_site_bytes_total {}\n", st.bytes.load());
+  }
   return text;
 }
 

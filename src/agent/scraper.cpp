@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "cinestream/agent/prompts.hpp"
+#include "cinestream/agent/site_schedule.hpp"
 
 namespace cinestream::agent {
 namespace asio = boost::asio;
@@ -113,6 +115,8 @@ struct Scraper::Run {
   std::map<std::string, int> open_units;  // per day: units not yet finished
   std::set<std::string> failed_days;
   std::vector<std::string> covered;
+  // Per day: the cinemas whose own site covered it with valid rows (not asked of the model).
+  std::map<std::string, std::set<std::size_t>> site_covered;
   ScrapeReport report;
   int pending = 0;  // lanes running
   std::unique_ptr<asio::steady_timer> all_done;
@@ -120,12 +124,13 @@ struct Scraper::Run {
 };
 
 Scraper::Scraper(gemini::Client& client, Async<ScrapeStore> store, const CityCatalog& catalog,
-                 ScrapeOptions options, ScraperHooks hooks)
+                 ScrapeOptions options, ScraperHooks hooks, SiteReader* sites)
     : client_(client),
       store_(store),
       catalog_(catalog),
       options_(options),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      sites_(sites) {
   if (!hooks_.now) {
     hooks_.now = [] {
       return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -393,25 +398,36 @@ asio::awaitable<bool> Scraper::showtimes_work(Run& run, const std::vector<std::s
   // A lost row has no trustworthy day; it counts against the unit's first day (units ask one).
   run.day_rows[days.front()].second += static_cast<std::size_t>(parsed.drops.lost());
   auto& rows = parsed.rows;
+  progress.model_rows += static_cast<int>(rows.size());
   // Rows outside the cinemas asked about in this unit are kept: they are real answers too.
   if (stopping(run)) co_return false;  // stopped while asking: write nothing more
   co_await merge_rows(run, rows);
   // Cut short: what arrived is stored; ask again for the rest in two smaller halves.
-  bool split = result.response.finish_reason == "MAX_TOKENS" && cinemas.size() > 1 &&
-               depth < options_.max_splits;
+  bool split = result.response.finish_reason == "MAX_TOKENS" &&
+               (cinemas.size() > 1 || days.size() > 1) && depth < options_.max_splits;
   spdlog::debug("scrape {}: showtimes {} x{} cinemas depth {}: finish {}, repaired {}, {} rows{}",
                 run.city.id, days.front(), cinemas.size(), depth, result.response.finish_reason,
                 result.json_repaired, rows.size(), split ? ", split" : "");
   if (split && !stopping(run)) {
     incomplete = false;  // the halves cover what is missing
-    auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
-    std::vector<std::size_t> left(cinemas.begin(), mid), right(mid, cinemas.end());
-    for (auto* half : {&left, &right}) {
-      for (const auto& d : days)
+    // A unit of several days is halved by days first (each half a shorter answer of the same
+    // cinemas), a one-day unit by cinemas.
+    std::vector<Run::Unit> halves;
+    if (days.size() > 1) {
+      auto mid = days.begin() + static_cast<std::ptrdiff_t>(days.size() / 2);
+      halves.push_back({{days.begin(), mid}, cinemas, movies, depth + 1});
+      halves.push_back({{mid, days.end()}, cinemas, movies, depth + 1});
+    } else {
+      auto mid = cinemas.begin() + static_cast<std::ptrdiff_t>(cinemas.size() / 2);
+      halves.push_back({days, {cinemas.begin(), mid}, movies, depth + 1});
+      halves.push_back({days, {mid, cinemas.end()}, movies, depth + 1});
+    }
+    for (auto& half : halves) {
+      for (const auto& d : half.days)
         ++run.open_units[d];
       ++progress.units_total;
       // This lane is running, so it (or another) takes the halves before the group ends.
-      run.queue.push_back({days, std::move(*half), movies, depth + 1});
+      run.queue.push_back(std::move(half));
     }
   }
   if (incomplete && run.report.error.empty()) run.report.error = "some answers were incomplete";
@@ -566,6 +582,91 @@ asio::awaitable<void> Scraper::place_unknown_names(Run& run) {
   if (!now_complete.empty() && !stopping(run)) co_await cover_days(run, std::move(now_complete));
 }
 
+asio::awaitable<void> Scraper::read_sites(Run& run) {
+  auto& progress = run.report.progress;
+  auto& counts = progress.sites;
+  auto& shared = sites_->shared();
+  // Each website and the cinemas it is the site of: a chain's one website names no cinema alone.
+  std::map<std::string, std::vector<std::size_t>> cinemas_at;
+  for (std::size_t i = 0; i < run.cinemas.size(); ++i) {
+    if (!run.cinemas[i].website.empty()) cinemas_at[run.cinemas[i].website].push_back(i);
+  }
+  std::vector<std::string> websites;
+  for (const auto& [website, at] : cinemas_at) {
+    if (shared.worth_reading(website)) {
+      websites.push_back(website);
+    } else {
+      ++counts.skipped;
+    }
+  }
+  if (websites.empty() || stopping(run)) co_return;
+  progress.step = "sites";
+  if (hooks_.on_progress) hooks_.on_progress(progress);
+  auto readings = co_await sites_->read(websites);
+  if (stopping(run)) co_return;
+  std::set<std::string> asked(run.report.days_asked.begin(), run.report.days_asked.end());
+  std::vector<ShowtimeRow> rows;
+  // The same screening on two pages (the home page's today and the programme) is one row.
+  std::set<std::tuple<std::size_t, std::string, std::int64_t>> seen;
+  for (const auto& reading : readings) {
+    ++counts.read;
+    counts.pages += reading.fetched;
+    counts.not_modified += reading.not_modified;
+    const auto& at = cinemas_at[reading.website];
+    SiteContext context{run.cinema_index,
+                        at.size() == 1 ? std::optional<std::size_t>(at.front()) : std::nullopt,
+                        asked, run.zone};
+    DropCounts drops;
+    std::vector<ShowtimeRow> mine;
+    for (const auto& page : reading.pages) {
+      auto got = site_rows(page, context, run.movies, run.movie_index, drops);
+      for (auto& r : got.rows)
+        mine.push_back(std::move(r));
+    }
+    auto outcome = reading.outcome;
+    // Valid rows of the days asked make a site structured; a site that lost rows (a cinema not
+    // placed, a broken time) may have lost a whole (cinema, day): its days stay the model's.
+    if (outcome == SiteOutcome::structured && mine.empty()) outcome = SiteOutcome::none;
+    if (outcome == SiteOutcome::structured && drops.lost() > 0) outcome = SiteOutcome::partial;
+    shared.remember(reading.website, outcome);
+    switch (outcome) {
+      case SiteOutcome::structured:
+        ++counts.structured;
+        break;
+      case SiteOutcome::partial:
+        ++counts.partial;
+        break;
+      case SiteOutcome::none:
+        ++counts.none;
+        break;
+      case SiteOutcome::failing:
+        ++counts.failing;
+        break;
+      case SiteOutcome::disallowed:
+        ++counts.disallowed;
+        break;
+    }
+    for (auto& r : mine) {
+      auto movie = r.movie ? std::to_string(*r.movie) : "?" + r.movie_title;
+      if (!seen.emplace(r.cinema, std::move(movie), r.start.time_since_epoch().count()).second)
+        continue;
+      if (outcome == SiteOutcome::structured) run.site_covered[r.day].insert(r.cinema);
+      ++run.day_rows[r.day].first;
+      rows.push_back(std::move(r));
+    }
+  }
+  counts.rows = static_cast<int>(rows.size());
+  for (const auto& [day, cinemas] : run.site_covered)
+    counts.cinema_days += static_cast<int>(cinemas.size());
+  spdlog::info(
+      "scrape {}: {} sites read ({} structured, {} partial, {} none, {} failing, {} closed), "
+      "{} rows, {} cinema-days covered",
+      run.city.id, counts.read, counts.structured, counts.partial, counts.none, counts.failing,
+      counts.disallowed, counts.rows, counts.cinema_days);
+  if (hooks_.on_progress) hooks_.on_progress(progress);
+  if (!rows.empty() && !stopping(run)) co_await merge_rows(run, rows);
+}
+
 asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
   Run run(city, catalog_.zone(city));
   run.now = hooks_.now();
@@ -635,6 +736,44 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       for (auto& m : known)
         run.movies.push_back({m.title, m.description, m.image_url});
     }
+    auto index_movies = [&run] {
+      for (std::size_t i = 0; i < run.movies.size(); ++i) {
+        const auto& t = run.movies[i].title;
+        for (const auto* s : {&t.en, &t.local, &t.ua, &t.ru}) {
+          if (!s->empty()) run.movie_index.add(i, *s);
+        }
+      }
+    };
+    index_movies();
+    // Spellings earlier scrapes (of any process) learned: matched directly from now on.
+    auto learned = [id](ScrapeStore& s) {
+      return std::make_pair(s.name_aliases.aliases(id, "cinema"),
+                            s.name_aliases.aliases(id, "movie"));
+    };
+    auto aliases = co_await store_.call(std::move(learned));
+    const auto& cinema_aliases = aliases.first;
+    const auto& movie_aliases = aliases.second;
+    for (const auto& a : cinema_aliases) {
+      for (std::size_t i = 0; i < run.cinemas.size(); ++i) {
+        if (run.cinemas[i].name == a.name) run.cinema_index.add(i, a.alias);
+      }
+    }
+    auto add_movie_aliases = [&run, &movie_aliases] {
+      for (const auto& a : movie_aliases) {
+        for (std::size_t i = 0; i < run.movies.size(); ++i) {
+          if (run.movies[i].title.in(Lang::en) == a.name) run.movie_index.add(i, a.alias);
+        }
+      }
+    };
+    add_movie_aliases();
+
+    // (2b) The cinemas' own websites: what they publish is not asked of the model.
+    if (sites_ && options_.read_sites && options_.plan == Plan::by_day) {
+      bool knew_movies = !run.movies.empty();
+      co_await read_sites(run);
+      // The sites named the movies: the movies call is saved (the day answers bring the rest).
+      if (!knew_movies && !run.movies.empty()) ++progress.sites.calls_saved;
+    }
     if (run.movies.empty()) {
       progress.step = "movies";
       progress.units_total = 1;
@@ -647,28 +786,8 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
       auto res = co_await ask_list(run, prompt);
       if (res.json) run.movies = parse_movies(*res.json, progress.dropped);
       progress.units_done = 1;
-    }
-    for (std::size_t i = 0; i < run.movies.size(); ++i) {
-      const auto& t = run.movies[i].title;
-      for (const auto* s : {&t.en, &t.local, &t.ua, &t.ru}) {
-        if (!s->empty()) run.movie_index.add(i, *s);
-      }
-    }
-    // Spellings earlier scrapes (of any process) learned: matched directly from now on.
-    auto learned = [id](ScrapeStore& s) {
-      return std::make_pair(s.name_aliases.aliases(id, "cinema"),
-                            s.name_aliases.aliases(id, "movie"));
-    };
-    auto [cinema_aliases, movie_aliases] = co_await store_.call(std::move(learned));
-    for (const auto& a : cinema_aliases) {
-      for (std::size_t i = 0; i < run.cinemas.size(); ++i) {
-        if (run.cinemas[i].name == a.name) run.cinema_index.add(i, a.alias);
-      }
-    }
-    for (const auto& a : movie_aliases) {
-      for (std::size_t i = 0; i < run.movies.size(); ++i) {
-        if (run.movies[i].title.in(Lang::en) == a.name) run.movie_index.add(i, a.alias);
-      }
+      index_movies();
+      add_movie_aliases();
     }
   } catch (const BudgetExhausted& e) {
     report.budget_exhausted = true;
@@ -685,9 +804,29 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
   for (std::size_t i = 0; i < all_cinemas.size(); ++i)
     all_cinemas[i] = i;
   auto& units = run.queue;
+  std::vector<std::string> sites_days;  // every cinema's site covered them: no call
   for (const auto& d : report.days_asked) {
     if (options_.plan == Plan::by_day) {
-      units.push_back({{d}, all_cinemas, {}, 0});
+      std::vector<std::size_t> left;
+      auto covered_by_sites = run.site_covered.find(d);
+      for (auto i : all_cinemas) {
+        if (covered_by_sites == run.site_covered.end() || !covered_by_sites->second.contains(i))
+          left.push_back(i);
+      }
+      if (left.empty()) {
+        sites_days.push_back(d);
+        continue;
+      }
+      // Days with the same cinemas left share a call while the cinemas x days stay within one
+      // full-city day (a week at most): the answer is no longer than a model-only unit's.
+      constexpr std::size_t kMaxDaysPerUnit = 7;
+      if (!units.empty() && units.back().cinemas == left &&
+          units.back().days.size() < kMaxDaysPerUnit &&
+          (units.back().days.size() + 1) * left.size() <= all_cinemas.size()) {
+        units.back().days.push_back(d);
+      } else {
+        units.push_back({{d}, std::move(left), {}, 0});
+      }
     } else {
       // The original: one question per movie per day, at most 20 cinemas named.
       std::vector<std::size_t> first(
@@ -699,7 +838,12 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
     }
   }
   progress.units_total = static_cast<int>(units.size());
+  if (!run.site_covered.empty()) {
+    progress.sites.calls_saved +=
+        static_cast<int>(report.days_asked.size()) - static_cast<int>(units.size());
+  }
   if (hooks_.on_progress) hooks_.on_progress(progress);
+  if (!sites_days.empty() && !stopping(run)) co_await cover_days(run, std::move(sites_days));
   // Count every unit's days first, so an early finisher cannot see its day complete too soon.
   for (const auto& u : units) {
     for (const auto& d : u.days)

@@ -177,6 +177,7 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   if (config.demo) {
     gemini_sim::SimOptions sim_options;
     sim_options.world.seed = config.demo_seed;
+    sim_options.serve_sites = config.demo_sites;
     if (!config.demo_faults.empty()) {
       boost::system::error_code ec;
       auto faults = boost::json::parse(config.demo_faults, ec);
@@ -266,6 +267,13 @@ int serve_worker(const Config& config, const std::string& secret_key, unsigned w
   // The demo's stand-in serves posters on loopback; anywhere else that is an SSRF target.
   scrape.posters.allow_private = config.poster_allow_private;
   scrape.posters.allow_loopback = config.demo;
+  // In demo mode the stand-in's cinemas have websites only when it serves them (--demo-sites),
+  // on loopback (*.localhost); anywhere else loopback and private addresses are SSRF targets.
+  scrape.read_sites = config.read_sites && (!config.demo || config.demo_sites);
+  scrape.sites.delay = config.site_delay;
+  scrape.sites.max_pages = config.site_max_pages;
+  scrape.sites.allow_loopback = config.demo;
+  scrape.sites.allow_private = config.site_allow_private;
   const gemini::ClientOptions scrape_gemini = scrape.gemini;  // the enricher's fallback too
   auto& scraper = agent::install(app, catalog, versions, std::move(scrape));
 

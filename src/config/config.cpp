@@ -324,6 +324,9 @@ std::vector<Setting> settings() {
       {"demo-seed",
        {"CINESTREAM_DEMO_SEED"},
        [](Config& c, const Source& s) { c.demo_seed = parse_uint(s, 0, ~0ull); }},
+      {"demo-sites",
+       {"CINESTREAM_DEMO_SITES"},
+       [](Config& c, const Source& s) { c.demo_sites = parse_bool(s); }},
       {"demo-faults",
        {"CINESTREAM_DEMO_FAULTS"},
        [](Config& c, const Source& s) {
@@ -386,6 +389,20 @@ std::vector<Setting> settings() {
       {"poster-max-bytes",
        {"CINESTREAM_POSTER_MAX_BYTES"},
        [](Config& c, const Source& s) { c.poster_max_bytes = parse_uint(s, 1024, 64ull << 20); }},
+      {"read-sites",
+       {"CINESTREAM_READ_SITES"},
+       [](Config& c, const Source& s) { c.read_sites = parse_bool(s); }},
+      {"site-delay-ms",
+       {"CINESTREAM_SITE_DELAY_MS"},
+       [](Config& c, const Source& s) { c.site_delay = parse_ms(s); }},
+      {"site-allow-private",
+       {"CINESTREAM_SITE_ALLOW_PRIVATE"},
+       [](Config& c, const Source& s) { c.site_allow_private = parse_bool(s); }},
+      {"site-max-pages",
+       {"CINESTREAM_SITE_MAX_PAGES"},
+       [](Config& c, const Source& s) {
+         c.site_max_pages = static_cast<int>(parse_uint(s, 1, 200));
+       }},
       {"public-origin",
        {"CINESTREAM_PUBLIC_ORIGIN"},
        [](Config& c, const Source& s) {

@@ -100,15 +100,14 @@ bool iequals(std::string_view a, std::string_view b) {
   });
 }
 
-// RFC 6761: "localhost" names are loopback, never sent to DNS (a resolver could answer anything).
+}  // namespace
+
 bool is_localhost_name(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   constexpr std::string_view suffix = ".localhost";
   return iequals(name, "localhost") ||
          (name.size() > suffix.size() && iequals(name.substr(name.size() - suffix.size()), suffix));
 }
-
-}  // namespace
 
 struct DnsResolver::Impl : std::enable_shared_from_this<DnsResolver::Impl> {
   struct Socket {

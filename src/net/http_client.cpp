@@ -154,7 +154,7 @@ Target parse_url(const std::string& url) {
 }
 
 bool is_loopback_host(const std::string& host) {
-  if (host == "localhost" || host == "localhost.") return true;
+  if (is_localhost_name(host)) return true;
   boost::system::error_code ec;
   auto a = asio::ip::make_address(host, ec);
   return !ec && a.is_loopback();

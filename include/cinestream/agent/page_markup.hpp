@@ -23,11 +23,20 @@ struct MarkupLimits {
   std::size_t max_text = 2000;            // bytes kept of one microdata value
   std::size_t max_values = 64;            // properties of one item, values of one property
   std::size_t max_kept_bytes = 4u << 20;  // microdata text kept per page
+  std::size_t max_links = 1000;           // <a href> links kept per page
+  std::size_t max_link_text = 200;        // bytes kept of one link's text
+};
+
+// A link as written on the page: its href (not yet resolved) and its text, whitespace collapsed.
+struct PageLink {
+  std::string href;
+  std::string text;
 };
 
 struct PageMarkup {
   std::vector<boost::json::value> json_ld;  // one per block that parsed
   boost::json::array microdata;             // top-level items (nested ones are inside them)
+  std::vector<PageLink> links;              // <a href> in page order, for the site reader
   std::string lang;                         // <html lang="...">, as written (bounded)
   int blocks_invalid = 0;                   // JSON-LD blocks that did not parse
   int blocks_skipped = 0;                   // past the limits (count, size)

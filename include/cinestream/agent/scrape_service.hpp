@@ -17,6 +17,7 @@
 
 #include "cinestream/agent/poster_fetcher.hpp"
 #include "cinestream/agent/scraper.hpp"
+#include "cinestream/agent/site_reader.hpp"
 #include "cinestream/cache/city_versions.hpp"
 #include "cinestream/gemini/call_limiter.hpp"
 #include "cinestream/gemini/client.hpp"
@@ -41,6 +42,9 @@ struct ScrapeServiceOptions {
   std::size_t gemini_max_in_flight = 8;
   net::HttpClientOptions http;
   PosterOptions posters;
+  // Cinemas' own websites read before the model is asked (Scraper, by_day plan).
+  bool read_sites = true;
+  SiteReaderOptions sites;
 };
 
 class ScrapeService {
@@ -101,7 +105,9 @@ class ScrapeService {
   std::vector<std::unique_ptr<gemini::Client>> clients_;  // one per event loop
   PosterStats poster_stats_;
   std::vector<std::unique_ptr<PosterFetcher>> posters_;  // one per event loop
-  std::string owner_prefix_;                             // host:pid:random
+  std::unique_ptr<SiteReaderShared> sites_shared_;
+  std::vector<std::unique_ptr<SiteReader>> sites_;  // one per event loop
+  std::string owner_prefix_;                        // host:pid:random
   std::atomic<std::uint64_t> scrape_counter_{0};
   std::atomic<int> running_{0};
   std::mutex scrapes_mutex_;
@@ -115,6 +121,10 @@ class ScrapeService {
     std::atomic<std::uint64_t> exact{0}, resolved{0}, learned{0}, asked{0};
     std::atomic<std::uint64_t> malformed{0}, bad_time{0}, outside_days{0}, unknown_cinema{0},
         ambiguous_cinema{0}, invented_cinema{0}, reasked_units{0}, lossy_days{0};
+    // Showtime rows by source, cinema sites by outcome, grounded calls the sites saved.
+    std::atomic<std::uint64_t> site_rows{0}, model_rows{0}, calls_saved{0}, site_cinema_days{0};
+    std::atomic<std::uint64_t> sites_structured{0}, sites_partial{0}, sites_none{0},
+        sites_failing{0}, sites_disallowed{0}, sites_skipped{0};
   };
   NameTotals name_totals_;
   // Open event streams per client (guarded by feeds_mutex_): one client cannot hold them all.

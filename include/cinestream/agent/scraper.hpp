@@ -9,6 +9,13 @@
 //   by_day (default): one call per missing day for all the city's cinemas; an answer cut short
 //     (MAX_TOKENS) is split into two calls over half the cinemas each. 14 days: ~16 grounded calls.
 //   per_movie_day (the original's): one call per movie per day, 15 x 14 = 210 grounded calls.
+//
+// Cinemas' own websites first (by_day, with a SiteReader): once the cinemas are known, their sites
+// are read for schema.org showtimes (site_reader.hpp), validated like answers (site_schedule.hpp)
+// and merged; a (cinema, day) a site covered with valid rows is not asked about. A day every
+// cinema's site covered needs no call; the others ask only for the cinemas left, several days in
+// one call while the cinemas x days stay within what one full-city day asks (so an answer is no
+// longer than the model-only plan's). When the sites gave the movies, the movies call is saved too.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -20,6 +27,7 @@
 
 #include "cinestream/agent/answers.hpp"
 #include "cinestream/agent/scrape_store.hpp"
+#include "cinestream/agent/site_reader.hpp"
 #include "cinestream/cities/city_catalog.hpp"
 #include "cinestream/gemini/client.hpp"
 
@@ -45,6 +53,19 @@ struct ScrapeOptions {
   // day is asked again by the next one. A unit over it is first asked again once, with the known
   // names listed as the only ones to use.
   double max_day_loss = 0.05;
+  // Read the cinemas' websites first (by_day plan, when the Scraper has a SiteReader).
+  bool read_sites = true;
+};
+
+// What the cinemas' websites gave a scrape.
+struct SiteCounts {
+  int read = 0;  // sites read, by outcome below
+  int structured = 0, partial = 0, none = 0, failing = 0, disallowed = 0;
+  int skipped = 0;  // not read: remembered recently as without data, closed or failing
+  int pages = 0, not_modified = 0;
+  int rows = 0;         // showtimes taken from the sites
+  int cinema_days = 0;  // (cinema, day) the sites covered: never asked of the model
+  int calls_saved = 0;  // grounded calls the model-only plan would have made beyond ours
 };
 
 struct ScrapeProgress {
@@ -57,6 +78,8 @@ struct ScrapeProgress {
   NameCounts names;
   int units_reasked = 0;  // asked again with the known names listed (loss over max_day_loss)
   int showtimes_added = 0;
+  int model_rows = 0;  // showtimes rows taken from the model's answers
+  SiteCounts sites;
 };
 
 struct ScrapeReport {
@@ -100,8 +123,9 @@ struct ScraperHooks {
 
 class Scraper {
  public:
+  // `sites`: the reader of cinemas' websites (nullptr: the model alone).
   Scraper(gemini::Client& client, Async<ScrapeStore> store, const CityCatalog& catalog,
-          ScrapeOptions options, ScraperHooks hooks = {});
+          ScrapeOptions options, ScraperHooks hooks = {}, SiteReader* sites = nullptr);
 
   boost::asio::awaitable<ScrapeReport> run(const Location& city);
 
@@ -124,6 +148,8 @@ class Scraper {
   // The names no answer row could place, asked about in one ungrounded call; rows of names it
   // placed are stored after all, and days whose loss falls back under the limit are covered.
   boost::asio::awaitable<void> place_unknown_names(Run& run);
+  // The cinemas' websites read, their valid rows merged and the (cinema, day) they covered noted.
+  boost::asio::awaitable<void> read_sites(Run& run);
   // A lane of the group: runs queued units one after another until the queue is empty.
   boost::asio::awaitable<void> lane(Run& run);
   bool stopping(const Run& run) const;
@@ -138,6 +164,7 @@ class Scraper {
   const CityCatalog& catalog_;
   ScrapeOptions options_;
   ScraperHooks hooks_;
+  SiteReader* sites_;
 };
 
 // The city's status after a scrape: `stopped` from outside (lease lost, shutdown), `failed` by

@@ -43,6 +43,8 @@ struct Config {
   // On by default when no API key is configured.
   bool demo = false;
   std::uint64_t demo_seed = 1;
+  // The demo's stand-in also serves its cinemas' websites (on *.localhost), and scrapes read them.
+  bool demo_sites = false;
   std::string demo_faults;  // JSON for the stand-in, e.g. {"latency_ms":3000,"rate_429":0.1}
 
   // Scraping.
@@ -56,6 +58,12 @@ struct Config {
   // Posters: private/loopback/link-local addresses are refused unless allowed (on in demo mode).
   bool poster_allow_private = false;
   std::size_t poster_max_bytes = 5 * 1024 * 1024;
+  // Cinemas' own websites read before the model is asked: on; the pause between two requests
+  // to one site (robots.txt's Crawl-delay wins when longer); pages read per site.
+  bool read_sites = true;
+  std::chrono::milliseconds site_delay{1'000};
+  int site_max_pages = 20;
+  bool site_allow_private = false;  // sites on private/loopback addresses (a private stand-in)
   std::string secret_key;
   // Access-token keys "kid:secret[,kid:secret...]" (the first signs); empty: derived from
   // secret_key. Rotate by putting a new key first and dropping the old one 15 minutes later.

@@ -25,6 +25,10 @@ enum class HttpErrorKind {
 
 std::string_view to_string(HttpErrorKind kind);
 
+// RFC 6761: "localhost" and every name under ".localhost" are loopback, never sent to DNS (a
+// resolver could answer anything); the resolver answers them with 127.0.0.1 and ::1.
+bool is_localhost_name(std::string_view name);
+
 // Messages name scheme, host, port and path only: headers and query strings may carry keys.
 class HttpError : public std::runtime_error {
  public:
