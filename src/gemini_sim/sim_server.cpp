@@ -45,8 +45,38 @@ Response json_reply(unsigned status, std::string body) {
 }  // namespace
 
 SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
-    : service_(catalog, std::move(options)), impl_(std::make_unique<Impl>()) {
+    : service_(catalog, std::move(options)),
+      sites_(service_, service_.options().sites),
+      impl_(std::make_unique<Impl>()) {
   auto& r = impl_->router;
+  if (service_.options().serve_sites) {
+    // Sites are told apart by Host, not by path: a middleware sees every request a route or the
+    // fallback would serve, so any path of a site host comes here.
+    r.use([this](http::RequestContext& ctx, http::Next next) -> asio::awaitable<http::Reply> {
+      auto host = ctx.request[bh::field::host];
+      if (!SiteService::is_site_host(host)) co_return co_await next();
+      auto reply = sites_.serve(host, ctx.request.target(),
+                                {.if_none_match = ctx.request[bh::field::if_none_match],
+                                 .if_modified_since = ctx.request[bh::field::if_modified_since],
+                                 .user_agent = ctx.request[bh::field::user_agent]});
+      if (reply.delay.count() > 0) {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(reply.delay);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      auto res = http::make_response(static_cast<Status>(reply.status), reply.content_type,
+                                     std::make_shared<const std::string>(std::move(reply.body)));
+      if (reply.content_type.empty()) res.erase(bh::field::content_type);
+      if (!reply.etag.empty()) res.set(bh::field::etag, reply.etag);
+      if (!reply.last_modified.empty()) res.set(bh::field::last_modified, reply.last_modified);
+      if (!reply.location.empty()) res.set(bh::field::location, reply.location);
+      res.set(bh::field::server, "nginx");
+      co_return res;
+    });
+    r.set_fallback([](http::RequestContext&) -> asio::awaitable<http::Reply> {
+      co_return http::error_response(Status::not_found, "not_found", "no such resource");
+    });
+  }
   r.add(http::Verb::post, "/v1beta/models/{model_action}",
         [this](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
           std::string key(ctx.request["x-goog-api-key"]);
@@ -132,6 +162,14 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
                          {"movies", s.movies},
                          {"showtimes", s.showtimes},
                          {"other", s.other}};
+          json::object sites;
+          for (const auto& [host, st] : sites_.stats()) {
+            sites[host] = json::object{{"requests", st.requests},
+                                       {"not_modified", st.not_modified},
+                                       {"bytes", st.bytes},
+                                       {"disallowed", st.disallowed}};
+          }
+          o["sites"] = std::move(sites);
           co_return json_reply(200, http::json_text(o));
         });
   impl_->metrics = std::make_unique<HttpMetrics>(r.route_names(), 1);
@@ -151,6 +189,7 @@ std::uint16_t SimServer::start(const std::string& host, std::uint16_t port) {
                           .access_log = false,
                           .limits = http::ClientLimitOptions::none()});
   impl_->port = impl_->server->listen();
+  if (service_.options().serve_sites) service_.set_site_port(impl_->port);
   impl_->server->start();
   thread_ = std::thread([this] { impl_->loops.run(); });
   return impl_->port;
@@ -180,6 +219,7 @@ int SimServer::run_until_signal(const std::string& host, std::uint16_t port,
                           .access_log = true,
                           .limits = http::ClientLimitOptions::none()});
   impl_->port = impl_->server->listen();
+  if (service_.options().serve_sites) service_.set_site_port(impl_->port);
   impl_->server->start();
   if (!port_file.empty()) {
     std::ofstream(port_file + ".tmp") << impl_->port << "\n";

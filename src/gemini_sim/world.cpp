@@ -151,6 +151,10 @@ std::string sim_language_of(const Location& city, std::size_t which) {
   return set[which % set.size()];
 }
 
+std::string sim_site_host(const Location& city, std::string_view cinema_name) {
+  return fmt::format("{}-{}.localhost", slugify(cinema_name), slugify(city.id));
+}
+
 std::vector<SimCinema> World::cinemas(const Location& city) const {
   std::vector<SimCinema> out;
   auto h = mix(hash_text(city.id), 1);
@@ -164,7 +168,10 @@ std::vector<SimCinema> World::cinemas(const Location& city) const {
     if (taken) continue;
     auto address = fmt::format("{} {} St, {}", 1 + (hi >> 16) % 120,
                                kStreets[(hi >> 24) % kStreets.size()], city.name.en);
-    out.push_back({name, address, fmt::format("https://{}.example", slugify(name))});
+    auto website = options_.site_port == 0 ? fmt::format("https://{}.example", slugify(name))
+                                           : fmt::format("http://{}:{}/", sim_site_host(city, name),
+                                                         options_.site_port);
+    out.push_back({name, address, std::move(website)});
   }
   return out;
 }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "cinestream/cities/city_catalog.hpp"
+#include "cinestream/gemini_sim/sim_sites.hpp"
 #include "cinestream/gemini_sim/world.hpp"
 
 namespace cinestream::gemini_sim {
@@ -57,6 +58,10 @@ struct SimOptions {
   std::string api_key;  // empty: any non-empty key is accepted
   Faults faults;
   std::optional<date::year_month_day> today;  // for truth exports; default: the clock
+  // SimServer also serves the cinemas' websites (sim_sites.hpp) on its port, told apart by the
+  // Host header; the world's websites then point there.
+  bool serve_sites = false;
+  SiteOptions sites{};
 };
 
 struct SimReply {
@@ -86,6 +91,9 @@ class SimService {
   void set_faults(const Faults& f);
   SimStats stats() const;
   const World& world() const { return world_; }
+  const SimOptions& options() const { return options_; }
+  // Before serving starts (SimServer::start): the world's websites become loopback sites.
+  void set_site_port(std::uint16_t port) { world_.set_site_port(port); }
   const CityCatalog& catalog() const { return catalog_; }
   date::year_month_day today(const date::time_zone* zone) const;
 

@@ -40,6 +40,10 @@ struct WorldOptions {
   std::uint64_t seed = 1;
   int cinemas = 10;
   int movies = 15;
+  // 0: websites are "https://<slug>.example". Otherwise the stand-in serves them (sim_sites.hpp)
+  // and each cinema's website is "http://<slug>-<city-id>.localhost:<site_port>/": a host of its
+  // own per cinema per city, on loopback (RFC 6761).
+  std::uint16_t site_port = 0;
 };
 
 class World {
@@ -47,6 +51,9 @@ class World {
   explicit World(WorldOptions options) : options_(options) {}
 
   const WorldOptions& options() const { return options_; }
+  // Not synchronised: set before the world is shared between threads (SimServer::start does it
+  // before its serving thread starts).
+  void set_site_port(std::uint16_t port) { options_.site_port = port; }
   std::vector<SimCinema> cinemas(const Location& city) const;
   std::vector<SimMovie> movies(const Location& city) const;
   // Every showtime of one local day, ordered by start.
@@ -68,6 +75,9 @@ class World {
                     std::uint64_t d = 0) const;
   WorldOptions options_;
 };
+
+// The host of a cinema's own site when the stand-in serves sites: "<slug>-<city-id>.localhost".
+std::string sim_site_host(const Location& city, std::string_view cinema_name);
 
 // Local "HH:MM" wall time of each of the day's slots is chosen from these (10:00 .. 22:45).
 std::string sim_language_of(const Location& city, std::size_t which);
