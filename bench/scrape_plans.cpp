@@ -281,24 +281,18 @@ int sites_bench(const cs::CityCatalog& catalog, std::uint64_t seed) {
   std::filesystem::create_directories(dir);
   fmt::print(
       "Cinema sites first vs the model alone (seed {}, {} cinemas, {} movies, 14 days, by-day "
-      "plan, default site reader: 1 s between requests to a host, 20 pages, robots.txt)
-      "
-      "model faults: {}
-
-      ",
-      seed,
-      so.world.cinemas, so.world.movies, kAllFaults);
+      "plan, default site reader: 1 s between requests to a host, 20 pages, robots.txt)\n"
+      "model faults: {}\n\n",
+      seed, so.world.cinemas, so.world.movies, kAllFaults);
   constexpr const char* kRow =
       "| {:<7} | {:<11} | {:>8} | {:>5} | {:>8} | {:>7} | {:>7} | {:>7} | {:>9} | {:>5} | {:>5} | "
-      "{:<18} |
-      ";
-      fmt::print(fmt::runtime(kRow), "city", "plan", "grounded", "calls", "tokens", "wall s",
-                 "recall", "precis.", "site rows", "model", "saved", "sites s/p/n/f/d/sk");
+      "{:<18} |\n";
+  fmt::print(fmt::runtime(kRow), "city", "plan", "grounded", "calls", "tokens", "wall s", "recall",
+             "precis.", "site rows", "model", "saved", "sites s/p/n/f/d/sk");
   fmt::print(
-      "|{:-<9}|{:-<13}|{:-<10}|{:-<7}|{:-<10}|{:-<9}|{:-<9}|{:-<9}|{:-<11}|{:-<7}|{:-<7}|{:-<20}|
-      ",
-      "",
-      "", "", "", "", "", "", "", "", "", "", "");
+      "|{:-<9}|{:-<13}|{:-<10}|{:-<7}|{:-<10}|{:-<9}|{:-<9}|{:-<9}|{:-<11}|{:-<7}|{:-<7}|{:-<20}|"
+      "\n",
+      "", "", "", "", "", "", "", "", "", "", "", "");
   double worst_ratio = 0, worst_recall = 1, worst_precision = 1;
   for (const auto* id : {"kyiv", "lviv", "odesa"}) {
     const auto* city = catalog.resolve(id);
@@ -325,12 +319,9 @@ int sites_bench(const cs::CityCatalog& catalog, std::uint64_t seed) {
     }
   }
   fmt::print(
-      "
-sites first / model only, grounded calls: worst {:.3f} (target <= 0.5)
-"
+      "\nsites first / model only, grounded calls: worst {:.3f} (target <= 0.5)\n"
       "sites first: worst recall {:.4f} (target >= 0.99), worst precision {:.4f} (target >= "
-      "0.995)
-",
+      "0.995)\n",
       worst_ratio, worst_recall, worst_precision);
   sim.stop();
   std::filesystem::remove_all(dir);

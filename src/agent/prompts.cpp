@@ -30,7 +30,7 @@ gemini::GenerateRequest base(std::string prompt, json::value schema) {
   r.want_json = true;
   r.json_schema = std::move(schema);
   r.temperature = 0.1;
-  r.max_output_tokens = 16384;
+  r.max_output_tokens = kAnswerOutputTokens;
   r.thinking_budget = 0;  // extraction needs no reasoning tokens, and they bill as output
   return r;
 }

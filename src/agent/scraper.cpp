@@ -117,6 +117,7 @@ struct Scraper::Run {
   std::vector<std::string> covered;
   // Per day: the cinemas whose own site covered it with valid rows (not asked of the model).
   std::map<std::string, std::set<std::size_t>> site_covered;
+  std::size_t site_rows = 0, site_cinema_days = 0;  // of the structured sites: their density
   ScrapeReport report;
   int pending = 0;  // lanes running
   std::unique_ptr<asio::steady_timer> all_done;
@@ -658,6 +659,12 @@ asio::awaitable<void> Scraper::read_sites(Run& run) {
   counts.rows = static_cast<int>(rows.size());
   for (const auto& [day, cinemas] : run.site_covered)
     counts.cinema_days += static_cast<int>(cinemas.size());
+  run.site_cinema_days = static_cast<std::size_t>(counts.cinema_days);
+  run.site_rows = 0;
+  for (const auto& r : rows) {
+    auto day = run.site_covered.find(r.day);
+    run.site_rows += day != run.site_covered.end() && day->second.contains(r.cinema) ? 1 : 0;
+  }
   spdlog::info(
       "scrape {}: {} sites read ({} structured, {} partial, {} none, {} failing, {} closed), "
       "{} rows, {} cinema-days covered",
@@ -804,6 +811,17 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
   for (std::size_t i = 0; i < all_cinemas.size(); ++i)
     all_cinemas[i] = i;
   auto& units = run.queue;
+  // How many (cinema, day) one call may ask for: a full-city day, as the model-only plan asks;
+  // more when the sites showed how many rows a cinema's day has and they fit half the output.
+  std::size_t unit_capacity = all_cinemas.size();
+  if (run.site_cinema_days > 0) {
+    constexpr double kTokensPerRow =
+        40;  // one JSON row: movie, cinema, start, format, language, hall
+    double density = static_cast<double>(run.site_rows) / static_cast<double>(run.site_cinema_days);
+    double rows = kAnswerOutputTokens / 2.0 / kTokensPerRow;
+    unit_capacity =
+        std::max(unit_capacity, static_cast<std::size_t>(rows / std::max(1.0, density)));
+  }
   std::vector<std::string> sites_days;  // every cinema's site covered them: no call
   for (const auto& d : report.days_asked) {
     if (options_.plan == Plan::by_day) {
@@ -817,12 +835,13 @@ asio::awaitable<ScrapeReport> Scraper::run(const Location& city) {
         sites_days.push_back(d);
         continue;
       }
-      // Days with the same cinemas left share a call while the cinemas x days stay within one
-      // full-city day (a week at most): the answer is no longer than a model-only unit's.
+      // Days with the same cinemas left share a call (a week at most) while the answer stays
+      // as short as a model-only unit's, or within half the output limit at the density the
+      // sites showed (rows per cinema and day), whichever allows more.
       constexpr std::size_t kMaxDaysPerUnit = 7;
       if (!units.empty() && units.back().cinemas == left &&
           units.back().days.size() < kMaxDaysPerUnit &&
-          (units.back().days.size() + 1) * left.size() <= all_cinemas.size()) {
+          (units.back().days.size() + 1) * left.size() <= unit_capacity) {
         units.back().days.push_back(d);
       } else {
         units.push_back({{d}, std::move(left), {}, 0});

@@ -352,5 +352,34 @@ TEST(Scrape, SigtermStopsTheScrapeAndFreesItsLock) {
   EXPECT_TRUE(json::parse(again.body).as_object()["started"].as_bool());
 }
 
+// Demo mode with the stand-in's cinema websites: the scrape reads them first, reports rows by
+// source and the calls it saved, and asks the model only for the rest.
+TEST(Scrape, DemoSitesAreReadBeforeTheModelIsAsked) {
+  testing::TempDir dir;
+  auto args = demo_args();
+  args.insert(args.end(), {"--demo-sites", "true", "--site-delay-ms", "20"});
+  ServerProcess server(dir.str(), args);
+  ASSERT_EQ(post_scrape(server.port(), "Львів").status, 202u);
+  ASSERT_TRUE(eventually(
+      [&] { return scrape_status(server.port(), "lviv")["status"].as_string() == "fresh"; }, 120s));
+  auto s = scrape_status(server.port(), "lviv");
+  EXPECT_EQ(s["days_covered"].as_int64(), 14);
+  auto progress = s["progress"].as_object();
+  auto sites = progress["sites"].as_object();
+  EXPECT_GT(sites["read"].as_int64(), 0);
+  EXPECT_GT(sites["structured"].as_int64(), 0);
+  EXPECT_GT(sites["calls_saved"].as_int64(), 0);
+  auto rows = progress["rows_by_source"].as_object();
+  EXPECT_GT(rows["site"].as_int64(), 0);
+  EXPECT_GT(rows["model"].as_int64(), 0);
+  // Cinemas, movies and 14 days would be 16 calls from the model alone.
+  EXPECT_LE(progress["grounded_calls"].as_int64(), 10);
+  EXPECT_EQ(metric(server.port(), "cinestream_scrape_rows_total{source=\"site\"}"),
+            rows["site"].as_int64());
+  EXPECT_EQ(metric(server.port(), "cinestream_scrape_calls_saved_total"),
+            sites["calls_saved"].as_int64());
+  EXPECT_GT(metric(server.port(), "cinestream_site_requests_total{result=\"answered\"}"), 0);
+}
+
 }  // namespace
 }  // namespace cinestream

@@ -11,6 +11,10 @@
 
 namespace cinestream::agent {
 
+// The output limit of the grounded questions (cinemas, movies, showtimes): Gemini 2.5 Flash allows
+// 65,536; this is room for a full day of a large city's showtimes.
+inline constexpr int kAnswerOutputTokens = 16384;
+
 gemini::GenerateRequest cinemas_prompt(const Location& city);
 gemini::GenerateRequest movies_prompt(const Location& city,
                                       const std::vector<std::string>& cinemas);
