@@ -8,7 +8,6 @@
 #include <cmath>
 #include <initializer_list>
 #include <numeric>
-#include <sstream>
 
 #include "cinestream/gemini_sim/sim_service.hpp"
 #include "cinestream/http/encoding.hpp"
@@ -484,46 +483,63 @@ class PageWriter {
     return "<script type=\"application/ld+json\">" + text + "</script>\n";
   }
 
+  // One MovieTheater item per day, as schedule pages group them (and a reader keeps a bounded
+  // number of values per property: a fortnight under one item would be cut).
   std::string microdata(const std::vector<Shown>& shown) const {
-    if (shown.empty()) return {};
-    std::string out = fmt::format(
-        "<div itemscope itemtype=\"https://schema.org/MovieTheater\">\n"
+    std::string out, day;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+      auto d = local_wall(zone_, shown[i].s->start, "%Y-%m-%d");
+      if (d != day) {
+        if (!day.empty()) out += "</ul></div>\n";
+        day = d;
+        out += theater_item(d);
+      }
+      out += screening_item(shown[i]);
+    }
+    return out.empty() ? out : out + "</ul></div>\n";
+  }
+
+  std::string theater_item(std::string_view day) const {
+    return fmt::format(
+        "<div itemscope itemtype=\"https://schema.org/MovieTheater\" data-day=\"{}\">\n"
         "<h2 itemprop=\"name\">{}</h2>\n"
         "<div itemprop=\"address\" itemscope itemtype=\"https://schema.org/PostalAddress\">"
         "<span itemprop=\"streetAddress\">{}</span>, <span itemprop=\"addressLocality\">{}</span>"
         "</div>\n<ul class=\"sessions\">\n",
-        escape_html(cinema_.name), escape_html(cinema_.address), escape_html(city_.name.en));
-    for (std::size_t i = 0; i < shown.size(); ++i) {
-      const auto& s = *shown[i].s;
-      const auto& m = *shown[i].movie;
-      auto lang = schema_language(city_, s.language, false, 0);
-      auto mh = hash_text(m.slug);
-      out += fmt::format(
-          "<li itemprop=\"event\" itemscope itemtype=\"https://schema.org/ScreeningEvent\">\n"
-          " <time itemprop=\"startDate\" datetime=\"{}\">{}</time>\n"
-          " <div itemprop=\"workPresented\" itemscope itemtype=\"https://schema.org/Movie\">"
-          "<a itemprop=\"url\" href=\"/film/{}\"><span itemprop=\"name\">{}</span></a>",
-          format_local_time(zone_, s.start), local_wall(zone_, s.start, "%d.%m %H:%M"), m.slug,
-          escape_html(title_of(m)));
-      if (lang_ != "en")
-        out += fmt::format("<meta itemprop=\"alternateName\" content=\"{}\">",
-                           escape_html(m.title.en));
-      if (!lang.original.empty())
-        out += fmt::format("<meta itemprop=\"inLanguage\" content=\"{}\">", lang.original);
-      out += fmt::format("<meta itemprop=\"duration\" content=\"{}\"></div>\n",
-                         duration_of(mh, false));
-      out += fmt::format(
-          " <span itemprop=\"location\" itemscope itemtype=\"https://schema.org/ScreeningRoom\">"
-          "<span itemprop=\"name\">{}</span></span>\n"
-          " <span itemprop=\"videoFormat\">{}</span>\n"
-          " <span>{}</span><meta itemprop=\"inLanguage\" content=\"{}\">",
-          escape_html(hall_in(lang_, s.hall)), s.format, escape_html(words_for(lang_, s.language)),
-          escape_html(lang.audio));
-      if (!lang.subtitles.empty())
-        out += fmt::format("<meta itemprop=\"subtitleLanguage\" content=\"{}\">", lang.subtitles);
-      out += "\n</li>\n";
-    }
-    return out + "</ul></div>\n";
+        day, escape_html(cinema_.name), escape_html(cinema_.address), escape_html(city_.name.en));
+  }
+
+  std::string screening_item(const Shown& x) const {
+    std::string out;
+    const auto& s = *x.s;
+    const auto& m = *x.movie;
+    auto lang = schema_language(city_, s.language, false, 0);
+    auto mh = hash_text(m.slug);
+    out += fmt::format(
+        "<li itemprop=\"event\" itemscope itemtype=\"https://schema.org/ScreeningEvent\">\n"
+        " <time itemprop=\"startDate\" datetime=\"{}\">{}</time>\n"
+        " <div itemprop=\"workPresented\" itemscope itemtype=\"https://schema.org/Movie\">"
+        "<a itemprop=\"url\" href=\"/film/{}\"><span itemprop=\"name\">{}</span></a>",
+        format_local_time(zone_, s.start), local_wall(zone_, s.start, "%d.%m %H:%M"), m.slug,
+        escape_html(title_of(m)));
+    if (lang_ != "en")
+      out +=
+          fmt::format("<meta itemprop=\"alternateName\" content=\"{}\">", escape_html(m.title.en));
+    if (!lang.original.empty())
+      out += fmt::format("<meta itemprop=\"inLanguage\" content=\"{}\">", lang.original);
+    out +=
+        fmt::format("<meta itemprop=\"duration\" content=\"{}\"></div>\n", duration_of(mh, false));
+    out += fmt::format(
+        " <span itemprop=\"location\" itemscope itemtype=\"https://schema.org/ScreeningRoom\">"
+        "<span itemprop=\"name\">{}</span></span>\n"
+        " <span itemprop=\"videoFormat\">{}</span>\n"
+        " <span>{}</span><meta itemprop=\"inLanguage\" content=\"{}\">",
+        escape_html(hall_in(lang_, s.hall)), s.format, escape_html(words_for(lang_, s.language)),
+        escape_html(lang.audio));
+    if (!lang.subtitles.empty())
+      out += fmt::format("<meta itemprop=\"subtitleLanguage\" content=\"{}\">", lang.subtitles);
+    out += "\n</li>\n";
+    return out;
   }
 
   // For people: a table, no structured data.
@@ -574,12 +590,31 @@ std::string http_date_of(date::year_month_day day) {
                                 std::chrono::hours(5));
 }
 
+// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the only form HTTP/1.1 senders generate.
 std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view s) {
-  std::istringstream in{std::string(s)};
-  std::chrono::sys_seconds t;
-  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", t);
-  if (in.fail()) return std::nullopt;
-  return t;
+  static constexpr std::array<std::string_view, 12> kMonths{
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (s.size() != 29 || s.substr(25) != " GMT") return std::nullopt;
+  auto number = [&](std::size_t at, std::size_t n) -> int {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  auto month = std::find(kMonths.begin(), kMonths.end(), s.substr(8, 3));
+  int day = number(5, 2), year = number(12, 4), hh = number(17, 2), mm = number(20, 2),
+      ss = number(23, 2);
+  if (month == kMonths.end() || day < 1 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+      ss < 0 || ss > 60)
+    return std::nullopt;
+  date::year_month_day ymd{date::year{year},
+                           date::month{static_cast<unsigned>(month - kMonths.begin() + 1)},
+                           date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return std::chrono::sys_seconds{date::sys_days{ymd}} + std::chrono::hours{hh} +
+         std::chrono::minutes{mm} + std::chrono::seconds{ss};
 }
 
 }  // namespace
@@ -702,7 +737,7 @@ SiteReply SiteService::page(const Site& site, std::string_view path, std::string
     for (std::size_t d = 0; d < days.size(); ++d)
       if (format_iso_date(days[d]) == day_param) day_index = d;
     if (!day_index) return html_reply(404, render("404", "", "<h1>404</h1>"));
-  } else if (path.starts_with(schedule_base + "/") && schedule_base != "/") {
+  } else if (!on_schedule && path.starts_with(schedule_base + "/") && schedule_base != "/") {
     auto rest = path.substr(schedule_base.size() + 1);
     if (rest.ends_with('/')) rest.remove_suffix(1);
     for (std::size_t d = 0; d < days.size(); ++d)

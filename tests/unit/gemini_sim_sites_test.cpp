@@ -314,7 +314,9 @@ TEST(SimSites, RobotsPerKind) {
     auto host = host_of(c, sim, 1);
     auto robots = sites.serve(host, "/robots.txt", {});
     ASSERT_EQ(robots.status, 200u);
-    EXPECT_TRUE(agent::RobotsTxt::parse(robots.body, "CineStreamBot").disallows_everything());
+    auto rules = agent::RobotsTxt::parse(robots.body, "CineStreamBot");
+    EXPECT_FALSE(rules.allowed("/"));
+    EXPECT_FALSE(rules.allowed(sites.schedule_path(c, 1)));
     EXPECT_EQ(sites.serve(host, "/", {}).status, 200u);  // there, but not to be crawled
     auto st = sites.stats().begin()->second;
     EXPECT_EQ(st.disallowed, 1);
