@@ -1,10 +1,11 @@
 // Cinema sites' schema.org data (agent/page_markup, agent/schema_screenings, agent/site_schedule)
-// on arbitrary pages: libxml2's HTML parser, JSON-LD blocks, microdata, the walk over schema.org
-// shapes and the rows made of it. The input is a whole page, or JSON-LD or microdata wrapped in
-// one (so the fuzzer reaches the JSON quickly). Invariants: the limits hold (blocks, items,
-// screenings); extracted text is clean and bounded, URLs are http(s); every screening becomes a
-// row, a duplicate or a counted drop; a row names a known cinema and a known or added movie, falls
-// on an asked day and starts inside that local day; entity decoding never lengthens text.
+// on arbitrary pages: libxml2's HTML parser, JSON-LD blocks, microdata, the links the site reader
+// may follow, the walk over schema.org shapes and the rows made of it. The input is a whole page,
+// or JSON-LD or microdata wrapped in one (so the fuzzer reaches the JSON quickly). Invariants: the
+// limits hold (blocks, items, screenings); extracted text is clean and bounded, URLs are http(s);
+// every screening becomes a row, a duplicate or a counted drop; a row names a known cinema and a
+// known or added movie, falls on an asked day and starts inside that local day; entity decoding
+// never lengthens text.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "cinestream/agent/page_markup.hpp"
 #include "cinestream/agent/schema_screenings.hpp"
 #include "cinestream/agent/screening_language.hpp"
+#include "cinestream/agent/site_links.hpp"
 #include "cinestream/agent/site_schedule.hpp"
 #include "cinestream/domain/local_time.hpp"
 #include "fuzz_check.hpp"
@@ -73,6 +75,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              limits.max_json_blocks);
   FUZZ_CHECK(markup.microdata.size() <= limits.max_items);
   FUZZ_CHECK(markup.lang.size() <= 35);
+  // The site reader's links: bounded, and only same-site http(s) pages are ever followed.
+  FUZZ_CHECK(markup.links.size() <= limits.max_links);
+  for (const auto& link : markup.links) {
+    FUZZ_CHECK(link.text.size() <= limits.max_link_text);
+    auto target = agent::resolve_link("https://kino.example.ua/afisha/", link.href);
+    if (!target) continue;
+    FUZZ_CHECK(target->starts_with("http://") || target->starts_with("https://"));
+    FUZZ_CHECK(target->find('#') == std::string::npos);
+    if (agent::same_site_page("https://kino.example.ua/", *target))
+      FUZZ_CHECK(agent::site_key(*target) == "kino.example.ua");
+    (void)agent::classify_link(*target, link.text);
+    (void)agent::path_and_query(*target);
+  }
 
   auto page = agent::schema_screenings(markup, "https://kino.example.ua/afisha/");
   FUZZ_CHECK(page.screenings.size() <= agent::kMaxScreeningsPerPage);
