@@ -185,6 +185,17 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--api-key", sim.api_key, "the only key accepted (default: any)");
   sim_cmd->add_option("--faults", sim.faults_json, "faults as JSON, e.g. {\"rate_429\":0.2}");
   sim_cmd->add_option("--today", sim.today, "the world's today, YYYY-MM-DD (default: clock)");
+  sim_cmd->add_flag("--serve-sites", sim.serve_sites,
+                    "also serve every cinema's website at <slug>-<city>.localhost:<port>");
+  sim_cmd->add_option("--site-kind", sim.site_kind,
+                      "every site this kind (jsonld, jsonld_defective, microdata, html_only, slow, "
+                      "failing, disallow, huge, redirect_private)");
+  sim_cmd
+      ->add_option("--sites-structured-share", sim.structured_share,
+                   "share of a city's sites publishing schema.org data")
+      ->check(CLI::Range(0.0, 1.0));
+  sim_cmd->add_option("--site-slow-ms", sim.site_slow_ms, "how long slow sites take per page")
+      ->check(CLI::Range(0, 600'000));
   sim_cmd->add_option("--log-level", sim_log_level, "trace, debug, info, warn, error or off");
 
   try {

@@ -23,6 +23,13 @@ int gemini_sim(const GeminiSimArgs& args) {
     options.today = parse_iso_date(args.today);
     if (!options.today) throw std::invalid_argument("--today: expected YYYY-MM-DD");
   }
+  options.serve_sites = args.serve_sites;
+  options.sites.structured_share = args.structured_share;
+  options.sites.slow_delay = std::chrono::milliseconds(args.site_slow_ms);
+  if (!args.site_kind.empty()) {
+    options.sites.only_kind = gemini_sim::parse_site_kind(args.site_kind);
+    if (!options.sites.only_kind) throw std::invalid_argument("--site-kind: unknown kind");
+  }
   CityCatalog catalog(bundled_locations());
   gemini_sim::SimServer server(catalog, options);
   return server.run_until_signal(args.host, args.port, args.port_file);

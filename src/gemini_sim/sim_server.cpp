@@ -167,7 +167,8 @@ SimServer::SimServer(const CityCatalog& catalog, SimOptions options)
             sites[host] = json::object{{"requests", st.requests},
                                        {"not_modified", st.not_modified},
                                        {"bytes", st.bytes},
-                                       {"disallowed", st.disallowed}};
+                                       {"disallowed", st.disallowed},
+                                       {"user_agent", st.user_agent}};
           }
           o["sites"] = std::move(sites);
           co_return json_reply(200, http::json_text(o));

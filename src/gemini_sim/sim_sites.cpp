@@ -840,6 +840,7 @@ SiteReply SiteService::serve(std::string_view host, std::string_view target,
   s.not_modified += r.status == 304;
   s.bytes += static_cast<std::int64_t>(r.body.size());
   s.disallowed += disallowed;
+  s.user_agent = std::string(request.user_agent.substr(0, 200));
   return r;
 }
 

@@ -449,6 +449,7 @@ TEST(SimSites, ServedByHostOnTheStandInsPort) {
   const auto& site = doc.at("sites").as_object().at(sim_site_host(c, cinemas[0].name)).as_object();
   EXPECT_EQ(site.at("requests").as_int64(), 2);
   EXPECT_GT(site.at("bytes").as_int64(), 1000);
+  EXPECT_EQ(site.at("user_agent").as_string(), "CineStreamBot/1.0");
   // A path the API has is the site's on a site host.
   EXPECT_EQ(get(port, host, "/sim/stats").result_int(), 404);
   server.stop();

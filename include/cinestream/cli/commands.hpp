@@ -30,9 +30,13 @@ struct GeminiSimArgs {
   std::uint64_t seed = 1;
   int cinemas = 10;
   int movies = 15;
-  std::string api_key;      // empty: any key is accepted
-  std::string faults_json;  // e.g. {"rate_429":0.2,"latency_ms":3000}
-  std::string today;        // YYYY-MM-DD; default: the clock
+  std::string api_key;       // empty: any key is accepted
+  std::string faults_json;   // e.g. {"rate_429":0.2,"latency_ms":3000}
+  std::string today;         // YYYY-MM-DD; default: the clock
+  bool serve_sites = false;  // the cinemas' websites too, on the same port (by Host)
+  std::string site_kind;     // every site this kind (gemini_sim::parse_site_kind)
+  double structured_share = 0.5;
+  int site_slow_ms = 30'000;
 };
 // The local Gemini stand-in, until SIGTERM/SIGINT.
 int gemini_sim(const GeminiSimArgs& args);

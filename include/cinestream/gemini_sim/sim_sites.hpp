@@ -76,10 +76,11 @@ struct SiteReply {
   std::chrono::milliseconds delay{0};  // wait this long before answering
 };
 
-// Per host. `disallowed`: requests for paths the site's own robots.txt disallows (0 for a polite
-// crawler); robots.txt itself is always allowed.
+// Per host (body bytes). `disallowed`: requests for paths the site's own robots.txt disallows (0
+// for a polite crawler); robots.txt itself is always allowed.
 struct SiteStats {
   std::int64_t requests = 0, not_modified = 0, bytes = 0, disallowed = 0;
+  std::string user_agent;  // the last request's, to see how the crawler names itself
 };
 
 class SiteService {
