@@ -69,14 +69,7 @@ net::HttpClientOptions client_options(const SiteReaderOptions& o) {
   net::HttpClientOptions h;
   h.max_response_bytes = o.max_page_bytes;
   h.max_idle_per_host = 1;  // one request at a time per host: one connection is enough
-  if (o.allow_private) return h;
-  if (o.allow_loopback) {
-    h.address_allowed = [](const asio::ip::address& a) {
-      return a.is_loopback() || net::is_public_address(a);
-    };
-  } else {
-    h.address_allowed = net::is_public_address;
-  }
+  h.address_allowed = net::web_address_rule(o.allow_private, o.allow_loopback);
   return h;
 }
 

@@ -14,30 +14,18 @@
 
 #include "cinestream/gemini/protocol.hpp"
 #include "cinestream/gemini_sim/sim_service.hpp"
+#include "sim_hash.hpp"
 
 namespace cinestream::gemini_sim {
 namespace json = boost::json;
 
 namespace {
 
+using detail::hash_text;
+using detail::splitmix;
+
 constexpr std::size_t kMaxBatch = 100;
 constexpr std::int64_t kFullDimensions = 3072;
-
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 // Words: runs of ASCII letters and digits (lower-cased) and of non-ASCII bytes.
 std::vector<std::string> words_of(std::string_view text) {
@@ -59,10 +47,10 @@ json::array vector_for(std::string_view text, std::int64_t dims) {
   std::vector<double> v(static_cast<std::size_t>(dims), 0.0);
   auto words = words_of(text);
   for (const auto& w : words) {
-    auto seed = fnv1a(w);
+    auto seed = hash_text(w);
     for (std::size_t i = 0; i < v.size(); ++i) {
       // A centred value in [-1, 1) per word and coordinate.
-      auto r = mix(seed + i);
+      auto r = splitmix(seed + i);
       v[i] += static_cast<double>(r >> 11) / 4503599627370496.0 - 1.0;
     }
   }

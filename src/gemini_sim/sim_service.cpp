@@ -11,6 +11,7 @@
 #include "cinestream/http/json_text.hpp"
 #include "cinestream/text/name_matching.hpp"
 #include "cinestream/text/normalize.hpp"
+#include "sim_hash.hpp"
 
 namespace cinestream::gemini_sim {
 namespace json = boost::json;
@@ -19,12 +20,8 @@ using namespace std::string_literals;
 
 namespace {
 
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+using detail::hash_text;
+using detail::splitmix;
 
 double get_rate(const json::object& o, std::string_view key, double fallback) {
   const auto* v = o.if_contains(key);

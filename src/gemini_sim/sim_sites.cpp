@@ -12,11 +12,15 @@
 #include "cinestream/gemini_sim/sim_service.hpp"
 #include "cinestream/http/encoding.hpp"
 #include "cinestream/text/normalize.hpp"
+#include "sim_hash.hpp"
 
 namespace cinestream::gemini_sim {
 namespace json = boost::json;
 
 namespace {
+
+using detail::hash_text;
+using detail::splitmix;
 
 constexpr std::array<SiteKind, 3> kStructured{SiteKind::jsonld, SiteKind::jsonld_defective,
                                               SiteKind::microdata};
@@ -24,20 +28,6 @@ constexpr std::array<SiteKind, 6> kOthers{SiteKind::html_only, SiteKind::slow,
                                           SiteKind::failing,   SiteKind::disallow,
                                           SiteKind::huge,      SiteKind::redirect_private};
 constexpr int kDays = 14;
-
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-std::uint64_t hash_text(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s)
-    h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -1,4 +1,5 @@
 #include "cinestream/gemini_sim/world.hpp"
+#include "sim_hash.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -11,6 +12,9 @@
 
 namespace cinestream::gemini_sim {
 namespace {
+
+using detail::hash_text;
+using detail::splitmix;
 
 struct Word {
   const char* en;
@@ -94,20 +98,6 @@ constexpr std::array<const char*, 10> kStreets{
     "Svobody",    "Peremohy", "Lesi Ukrainky", "Kyivska", "Zelena"};
 constexpr std::array<const char*, 4> kFormats{"2D", "3D", "IMAX", "4DX"};
 constexpr std::array<int, 4> kFormatWeights{55, 20, 15, 10};
-
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-std::uint64_t hash_text(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s)
-    h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 std::string slugify(std::string_view s) {
   std::string out;

@@ -48,6 +48,14 @@ bool is_public_address(const boost::asio::ip::address& a) {
            in(0xC6120000, 15) || in(0xE0000000, 4) || in(0xF0000000, 4));
 }
 
+std::function<bool(const boost::asio::ip::address&)> web_address_rule(bool any, bool loopback) {
+  if (any) return {};
+  if (loopback)
+    return
+        [](const boost::asio::ip::address& a) { return a.is_loopback() || is_public_address(a); };
+  return is_public_address;
+}
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;

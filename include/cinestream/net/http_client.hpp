@@ -48,6 +48,11 @@ struct HttpClientOptions {
 // Public unicast addresses only: not loopback, private, link-local, CGNAT, multicast or reserved.
 bool is_public_address(const boost::asio::ip::address& a);
 
+// The address rule for URLs found on the web (posters, cinema sites): public addresses only;
+// `loopback` adds loopback (a local stand-in); `any` lifts the rule (an empty function: a private
+// network the operator trusts).
+std::function<bool(const boost::asio::ip::address&)> web_address_rule(bool any, bool loopback);
+
 // One per io_context (c-ares channels are not thread-safe in 1.18: one channel per io_context
 // thread). Requests may run concurrently on that context; each uses its own connection.
 class HttpClient {
