@@ -91,7 +91,7 @@ std::string site_key(std::string_view url) {
     auto scheme = lower_ascii(u->scheme());
     auto port = std::string(u->port());
     bool default_port = (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
-    if (!default_port) host += ":" + port;
+    if (!default_port) host.append(":").append(port);
   }
   return host;
 }
@@ -99,9 +99,19 @@ std::string site_key(std::string_view url) {
 std::string path_and_query(std::string_view url) {
   auto u = boost::urls::parse_absolute_uri(url);
   if (!u) return "/";
-  std::string out(u->encoded_path());
-  if (out.empty()) out = "/";
-  if (u->has_query()) out += "?" + std::string(u->encoded_query());
+  // Appended piece by piece: GCC 12 at -O3 misreads `"?" + std::string(...)` as an overflow.
+  auto path = u->encoded_path();
+  std::string out;
+  if (path.empty()) {
+    out.push_back('/');
+  } else {
+    out.append(path.data(), path.size());
+  }
+  if (u->has_query()) {
+    auto query = u->encoded_query();
+    out.push_back('?');
+    out.append(query.data(), query.size());
+  }
   return out;
 }
 
@@ -115,7 +125,7 @@ bool same_site_page(std::string_view site_url, std::string_view url) {
     return false;
   }
   return !std::any_of(kAccountPaths.begin(), kAccountPaths.end(), [&](std::string_view p) {
-    return path == p || path.starts_with(std::string(p) + "/");
+    return path.starts_with(p) && (path.size() == p.size() || path[p.size()] == '/');
   });
 }
 
