@@ -13,8 +13,8 @@
 #include <cmath>
 
 #include "cinestream/gemini/protocol.hpp"
+#include "cinestream/gemini_sim/sim_hash.hpp"
 #include "cinestream/gemini_sim/sim_service.hpp"
-#include "sim_hash.hpp"
 
 namespace cinestream::gemini_sim {
 namespace json = boost::json;

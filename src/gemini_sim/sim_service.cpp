@@ -8,10 +8,10 @@
 
 #include "cinestream/gemini/model.hpp"
 #include "cinestream/gemini/protocol.hpp"
+#include "cinestream/gemini_sim/sim_hash.hpp"
 #include "cinestream/http/json_text.hpp"
 #include "cinestream/text/name_matching.hpp"
 #include "cinestream/text/normalize.hpp"
-#include "sim_hash.hpp"
 
 namespace cinestream::gemini_sim {
 namespace json = boost::json;

@@ -9,10 +9,10 @@
 #include <initializer_list>
 #include <numeric>
 
+#include "cinestream/gemini_sim/sim_hash.hpp"
 #include "cinestream/gemini_sim/sim_service.hpp"
 #include "cinestream/http/encoding.hpp"
 #include "cinestream/text/normalize.hpp"
-#include "sim_hash.hpp"
 
 namespace cinestream::gemini_sim {
 namespace json = boost::json;

@@ -1,5 +1,5 @@
 #include "cinestream/gemini_sim/world.hpp"
-#include "sim_hash.hpp"
+#include "cinestream/gemini_sim/sim_hash.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>

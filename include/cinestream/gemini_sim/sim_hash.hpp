@@ -1,6 +1,6 @@
 #pragma once
-// The stand-in's deterministic randomness: everything it generates is a pure function of the seed
-// and names, so every run, process and test sees the same world.
+// The stand-ins' deterministic randomness (Gemini's and TMDB's): everything they generate is a pure
+// function of the seed and names, so every run, process and test sees the same world.
 #include <cstdint>
 #include <string_view>
 
